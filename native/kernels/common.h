@@ -1,0 +1,29 @@
+// Shared definitions for every kernel translation unit.
+//
+// Kernels are plain C++17 over raw float pointers and integer sizes. They know nothing about Node,
+// tensors or graphs. Callers (the addon glue, the C++ tests) validate shapes and lengths first; a
+// kernel only asserts its preconditions in debug builds.
+//
+// This header is included by the per-ISA translation units too, so it must stay free of anything
+// that instantiates templates or inline functions with external linkage (no STL containers or
+// algorithms): such code, compiled once with -mavx2 and once without, would be merged by the linker
+// and could leave AVX instructions in the baseline path (KERNELS.md §6.5).
+#ifndef GRADNODE_KERNELS_COMMON_H_
+#define GRADNODE_KERNELS_COMMON_H_
+
+#include <cstddef>
+#include <cstdint>
+
+#if defined(_MSC_VER)
+#define GN_RESTRICT __restrict
+#else
+#define GN_RESTRICT __restrict__
+#endif
+
+namespace gn {
+
+using index_t = std::int64_t;
+
+}  // namespace gn
+
+#endif  // GRADNODE_KERNELS_COMMON_H_

@@ -1,0 +1,82 @@
+// Vectorised elementwise math: the per-ISA part of the elementwise, activation and softmax kernels.
+//
+// vmath_impl.inc holds plain loops written so that the compiler vectorises them (no libm calls in the
+// hot ops: exp, tanh and sigmoid use polynomial approximations accurate to a few ulp). It is
+// compiled once per ISA (vmath_generic.cc, vmath_avx2.cc, ...) inside that ISA's namespace. The
+// functions here are serial; the drivers in elementwise.cc and softmax.cc split the work between
+// threads and handle broadcasting.
+//
+// NaN propagates through every op (relu, maximum, minimum and clamp included), as in PyTorch.
+#ifndef GRADNODE_KERNELS_ELEMENTWISE_VMATH_H_
+#define GRADNODE_KERNELS_ELEMENTWISE_VMATH_H_
+
+#include "../common.h"
+
+namespace gn {
+
+// y = f(x; alpha, beta). The names (unary_op_name) are the strings the TS backend uses.
+enum class UnaryOp : int {
+  kNeg = 0,
+  kExp,
+  kLog,
+  kSqrt,
+  kAbs,
+  kRelu,
+  kLeakyRelu,  // x > 0 ? x : alpha * x
+  kElu,        // x > 0 ? x : alpha * (exp(x) - 1)
+  kSigmoid,
+  kTanh,
+  kClamp,      // min(max(x, alpha), beta)
+  kSign,
+  kCount
+};
+
+// y = a op b. Comparisons give 1 or 0.
+enum class BinaryOp : int {
+  kAdd = 0,
+  kSub,
+  kMul,
+  kDiv,
+  kPow,
+  kMaximum,
+  kMinimum,
+  kEq,
+  kNe,
+  kLt,
+  kLe,
+  kGt,
+  kGe,
+  kCount
+};
+
+const char* unary_op_name(UnaryOp op);
+const char* binary_op_name(BinaryOp op);
+
+struct VmathKernels {
+  // y[i] = f(x[i]) for i < n. y may alias x.
+  void (*unary)(UnaryOp op, const float* x, float* y, index_t n, float alpha, float beta);
+  // dx[i] = dy[i] * f'(x[i]) for i < n, from the input x or the output y of the forward op, whichever
+  // the derivative needs (relu, leaky_relu, clamp, abs, log, sign: x; sigmoid, tanh, exp, sqrt: y;
+  // elu: x and y; neg: neither). Pointers the op does not need may be null. dx may alias dy.
+  void (*unary_backward)(UnaryOp op, const float* x, const float* y, const float* dy, float* dx,
+                         index_t n, float alpha, float beta);
+  // y[i] = a[i * sa] op b[i * sb] for i < n, with sa, sb in {0, 1}. y may alias a or b.
+  void (*binary)(BinaryOp op, const float* a, index_t sa, const float* b, index_t sb, float* y,
+                 index_t n);
+  // Softmax (log_softmax when log != 0) over the middle axis of x viewed as [outer, n, inner],
+  // for outer rows [o0, o1).
+  void (*softmax)(const float* x, float* y, index_t o0, index_t o1, index_t n, index_t inner, int log);
+  // Its backward from the forward output y: softmax: dx = y * (dy - sum(dy * y));
+  // log_softmax: dx = dy - exp(y) * sum(dy). Rows [o0, o1).
+  void (*softmax_backward)(const float* y, const float* dy, float* dx, index_t o0, index_t o1,
+                           index_t n, index_t inner, int log);
+};
+
+namespace generic { VmathKernels vmath_kernels(); }
+namespace avx2 { VmathKernels vmath_kernels(); }
+namespace avx512 { VmathKernels vmath_kernels(); }
+namespace neon { VmathKernels vmath_kernels(); }
+
+}  // namespace gn
+
+#endif  // GRADNODE_KERNELS_ELEMENTWISE_VMATH_H_

@@ -1,0 +1,7 @@
+// STUB
+#include "vmath.h"
+namespace gn {
+namespace avx512 {
+VmathKernels vmath_kernels() { return {}; }
+}  // namespace avx512
+}  // namespace gn

@@ -1,0 +1,40 @@
+// The GEMM micro-kernel contract (BLIS: C11 := beta * C11 + alpha * A1 * B1).
+//
+// One micro-kernel per ISA (ukernel_generic.cc, ukernel_avx2.cc, ukernel_avx512.cc, ukernel_neon.cc)
+// keeps an MR x NR tile of C in registers and walks the k dimension of two packed micro-panels:
+//   a: MR x kc, packed k-major: a[p * MR + i] = A(i, p)   (rows past the matrix edge are zero)
+//   b: kc x NR, packed k-major: b[p * NR + j] = B(p, j)   (columns past the edge are zero)
+//   c: row-major tile with row stride ldc; every one of the MR x NR entries is written.
+// It computes C = alpha * (A B) + beta * C; when beta == 0 it never reads C (C may hold NaN).
+// Packed panels are 64-byte aligned; c may have any alignment. The driver (gemm.cc) handles edge
+// tiles by running the same micro-kernel on a temporary tile, so every element of C is computed by
+// the same sequence of operations wherever it sits: results do not depend on how the matrix is cut
+// between threads.
+#ifndef GRADNODE_KERNELS_GEMM_UKERNEL_H_
+#define GRADNODE_KERNELS_GEMM_UKERNEL_H_
+
+#include "../common.h"
+
+namespace gn {
+
+using GemmUkernelFn = void (*)(index_t kc, const float* GN_RESTRICT a, const float* GN_RESTRICT b,
+                               float* GN_RESTRICT c, index_t ldc, float alpha, float beta);
+
+struct GemmUkernel {
+  int mr;  // rows of the register tile
+  int nr;  // columns of the register tile
+  int kc;  // k-block: a kc x NR panel of B stays in L1
+  int mc;  // m-block: an mc x kc block of A stays in L2 (multiple of mr)
+  int nc;  // n-block: a kc x nc panel of B stays in L3 (multiple of nr)
+  GemmUkernelFn run;
+};
+
+// Each ISA unit defines its micro-kernel in its own namespace.
+namespace generic { GemmUkernel gemm_ukernel(); }
+namespace avx2 { GemmUkernel gemm_ukernel(); }
+namespace avx512 { GemmUkernel gemm_ukernel(); }
+namespace neon { GemmUkernel gemm_ukernel(); }
+
+}  // namespace gn
+
+#endif  // GRADNODE_KERNELS_GEMM_UKERNEL_H_

@@ -1,0 +1,61 @@
+// Runtime ISA dispatch: one binary, the best kernels this CPU can run.
+//
+// Each ISA's kernels are compiled in their own translation units with their own flags
+// (ukernel_avx2.cc with -mavx2 -mfma, ...), inside a namespace named after the ISA, and export one
+// table of function pointers. The table is chosen once, when the library is first used: the best ISA
+// the CPU (and the OS, for the wider registers) supports, capped by GRADNODE_ISA=generic|avx2|avx512|neon.
+// Everything outside the ISA units is compiled for the platform baseline (SSE2 on x86-64), and
+// scripts/check-isa-symbols.mjs fails the tests if AVX instructions leak out of the ISA units.
+#ifndef GRADNODE_KERNELS_ISA_H_
+#define GRADNODE_KERNELS_ISA_H_
+
+#include "common.h"
+#include "elementwise/vmath.h"
+#include "gemm/ukernel.h"
+
+namespace gn {
+
+enum class Isa : int { kGeneric = 0, kAvx2 = 1, kAvx512 = 2, kNeon = 3 };
+constexpr int kIsaCount = 4;
+
+const char* isa_name(Isa isa);
+// Parses "generic", "avx2", "avx512", "neon"; returns false for anything else.
+bool isa_from_name(const char* name, Isa* out);
+
+// The kernels of one ISA.
+struct IsaKernels {
+  Isa isa;
+  const char* name;
+  GemmUkernel gemm;  // register-blocked GEMM micro-kernel (gemm/ukernel.h)
+  VmathKernels vmath;  // vectorised elementwise math (elementwise/vmath.h)
+};
+
+// True when this binary contains the ISA's kernels.
+bool isa_compiled(Isa isa);
+// True when the ISA is compiled in and this CPU and OS can execute it.
+bool isa_runnable(Isa isa);
+// Best runnable ISA, ignoring GRADNODE_ISA.
+Isa best_isa();
+
+// Result of reading GRADNODE_ISA: ok == false (with a message) when it names no known ISA.
+struct IsaChoice {
+  bool ok;
+  Isa isa;
+  const char* message;
+};
+// The ISA chosen at first use: best_isa() capped by GRADNODE_ISA. When the variable is invalid the
+// choice falls back to best_isa() and ok is false, so that the addon can refuse to load with a clear
+// message instead of silently ignoring the setting.
+IsaChoice initial_isa_choice();
+
+// The kernels in use (initially those of initial_isa_choice()).
+const IsaKernels& kernels();
+// Kernels of one ISA, or nullptr when that ISA is not runnable here.
+const IsaKernels* kernels_for(Isa isa);
+// Switch the kernels in use (C++ tests only; JS chooses by GRADNODE_ISA at load). Returns false and
+// changes nothing when the ISA is not runnable.
+bool select_isa(Isa isa);
+
+}  // namespace gn
+
+#endif  // GRADNODE_KERNELS_ISA_H_

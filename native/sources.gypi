@@ -1,0 +1,45 @@
+{
+  "variables": {
+    "gradnode_sources_baseline": [
+      "native/kernels/dispatch.cc",
+      "native/kernels/threads.cc",
+      "native/kernels/gemm/gemm.cc",
+      "native/kernels/gemm/pack.cc",
+      "native/kernels/gemm/ukernel_generic.cc",
+      "native/kernels/elementwise/elementwise.cc",
+      "native/kernels/elementwise/vmath_generic.cc",
+      "native/kernels/reduce/reduce.cc",
+      "native/kernels/reduce/softmax.cc",
+      "native/kernels/layout/copy_strided.cc",
+      "native/kernels/conv/im2col.cc",
+      "native/kernels/conv/conv2d.cc",
+      "native/kernels/conv/conv2d_bwd_data.cc",
+      "native/kernels/conv/conv2d_bwd_filter.cc",
+      "native/kernels/pool/maxpool2d.cc",
+      "native/kernels/pool/avgpool2d.cc"
+    ],
+    "gradnode_sources_avx2": [
+      "native/kernels/gemm/ukernel_avx2.cc",
+      "native/kernels/elementwise/vmath_avx2.cc"
+    ],
+    "gradnode_sources_avx512": [
+      "native/kernels/gemm/ukernel_avx512.cc",
+      "native/kernels/elementwise/vmath_avx512.cc"
+    ],
+    "gradnode_sources_neon": [
+      "native/kernels/gemm/ukernel_neon.cc",
+      "native/kernels/elementwise/vmath_neon.cc"
+    ],
+    "gradnode_sources_addon": [
+      "native/addon/addon.cc",
+      "native/addon/bind_gemm.cc",
+      "native/addon/bind_conv.cc",
+      "native/addon/bind_pool.cc",
+      "native/addon/bind_elementwise.cc",
+      "native/addon/bind_reduce.cc",
+      "native/addon/bind_layout.cc"
+    ],
+    "gradnode_flags_avx2": ["-mavx2", "-mfma", "-mf16c"],
+    "gradnode_flags_avx512": ["-mavx2", "-mfma", "-mf16c", "-mavx512f", "-mavx512bw", "-mavx512dq", "-mavx512vl"]
+  }
+}
