@@ -1,0 +1,206 @@
+/**
+ * The native backend: the C++ addon (native/), loaded with node-gyp-build from a prebuild in
+ * prebuilds/<platform>-<arch>/ or from build/Release. Kernels read and write the tensors'
+ * Float32Arrays in place. float32 only: float64 work (gradcheck) always runs on the reference.
+ */
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+import type { Backend, BinaryOp, Conv2dParams, FloatArray, GemmArgs, Pool2dParams, ReduceOp, UnaryOp } from './backend';
+
+/** The addon's export table (native/addon/). */
+export interface Addon {
+  backendInfo(): {
+    isa: string;
+    bestIsa: string;
+    compiledIsas: string[];
+    runnableIsas: string[];
+    threads: number;
+    openmp: string;
+    gemmTile: string;
+  };
+  setNumThreads(n: number): number;
+  numThreads(): number;
+  scratchBytes(): number;
+  releaseScratch(): void;
+  gemm(
+    transA: boolean,
+    transB: boolean,
+    batch: number,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: Float32Array,
+    strideA: number,
+    b: Float32Array,
+    strideB: number,
+    beta: number,
+    c: Float32Array,
+    strideC: number,
+  ): void;
+  conv2dForward(x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array, p: Int32Array): void;
+  conv2dBackwardData(dy: Float32Array, w: Float32Array, dx: Float32Array, p: Int32Array): void;
+  conv2dBackwardFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, dbias: Float32Array | null, p: Int32Array): void;
+  maxPool2dForward(x: Float32Array, y: Float32Array, argmax: Int32Array, p: Int32Array): void;
+  maxPool2dBackward(dy: Float32Array, argmax: Int32Array, dx: Float32Array, p: Int32Array): void;
+  avgPool2dForward(x: Float32Array, y: Float32Array, p: Int32Array, countIncludePad: boolean): void;
+  avgPool2dBackward(dy: Float32Array, dx: Float32Array, p: Int32Array, countIncludePad: boolean): void;
+  unary(op: number, x: Float32Array, y: Float32Array, alpha: number, beta: number): void;
+  unaryBackward(
+    op: number,
+    x: Float32Array | null,
+    y: Float32Array | null,
+    dy: Float32Array,
+    dx: Float32Array,
+    alpha: number,
+    beta: number,
+  ): void;
+  binary(op: number, a: Float32Array, aStrides: Int32Array, b: Float32Array, bStrides: Int32Array, y: Float32Array, shape: Int32Array): void;
+  where(
+    cond: Float32Array,
+    condStrides: Int32Array,
+    a: Float32Array,
+    aStrides: Int32Array,
+    b: Float32Array,
+    bStrides: Int32Array,
+    y: Float32Array,
+    shape: Int32Array,
+  ): void;
+  reduce(op: number, x: Float32Array, y: Float32Array, outer: number, n: number, inner: number): void;
+  argReduce(op: number, x: Float32Array, y: Float32Array, outer: number, n: number, inner: number): void;
+  softmax(x: Float32Array, y: Float32Array, outer: number, n: number, inner: number, log: boolean): void;
+  softmaxBackward(y: Float32Array, dy: Float32Array, dx: Float32Array, outer: number, n: number, inner: number, log: boolean): void;
+  copyStrided(
+    src: Float32Array,
+    srcOffset: number,
+    srcStrides: Int32Array,
+    dst: Float32Array,
+    dstOffset: number,
+    dstStrides: Int32Array,
+    shape: Int32Array,
+  ): void;
+  unaryOps: Record<UnaryOp, number>;
+  binaryOps: Record<BinaryOp, number>;
+  reduceOps: Record<ReduceOp, number>;
+}
+
+/** The package root: src/backend and dist/backend both sit two levels below it. */
+export const packageRoot = path.resolve(__dirname, '..', '..');
+
+export interface AddonLoad {
+  addon: Addon | null;
+  /** Where the binary was loaded from. */
+  file: string | null;
+  /** Why it could not be loaded. */
+  error: string | null;
+}
+
+/**
+ * Loads the addon. Before the OpenMP runtime starts (it starts with the addon), a passive wait
+ * policy is set unless the user chose one: libgomp's default keeps a thread spinning for a while
+ * after every parallel region, which on a small machine burns a core the JS thread needs
+ * (KERNELS.md §7.1).
+ */
+export function loadAddon(): AddonLoad {
+  if (process.env.OMP_WAIT_POLICY === undefined && process.env.GOMP_SPINCOUNT === undefined) {
+    process.env.OMP_WAIT_POLICY = 'PASSIVE';
+  }
+  let file: string | null = null;
+  try {
+    const req = createRequire(path.join(packageRoot, 'package.json'));
+    const nodeGypBuild = req('node-gyp-build') as { resolve(dir: string): string };
+    file = nodeGypBuild.resolve(packageRoot);
+    const addon = req(file) as Addon;
+    return { addon, file, error: null };
+  } catch (e) {
+    const message = e instanceof Error ? e.message.split('\n')[0] : String(e);
+    return { addon: null, file, error: message };
+  }
+}
+
+function f32(a: FloatArray, fn: string, name: string): Float32Array {
+  if (a instanceof Float32Array) return a;
+  throw new TypeError(`native backend: ${fn}: ${name} must be a Float32Array (float64 runs on the reference backend)`);
+}
+
+function f32OrNull(a: FloatArray | null, fn: string, name: string): Float32Array | null {
+  return a === null ? null : f32(a, fn, name);
+}
+
+const i32 = (v: readonly number[]): Int32Array => Int32Array.from(v);
+
+function convParams(p: Conv2dParams): Int32Array {
+  return i32([
+    p.n, p.cIn, p.h, p.w, p.cOut, p.kh, p.kw, p.oh, p.ow,
+    p.strideH, p.strideW, p.padH, p.padW, p.dilH, p.dilW, p.groups,
+  ]);
+}
+
+function poolParams(p: Pool2dParams): Int32Array {
+  return i32([p.n, p.c, p.h, p.w, p.oh, p.ow, p.kh, p.kw, p.strideH, p.strideW, p.padH, p.padW]);
+}
+
+export function createNativeBackend(addon: Addon): Backend {
+  const U = addon.unaryOps;
+  const B = addon.binaryOps;
+  const R = addon.reduceOps;
+  return {
+    name: 'native',
+    gemm(a, b, c, g: GemmArgs) {
+      addon.gemm(g.transA, g.transB, g.batch, g.m, g.n, g.k, g.alpha, f32(a, 'gemm', 'a'), g.strideA,
+        f32(b, 'gemm', 'b'), g.strideB, g.beta, f32(c, 'gemm', 'c'), g.strideC);
+    },
+    conv2dForward(x, w, bias, y, p) {
+      addon.conv2dForward(f32(x, 'conv2d', 'x'), f32(w, 'conv2d', 'w'), f32OrNull(bias, 'conv2d', 'bias'),
+        f32(y, 'conv2d', 'y'), convParams(p));
+    },
+    conv2dBackwardData(dy, w, dx, p) {
+      addon.conv2dBackwardData(f32(dy, 'conv2d', 'dy'), f32(w, 'conv2d', 'w'), f32(dx, 'conv2d', 'dx'), convParams(p));
+    },
+    conv2dBackwardFilter(x, dy, dw, dbias, p) {
+      addon.conv2dBackwardFilter(f32(x, 'conv2d', 'x'), f32(dy, 'conv2d', 'dy'), f32(dw, 'conv2d', 'dw'),
+        f32OrNull(dbias, 'conv2d', 'dbias'), convParams(p));
+    },
+    maxPool2dForward(x, y, argmax, p) {
+      addon.maxPool2dForward(f32(x, 'maxPool2d', 'x'), f32(y, 'maxPool2d', 'y'), argmax, poolParams(p));
+    },
+    maxPool2dBackward(dy, argmax, dx, p) {
+      addon.maxPool2dBackward(f32(dy, 'maxPool2d', 'dy'), argmax, f32(dx, 'maxPool2d', 'dx'), poolParams(p));
+    },
+    avgPool2dForward(x, y, p, countIncludePad) {
+      addon.avgPool2dForward(f32(x, 'avgPool2d', 'x'), f32(y, 'avgPool2d', 'y'), poolParams(p), countIncludePad);
+    },
+    avgPool2dBackward(dy, dx, p, countIncludePad) {
+      addon.avgPool2dBackward(f32(dy, 'avgPool2d', 'dy'), f32(dx, 'avgPool2d', 'dx'), poolParams(p), countIncludePad);
+    },
+    unary(op, x, y, alpha, beta) {
+      addon.unary(U[op], f32(x, op, 'x'), f32(y, op, 'y'), alpha, beta);
+    },
+    unaryBackward(op, x, y, dy, dx, alpha, beta) {
+      addon.unaryBackward(U[op], f32OrNull(x, op, 'x'), f32OrNull(y, op, 'y'), f32(dy, op, 'dy'), f32(dx, op, 'dx'), alpha, beta);
+    },
+    binary(op, a, aStrides, b, bStrides, y, shape) {
+      addon.binary(B[op], f32(a, op, 'a'), i32(aStrides), f32(b, op, 'b'), i32(bStrides), f32(y, op, 'y'), i32(shape));
+    },
+    where(cond, condStrides, a, aStrides, b, bStrides, y, shape) {
+      addon.where(f32(cond, 'where', 'cond'), i32(condStrides), f32(a, 'where', 'a'), i32(aStrides),
+        f32(b, 'where', 'b'), i32(bStrides), f32(y, 'where', 'y'), i32(shape));
+    },
+    reduce(op, x, y, outer, n, inner) {
+      addon.reduce(R[op], f32(x, op, 'x'), f32(y, op, 'y'), outer, n, inner);
+    },
+    argReduce(op, x, y, outer, n, inner) {
+      addon.argReduce(R[op], f32(x, `arg${op}`, 'x'), f32(y, `arg${op}`, 'y'), outer, n, inner);
+    },
+    softmax(x, y, outer, n, inner, log) {
+      addon.softmax(f32(x, 'softmax', 'x'), f32(y, 'softmax', 'y'), outer, n, inner, log);
+    },
+    softmaxBackward(y, dy, dx, outer, n, inner, log) {
+      addon.softmaxBackward(f32(y, 'softmax', 'y'), f32(dy, 'softmax', 'dy'), f32(dx, 'softmax', 'dx'), outer, n, inner, log);
+    },
+    copyStrided(src, srcOffset, srcStrides, dst, dstOffset, dstStrides, shape) {
+      addon.copyStrided(f32(src, 'copy', 'src'), srcOffset, i32(srcStrides), f32(dst, 'copy', 'dst'), dstOffset,
+        i32(dstStrides), i32(shape));
+    },
+  };
+}

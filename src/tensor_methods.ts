@@ -1,0 +1,168 @@
+/**
+ * Tensor methods, PyTorch style (x.add(y).relu().sum().backward()): each one is the function of the
+ * same name in src/ops with the tensor as its first argument. Kept apart from tensor.ts so that
+ * tensor.ts does not depend on the ops.
+ */
+import { type BackwardOptions, backward } from './autograd/engine';
+import { inspect } from 'node:util';
+import { conv2d, type Conv2dOptions } from './ops/conv';
+import { dropout } from './ops/dropout';
+import * as ew from './ops/elementwise';
+import { cat, chunk, type IndexSpec, index, narrow, pad, select, slice, split } from './ops/join';
+import { linear, matmul } from './ops/matmul';
+import { type AvgPool2dOptions, avgPool2d, maxPool2d, type Pool2dOptions } from './ops/pool';
+import * as rd from './ops/reduce';
+import { logSoftmax, softmax } from './ops/softmax';
+import * as un from './ops/unary';
+import type { TensorLike } from './ops/util';
+import * as vw from './ops/views';
+import { formatTensor } from './print';
+import { Tensor } from './tensor';
+
+type ShapeArg = (number | readonly number[])[];
+
+declare module './tensor' {
+  interface Tensor {
+    add(other: TensorLike): Tensor;
+    sub(other: TensorLike): Tensor;
+    mul(other: TensorLike): Tensor;
+    div(other: TensorLike): Tensor;
+    pow(exponent: TensorLike): Tensor;
+    maximum(other: TensorLike): Tensor;
+    minimum(other: TensorLike): Tensor;
+    eq(other: TensorLike): Tensor;
+    ne(other: TensorLike): Tensor;
+    lt(other: TensorLike): Tensor;
+    le(other: TensorLike): Tensor;
+    gt(other: TensorLike): Tensor;
+    ge(other: TensorLike): Tensor;
+    /** condition != 0 ? this : other. */
+    where(condition: Tensor, other: TensorLike): Tensor;
+    neg(): Tensor;
+    exp(): Tensor;
+    log(): Tensor;
+    sqrt(): Tensor;
+    abs(): Tensor;
+    sign(): Tensor;
+    clamp(min?: number | null, max?: number | null): Tensor;
+    relu(): Tensor;
+    leakyRelu(negativeSlope?: number): Tensor;
+    elu(alpha?: number): Tensor;
+    sigmoid(): Tensor;
+    tanh(): Tensor;
+    softmax(dim?: number): Tensor;
+    logSoftmax(dim?: number): Tensor;
+    dropout(p?: number, training?: boolean): Tensor;
+    sum(dim?: rd.Dims, keepdim?: boolean): Tensor;
+    mean(dim?: rd.Dims, keepdim?: boolean): Tensor;
+    max(dim?: rd.Dims, keepdim?: boolean): Tensor;
+    min(dim?: rd.Dims, keepdim?: boolean): Tensor;
+    var(dim?: rd.Dims, opts?: rd.VarOptions): Tensor;
+    std(dim?: rd.Dims, opts?: rd.VarOptions): Tensor;
+    logSumExp(dim?: rd.Dims, keepdim?: boolean): Tensor;
+    argmax(dim?: number, keepdim?: boolean): Tensor;
+    argmin(dim?: number, keepdim?: boolean): Tensor;
+    matmul(other: Tensor): Tensor;
+    linear(weight: Tensor, bias?: Tensor | null): Tensor;
+    conv2d(weight: Tensor, bias?: Tensor | null, opts?: Conv2dOptions): Tensor;
+    maxPool2d(kernelSize: number | [number, number], opts?: Pool2dOptions): Tensor;
+    avgPool2d(kernelSize: number | [number, number], opts?: AvgPool2dOptions): Tensor;
+    reshape(...shape: ShapeArg): Tensor;
+    view(...shape: ShapeArg): Tensor;
+    flatten(startDim?: number, endDim?: number): Tensor;
+    unflatten(dim: number, sizes: readonly number[]): Tensor;
+    squeeze(dim?: number): Tensor;
+    unsqueeze(dim: number): Tensor;
+    permute(...dims: ShapeArg): Tensor;
+    transpose(dim0: number, dim1: number): Tensor;
+    t(): Tensor;
+    expand(...shape: ShapeArg): Tensor;
+    clone(): Tensor;
+    to(dtype: 'float32' | 'float64'): Tensor;
+    double(): Tensor;
+    float(): Tensor;
+    narrow(dim: number, start: number, length: number): Tensor;
+    slice(dim: number, start?: number | null, end?: number | null, step?: number): Tensor;
+    select(dim: number, index: number): Tensor;
+    index(...specs: IndexSpec[]): Tensor;
+    split(sizeOrSizes: number | readonly number[], dim?: number): Tensor[];
+    chunk(chunks: number, dim?: number): Tensor[];
+    pad(pads: readonly number[], value?: number): Tensor;
+    cat(others: readonly Tensor[], dim?: number): Tensor;
+    /** Computes the gradients of this tensor with respect to the graph's leaves (the chain rule). */
+    backward(gradient?: Tensor | null, options?: BackwardOptions): void;
+    toString(): string;
+  }
+}
+
+const P = Tensor.prototype;
+P.add = function (o) { return ew.add(this, o); };
+P.sub = function (o) { return ew.sub(this, o); };
+P.mul = function (o) { return ew.mul(this, o); };
+P.div = function (o) { return ew.div(this, o); };
+P.pow = function (o) { return ew.pow(this, o); };
+P.maximum = function (o) { return ew.maximum(this, o); };
+P.minimum = function (o) { return ew.minimum(this, o); };
+P.eq = function (o) { return ew.eq(this, o); };
+P.ne = function (o) { return ew.ne(this, o); };
+P.lt = function (o) { return ew.lt(this, o); };
+P.le = function (o) { return ew.le(this, o); };
+P.gt = function (o) { return ew.gt(this, o); };
+P.ge = function (o) { return ew.ge(this, o); };
+P.where = function (c, o) { return ew.where(c, this, o); };
+P.neg = function () { return un.neg(this); };
+P.exp = function () { return un.exp(this); };
+P.log = function () { return un.log(this); };
+P.sqrt = function () { return un.sqrt(this); };
+P.abs = function () { return un.abs(this); };
+P.sign = function () { return un.sign(this); };
+P.clamp = function (lo, hi) { return un.clamp(this, lo, hi); };
+P.relu = function () { return un.relu(this); };
+P.leakyRelu = function (s) { return un.leakyRelu(this, s); };
+P.elu = function (a) { return un.elu(this, a); };
+P.sigmoid = function () { return un.sigmoid(this); };
+P.tanh = function () { return un.tanh(this); };
+P.softmax = function (d) { return softmax(this, d); };
+P.logSoftmax = function (d) { return logSoftmax(this, d); };
+P.dropout = function (p, training) { return dropout(this, p, training); };
+P.sum = function (d, k) { return rd.sum(this, d, k); };
+P.mean = function (d, k) { return rd.mean(this, d, k); };
+P.max = function (d, k) { return rd.max(this, d, k); };
+P.min = function (d, k) { return rd.min(this, d, k); };
+P.var = function (d, o) { return rd.variance(this, d, o); };
+P.std = function (d, o) { return rd.std(this, d, o); };
+P.logSumExp = function (d, k) { return rd.logSumExp(this, d, k); };
+P.argmax = function (d, k) { return rd.argmax(this, d, k); };
+P.argmin = function (d, k) { return rd.argmin(this, d, k); };
+P.matmul = function (o) { return matmul(this, o); };
+P.linear = function (w, b) { return linear(this, w, b); };
+P.conv2d = function (w, b, o) { return conv2d(this, w, b, o); };
+P.maxPool2d = function (k, o) { return maxPool2d(this, k, o); };
+P.avgPool2d = function (k, o) { return avgPool2d(this, k, o); };
+P.reshape = function (...s) { return vw.reshape(this, ...s); };
+P.view = function (...s) { return vw.view(this, ...s); };
+P.flatten = function (s, e) { return vw.flatten(this, s, e); };
+P.unflatten = function (d, s) { return vw.unflatten(this, d, s); };
+P.squeeze = function (d) { return vw.squeeze(this, d); };
+P.unsqueeze = function (d) { return vw.unsqueeze(this, d); };
+P.permute = function (...d) { return vw.permute(this, ...d); };
+P.transpose = function (a, b) { return vw.transpose(this, a, b); };
+P.t = function () { return vw.t(this); };
+P.expand = function (...s) { return vw.expand(this, ...s); };
+P.clone = function () { return vw.clone(this); };
+P.to = function (d) { return vw.to(this, d); };
+P.double = function () { return vw.to(this, 'float64'); };
+P.float = function () { return vw.to(this, 'float32'); };
+P.narrow = function (d, s, l) { return narrow(this, d, s, l); };
+P.slice = function (d, s, e, st) { return slice(this, d, s, e, st); };
+P.select = function (d, i) { return select(this, d, i); };
+P.index = function (...s) { return index(this, ...s); };
+P.split = function (s, d) { return split(this, s, d); };
+P.chunk = function (c, d) { return chunk(this, c, d); };
+P.pad = function (p, v) { return pad(this, p, v); };
+P.cat = function (others, d) { return cat([this, ...others], d); };
+P.backward = function (g, o) { backward(this, g, o); };
+P.toString = function () { return formatTensor(this); };
+(P as unknown as Record<symbol, unknown>)[inspect.custom] = function (this: Tensor) {
+  return formatTensor(this);
+};
