@@ -1,8 +1,114 @@
-// STUB
+// conv2d forward: per sample and group, Y = W * col(X) + bias, with col built one tile of output
+// pixels at a time (im2col.h) and multiplied by gn::sgemm; 1x1 / stride 1 / unpadded convolutions
+// skip im2col. Parallel over the samples of the batch when there are at least as many samples as
+// threads (each thread its own column buffer, the GEMM running on that thread); otherwise serial
+// over samples with the GEMM's own threads. Also the shape validator.
 #include "conv2d.h"
+
+#include "../gemm/gemm.h"
+#include "../threads.h"
+#include "im2col.h"
+
 namespace gn {
-bool conv2d_shape_valid(const Conv2dShape&, const char**) { return true; }
-void conv2d_forward(const Conv2dShape&, const float*, const float*, const float*, float*) {}
-void conv2d_backward_data(const Conv2dShape&, const float*, const float*, float*) {}
-void conv2d_backward_filter(const Conv2dShape&, const float*, const float*, float*, float*) {}
+namespace {
+
+// Every size and parameter fits in an int32 (what the JS API passes); tensors hold at most 2^40
+// elements. With these, no index computed by the kernels can overflow index_t.
+constexpr index_t kMaxParam = 0x7fffffff;
+constexpr index_t kMaxElements = index_t(1) << 40;
+
+// acc *= f, unless the product would exceed kMaxElements.
+bool mul_fits(index_t* acc, index_t f) {
+  if (f != 0 && *acc > kMaxElements / f) return false;
+  *acc *= f;
+  return true;
 }
+
+bool count_fits(index_t a, index_t b, index_t c, index_t d) {
+  index_t acc = 1;
+  return mul_fits(&acc, a) && mul_fits(&acc, b) && mul_fits(&acc, c) && mul_fits(&acc, d);
+}
+
+void add_bias(const float* bias, index_t rows, index_t cols, float* y, index_t ldy) {
+  for (index_t r = 0; r < rows; ++r) {
+    const float b = bias[r];
+    float* yr = y + r * ldy;
+    for (index_t j = 0; j < cols; ++j) yr[j] += b;
+  }
+}
+
+// One sample: all groups, all tiles. col is this thread's column buffer (unused when direct).
+void forward_sample(const Conv2dShape& s, const ConvPlan& p, const float* x, const float* w,
+                    const float* bias, float* y, index_t n, float* col) {
+  for (index_t g = 0; g < s.groups; ++g) {
+    const float* xg = x + (n * s.c_in + g * p.cg_in) * p.hw;
+    const float* wg = w + g * p.cg_out * p.K;
+    const float* bg = bias ? bias + g * p.cg_out : nullptr;
+    float* yg = y + (n * s.c_out + g * p.cg_out) * p.P;
+    if (p.direct) {
+      // Y [cg_out x oh*w] = W [cg_out x cg_in] * X [cg_in x oh*w] (rows of X are hw apart).
+      sgemm(false, false, p.cg_out, p.P, p.cg_in, 1.f, wg, p.K, xg, p.hw, 0.f, yg, p.P);
+      if (bg) add_bias(bg, p.cg_out, p.P, yg, p.P);
+      continue;
+    }
+    for (index_t p0 = 0; p0 < p.P; p0 += p.tile) {
+      const index_t t = p.P - p0 < p.tile ? p.P - p0 : p.tile;
+      im2col_tile(p.geom, xg, p0, t, col);
+      sgemm(false, false, p.cg_out, t, p.K, 1.f, wg, p.K, col, t, 0.f, yg + p0, p.P);
+      if (bg) add_bias(bg, p.cg_out, t, yg + p0, p.P);  // while the tile is still in cache
+    }
+  }
+}
+
+}  // namespace
+
+bool conv2d_shape_valid(const Conv2dShape& s, const char** why) {
+  const char* msg = nullptr;
+  if (s.n <= 0 || s.c_in <= 0 || s.h <= 0 || s.w <= 0 || s.c_out <= 0 || s.kh <= 0 || s.kw <= 0 ||
+      s.oh <= 0 || s.ow <= 0)
+    msg = "sizes must be positive";
+  else if (s.stride_h <= 0 || s.stride_w <= 0)
+    msg = "strides must be positive";
+  else if (s.dil_h <= 0 || s.dil_w <= 0)
+    msg = "dilations must be positive";
+  else if (s.pad_h < 0 || s.pad_w < 0)
+    msg = "pads must not be negative";
+  else if (s.groups <= 0)
+    msg = "groups must be positive";
+  else if (s.n > kMaxParam || s.c_in > kMaxParam || s.h > kMaxParam || s.w > kMaxParam ||
+           s.c_out > kMaxParam || s.kh > kMaxParam || s.kw > kMaxParam || s.oh > kMaxParam ||
+           s.ow > kMaxParam || s.stride_h > kMaxParam || s.stride_w > kMaxParam ||
+           s.pad_h > kMaxParam || s.pad_w > kMaxParam || s.dil_h > kMaxParam ||
+           s.dil_w > kMaxParam || s.groups > kMaxParam)
+    msg = "sizes and parameters must be below 2^31";
+  else if (s.c_in % s.groups != 0 || s.c_out % s.groups != 0)
+    msg = "groups must divide both channel counts";
+  else if (!count_fits(s.n, s.c_in, s.h, s.w))
+    msg = "input has too many elements";
+  else if (!count_fits(s.c_out, s.c_in / s.groups, s.kh, s.kw))
+    msg = "weights have too many elements";
+  else if (!count_fits(s.n, s.c_out, s.oh, s.ow))
+    msg = "output has too many elements";
+  if (msg) {
+    if (why) *why = msg;
+    return false;
+  }
+  return true;
+}
+
+void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y) {
+  const ConvPlan p = conv_plan(s);
+  const int nt = threads_for(s.n, 1);
+  if (nt > 1 && s.n >= num_threads()) {
+    // Scratch for every thread's column buffer, taken here: never allocate inside the region.
+    float* cols = p.direct ? nullptr : scratch(kScratchConv, sizeof(float) * p.col_floats * nt);
+#pragma omp parallel for num_threads(nt) schedule(static)
+    for (index_t n = 0; n < s.n; ++n)
+      forward_sample(s, p, x, w, bias, y, n, cols ? cols + p.col_floats * conv_thread_id() : nullptr);
+  } else {
+    float* col = p.direct ? nullptr : scratch(kScratchConv, sizeof(float) * p.col_floats);
+    for (index_t n = 0; n < s.n; ++n) forward_sample(s, p, x, w, bias, y, n, col);
+  }
+}
+
+}  // namespace gn

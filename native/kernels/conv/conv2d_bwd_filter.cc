@@ -1,1 +1,135 @@
-// STUB
+// conv2d backward-filter: dW_g = sum over n of dY_n,g * col(X_n,g)^T (gn::sgemm with trans_b, one
+// tile of output pixels at a time; 1x1 / stride 1 / unpadded convolutions use X itself), and
+// dbias = sum of dY over n, oh, ow.
+//
+// Determinism: the batch is split into a fixed number of chunks of consecutive samples, chosen from
+// the sizes alone (never from the thread count). Each chunk is accumulated serially, in sample
+// order, into its own partial dW / dbias (chunk 0 directly into dw / dbias); the partials are then
+// added in chunk order. Threads only decide which thread computes which chunk (or, with fewer
+// chunks than threads, the GEMM's threads split each product, which gn::sgemm guarantees to be
+// bitwise the same), so dw and dbias are bitwise the same for any thread count.
+#include "../gemm/gemm.h"
+#include "../threads.h"
+#include "conv2d.h"
+#include "im2col.h"
+
+namespace gn {
+namespace {
+
+// At most this many chunks (enough for 32 threads; chunks of 8 samples at batch 256), and
+// partial sums of at most ~8 MB: large weights get fewer chunks, their GEMMs parallelise anyway.
+constexpr index_t kMaxChunks = 32;
+constexpr index_t kPartialBudgetFloats = index_t(2) << 20;
+// Elements per thread below which the partial-sum reduction stays serial.
+constexpr index_t kReduceGrain = index_t(1) << 15;
+
+// Sum of v[0 .. len) with 8 interleaved accumulators (vectorisable, more accurate than one
+// running sum), combined pairwise. The order depends on len only.
+float row_sum(const float* v, index_t len) {
+  float a[8] = {0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f, 0.f};
+  index_t i = 0;
+  for (; i + 8 <= len; i += 8)
+    for (int l = 0; l < 8; ++l) a[l] += v[i + l];
+  for (int l = 0; i < len; ++i, ++l) a[l] += v[i];
+  return ((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7]));
+}
+
+struct FilterJob {
+  const Conv2dShape& s;
+  const ConvPlan& p;
+  const float* x;
+  const float* dy;
+  index_t nchunks;
+
+  index_t chunk_begin(index_t c) const { return c * s.n / nchunks; }
+
+  // dw_c [c_out x K] (and db_c [c_out] when not null) = the sums over the samples of chunk c.
+  void chunk(index_t c, float* dw_c, float* db_c, float* col) const {
+    const index_t n0 = chunk_begin(c), n1 = chunk_begin(c + 1);
+    for (index_t n = n0; n < n1; ++n) {
+      for (index_t g = 0; g < s.groups; ++g) {
+        const float* xg = x + (n * s.c_in + g * p.cg_in) * p.hw;
+        const float* dyg = dy + (n * s.c_out + g * p.cg_out) * p.P;
+        float* dwg = dw_c + g * p.cg_out * p.K;
+        if (p.direct) {
+          // dW [cg_out x cg_in] += dY [cg_out x oh*w] * X^T (rows of X are hw apart).
+          sgemm(false, true, p.cg_out, p.cg_in, p.P, 1.f, dyg, p.P, xg, p.hw, n == n0 ? 0.f : 1.f,
+                dwg, p.K);
+          continue;
+        }
+        for (index_t p0 = 0; p0 < p.P; p0 += p.tile) {
+          const index_t t = p.P - p0 < p.tile ? p.P - p0 : p.tile;
+          im2col_tile(p.geom, xg, p0, t, col);
+          // dW [cg_out x K] += dY [cg_out x t] * col^T, col being [K x t].
+          sgemm(false, true, p.cg_out, p.K, t, 1.f, dyg + p0, p.P, col, t,
+                n == n0 && p0 == 0 ? 0.f : 1.f, dwg, p.K);
+        }
+      }
+      if (db_c) {
+        const float* dyn = dy + n * s.c_out * p.P;
+        for (index_t co = 0; co < s.c_out; ++co) {
+          const float v = row_sum(dyn + co * p.P, p.P);
+          db_c[co] = n == n0 ? v : db_c[co] + v;
+        }
+      }
+    }
+  }
+};
+
+// dst[i] += part_1[i], then += part_2[i], ... in chunk order (parts are `stride` floats apart).
+void reduce_partials(float* dst, index_t len, const float* parts, index_t stride, index_t nparts) {
+  if (nparts == 0) return;
+  const int nt = threads_for(len, kReduceGrain);
+  const index_t nblocks = (len + 4095) / 4096;
+#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
+  for (index_t b = 0; b < nblocks; ++b) {
+    const index_t i0 = b * 4096, i1 = i0 + 4096 < len ? i0 + 4096 : len;
+    for (index_t q = 0; q < nparts; ++q) {
+      const float* src = parts + q * stride;
+      for (index_t i = i0; i < i1; ++i) dst[i] += src[i];
+    }
+  }
+}
+
+}  // namespace
+
+void conv2d_backward_filter(const Conv2dShape& s, const float* x, const float* dy, float* dw,
+                            float* dbias) {
+  const ConvPlan p = conv_plan(s);
+  const index_t w_size = conv2d_w_size(s);
+  // One partial = dW then dbias, padded to 64 bytes. Its size (and so the chunk count) does not
+  // depend on whether dbias is wanted, so dw is the same either way.
+  const index_t part_floats = (w_size + s.c_out + 15) / 16 * 16;
+  index_t nchunks = 1 + kPartialBudgetFloats / part_floats;
+  if (nchunks > kMaxChunks) nchunks = kMaxChunks;
+  if (nchunks > s.n) nchunks = s.n;
+  const FilterJob job{s, p, x, dy, nchunks};
+
+  const int nt = threads_for(nchunks, 1);
+  const bool chunk_parallel = nt > 1 && nchunks >= num_threads();
+  const int ncols = chunk_parallel ? nt : 1;
+  // Partials of chunks 1.. and the column buffers, in one allocation made before any region.
+  const index_t part_total = (nchunks - 1) * part_floats;
+  float* buf = nullptr;
+  if (part_total > 0 || !p.direct)
+    buf = scratch(kScratchConv, sizeof(float) * (part_total + p.col_floats * ncols));
+  float* parts = buf;
+  float* cols = buf ? buf + part_total : nullptr;
+  auto chunk_dw = [&](index_t c) { return c == 0 ? dw : parts + (c - 1) * part_floats; };
+  auto chunk_db = [&](index_t c) {
+    return dbias == nullptr ? nullptr : c == 0 ? dbias : parts + (c - 1) * part_floats + w_size;
+  };
+
+  if (chunk_parallel) {
+#pragma omp parallel for num_threads(nt) schedule(static)
+    for (index_t c = 0; c < nchunks; ++c)
+      job.chunk(c, chunk_dw(c), chunk_db(c), p.direct ? nullptr : cols + p.col_floats * conv_thread_id());
+  } else {
+    for (index_t c = 0; c < nchunks; ++c) job.chunk(c, chunk_dw(c), chunk_db(c), cols);
+  }
+
+  reduce_partials(dw, w_size, parts, part_floats, nchunks - 1);
+  if (dbias && nchunks > 1) reduce_partials(dbias, s.c_out, parts + w_size, part_floats, nchunks - 1);
+}
+
+}  // namespace gn

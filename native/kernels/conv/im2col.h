@@ -1,0 +1,63 @@
+// Internal to the convolution kernels: the im2col / col2im tiles and the per-call plan shared by
+// the forward, backward-data and backward-filter passes (conv2d.cc, conv2d_bwd_data.cc,
+// conv2d_bwd_filter.cc). Not part of the kernel API.
+//
+// Per sample n and group g, with K = (c_in / groups) * kh * kw and P = oh * ow:
+//   col(X_n,g)  [K x P]   row (ci, r, s), column (i, j): x[ci][i*stride_h - pad_h + r*dil_h]
+//                                                          [j*stride_w - pad_w + s*dil_w] or 0
+//   forward     Y_n,g  [c_out/g x P] = W_g [c_out/g x K] * col(X_n,g)
+//   bwd-data    dX_n,g += col2im(W_g^T * dY_n,g)
+//   bwd-filter  dW_g   += dY_n,g * col(X_n,g)^T
+// The column matrix is built one tile of output pixels at a time (ConvPlan::tile columns), so the
+// buffer stays around 256 KB and L2-resident while the GEMM reads it.
+#ifndef GRADNODE_KERNELS_CONV_IM2COL_H_
+#define GRADNODE_KERNELS_CONV_IM2COL_H_
+
+#include "../common.h"
+#include "conv2d.h"
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+namespace gn {
+
+// Geometry of one group of one sample: c channels of an h x w plane producing oh x ow outputs.
+struct Im2colGeom {
+  index_t c, h, w;
+  index_t kh, kw, oh, ow;
+  index_t stride_h, stride_w, pad_h, pad_w, dil_h, dil_w;
+};
+
+// col [c*kh*kw][count] (row stride count): column t is the receptive field of output pixel p0 + t
+// (pixels numbered row-major over oh x ow); taps outside the input are 0. x is [c][h][w].
+void im2col_tile(const Im2colGeom& g, const float* x, index_t p0, index_t count, float* col);
+// The adjoint: dx[c][h][w] += the entries of col at the input positions they were gathered from.
+void col2im_tile_add(const Im2colGeom& g, const float* col, index_t p0, index_t count, float* dx);
+
+struct ConvPlan {
+  index_t cg_in, cg_out;  // channels per group
+  index_t K;              // cg_in * kh * kw: GEMM reduction length of the forward pass
+  index_t P;              // oh * ow output pixels per channel
+  index_t hw;             // h * w input pixels per channel
+  // 1x1, stride 1, no padding, ow == w, oh <= h: the input plane itself is the column matrix
+  // (ldb = hw, the first P = oh * w pixels), so no im2col.
+  bool direct;
+  index_t tile;        // output pixels per im2col tile (a multiple of 16 unless it is all of P)
+  index_t col_floats;  // floats of one column buffer (K * tile), rounded up to 64 bytes; 0 if direct
+  Im2colGeom geom;
+};
+
+ConvPlan conv_plan(const Conv2dShape& s);
+
+inline int conv_thread_id() {
+#ifdef _OPENMP
+  return omp_get_thread_num();
+#else
+  return 0;
+#endif
+}
+
+}  // namespace gn
+
+#endif  // GRADNODE_KERNELS_CONV_IM2COL_H_

@@ -1,0 +1,393 @@
+// conv2d forward / backward-data / backward-filter against a float64 reference written as nested
+// loops, with the fp32 dot-product bound of KERNELS.md §8.2 (sums of |terms| computed alongside);
+// the adjoint identities as an independent check; bitwise determinism across thread counts; the
+// shape validator.
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "harness.h"
+#include "kernels/conv/conv2d.h"
+#include "kernels/threads.h"
+
+namespace {
+
+using gn::Conv2dShape;
+using gn::index_t;
+using gn_test::Failure;
+
+struct Case {
+  std::string name;
+  Conv2dShape s;
+};
+
+// Output size with symmetric padding, as PyTorch computes it.
+index_t full_out(index_t in, index_t k, index_t stride, index_t pad, index_t dil) {
+  return (in + 2 * pad - dil * (k - 1) - 1) / stride + 1;
+}
+
+// oh / ow of 0 mean the full (symmetric-padding) output size.
+Case conv_case(const char* name, index_t n, index_t c_in, index_t h, index_t w, index_t c_out,
+               index_t kh, index_t kw, index_t sh, index_t sw, index_t ph, index_t pw, index_t dh,
+               index_t dw, index_t groups, index_t oh = 0, index_t ow = 0) {
+  Conv2dShape s{n, c_in, h, w, c_out, kh, kw,
+                oh ? oh : full_out(h, kh, sh, ph, dh), ow ? ow : full_out(w, kw, sw, pw, dw),
+                sh, sw, ph, pw, dh, dw, groups};
+  return {name, s};
+}
+
+std::vector<Case> cases() {
+  return {
+      conv_case("k3_s1_p1", 2, 3, 7, 7, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1),
+      conv_case("k3_s2_p1_odd", 1, 2, 9, 8, 3, 3, 3, 2, 2, 1, 1, 1, 1, 1),
+      conv_case("k3_s3_p0", 2, 2, 11, 10, 3, 3, 3, 3, 3, 0, 0, 1, 1, 1),
+      conv_case("k2_s3_p2_stride_gt_kernel", 2, 2, 10, 11, 2, 2, 2, 3, 3, 2, 2, 1, 1, 1),
+      conv_case("k3_d2_p2", 2, 3, 9, 10, 4, 3, 3, 1, 1, 2, 2, 2, 2, 1),
+      conv_case("k3x2_mixed_params", 2, 2, 11, 9, 3, 3, 2, 2, 1, 1, 0, 2, 1, 1),
+      conv_case("groups2", 2, 4, 6, 5, 6, 3, 3, 1, 1, 1, 1, 1, 1, 2),
+      conv_case("groups2_s2_d2", 1, 6, 11, 12, 4, 3, 3, 2, 2, 2, 1, 2, 2, 2),
+      conv_case("depthwise", 2, 4, 7, 6, 4, 5, 5, 1, 1, 2, 2, 1, 1, 4),
+      conv_case("depthwise_mult2_s2", 2, 3, 9, 9, 6, 3, 3, 2, 2, 1, 1, 1, 1, 3),
+      conv_case("k1x1", 3, 5, 4, 6, 7, 1, 1, 1, 1, 0, 0, 1, 1, 1),
+      conv_case("k1x1_g2_fewer_rows", 2, 4, 5, 3, 6, 1, 1, 1, 1, 0, 0, 1, 1, 2, 3, 3),
+      conv_case("k1x1_fewer_cols", 2, 3, 4, 5, 2, 1, 1, 1, 1, 0, 0, 1, 1, 1, 4, 3),
+      conv_case("k1x1_s2", 2, 3, 7, 6, 4, 1, 1, 2, 2, 0, 0, 1, 1, 1),
+      conv_case("k1x1_p1", 1, 3, 4, 3, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1),
+      conv_case("batch7", 7, 3, 6, 6, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1),
+      conv_case("kernel_bigger_than_input", 2, 2, 3, 3, 3, 5, 5, 1, 1, 2, 2, 1, 1, 1),
+      conv_case("k7_p3_on_2x3", 1, 2, 2, 3, 2, 7, 7, 1, 1, 3, 3, 1, 1, 1),
+      conv_case("windows_in_padding", 2, 2, 2, 2, 3, 3, 3, 1, 1, 3, 3, 1, 1, 1),
+      // 'same' with an even kernel: pad 1 on top/left, 2 on bottom/right (oh above the full size).
+      conv_case("same_k4_asym_pad", 2, 2, 6, 7, 3, 4, 4, 1, 1, 1, 1, 1, 1, 1, 6, 7),
+      // oh / ow below the full size: the output is cropped at the bottom/right.
+      conv_case("cropped_output", 2, 2, 8, 9, 3, 3, 3, 2, 1, 1, 1, 1, 1, 1, 3, 7),
+      // Column tiles: K = 288 -> 2 tiles of 128 + 97 pixels, boundaries inside output rows.
+      conv_case("tiled_k288", 2, 32, 15, 15, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1),
+      // K = 1600 -> the minimum tile width (32), 3 tiles.
+      conv_case("tiled_k1600", 1, 64, 9, 9, 4, 5, 5, 1, 1, 2, 2, 1, 1, 1),
+      // K = 72, P = 1640 -> 2 tiles of 832 + 808, per group.
+      conv_case("tiled_groups2", 1, 16, 40, 41, 4, 3, 3, 1, 1, 1, 1, 1, 1, 2),
+  };
+}
+
+std::string describe(const Case& c) {
+  const Conv2dShape& s = c.s;
+  return c.name + " [n " + std::to_string(s.n) + ", c_in " + std::to_string(s.c_in) + ", " +
+         std::to_string(s.h) + "x" + std::to_string(s.w) + " -> c_out " + std::to_string(s.c_out) +
+         ", " + std::to_string(s.oh) + "x" + std::to_string(s.ow) + ", k " + std::to_string(s.kh) +
+         "x" + std::to_string(s.kw) + ", groups " + std::to_string(s.groups) + "]";
+}
+
+const float kNaN = std::numeric_limits<float>::quiet_NaN();
+
+// Calls f(n, co, i, j, ci, r, q, x_index, w_index, y_index) for every tap that reads inside the
+// input: the direct definition of the convolution.
+template <typename F>
+void for_each_tap(const Conv2dShape& s, F f) {
+  const index_t cg_in = s.c_in / s.groups, cg_out = s.c_out / s.groups;
+  for (index_t n = 0; n < s.n; ++n)
+    for (index_t co = 0; co < s.c_out; ++co) {
+      const index_t g = co / cg_out;
+      for (index_t i = 0; i < s.oh; ++i)
+        for (index_t j = 0; j < s.ow; ++j) {
+          const index_t yi = ((n * s.c_out + co) * s.oh + i) * s.ow + j;
+          for (index_t cl = 0; cl < cg_in; ++cl) {
+            const index_t ci = g * cg_in + cl;
+            for (index_t r = 0; r < s.kh; ++r) {
+              const index_t ih = i * s.stride_h - s.pad_h + r * s.dil_h;
+              if (ih < 0 || ih >= s.h) continue;
+              for (index_t q = 0; q < s.kw; ++q) {
+                const index_t iw = j * s.stride_w - s.pad_w + q * s.dil_w;
+                if (iw < 0 || iw >= s.w) continue;
+                const index_t xi = ((n * s.c_in + ci) * s.h + ih) * s.w + iw;
+                const index_t wi = ((co * cg_in + cl) * s.kh + r) * s.kw + q;
+                f(xi, wi, yi);
+              }
+            }
+          }
+        }
+    }
+}
+
+struct Ref {
+  std::vector<double> val, abs;
+  explicit Ref(size_t n) : val(n, 0.0), abs(n, 0.0) {}
+};
+
+Ref ref_forward(const Conv2dShape& s, const std::vector<float>& x, const std::vector<float>& w,
+                const float* bias) {
+  Ref y(gn::conv2d_y_size(s));
+  if (bias) {
+    const index_t P = s.oh * s.ow;
+    for (index_t k = 0; k < gn::conv2d_y_size(s); ++k) {
+      const double b = bias[(k / P) % s.c_out];
+      y.val[k] = b;
+      y.abs[k] = std::fabs(b);
+    }
+  }
+  for_each_tap(s, [&](index_t xi, index_t wi, index_t yi) {
+    const double t = static_cast<double>(x[xi]) * w[wi];
+    y.val[yi] += t;
+    y.abs[yi] += std::fabs(t);
+  });
+  return y;
+}
+
+Ref ref_backward_data(const Conv2dShape& s, const std::vector<float>& dy, const std::vector<float>& w) {
+  Ref dx(gn::conv2d_x_size(s));
+  for_each_tap(s, [&](index_t xi, index_t wi, index_t yi) {
+    const double t = static_cast<double>(dy[yi]) * w[wi];
+    dx.val[xi] += t;
+    dx.abs[xi] += std::fabs(t);
+  });
+  return dx;
+}
+
+Ref ref_backward_filter(const Conv2dShape& s, const std::vector<float>& x, const std::vector<float>& dy) {
+  Ref dw(gn::conv2d_w_size(s));
+  for_each_tap(s, [&](index_t xi, index_t wi, index_t yi) {
+    const double t = static_cast<double>(dy[yi]) * x[xi];
+    dw.val[wi] += t;
+    dw.abs[wi] += std::fabs(t);
+  });
+  return dw;
+}
+
+Ref ref_backward_bias(const Conv2dShape& s, const std::vector<float>& dy) {
+  Ref db(s.c_out);
+  const index_t P = s.oh * s.ow;
+  for (index_t k = 0; k < gn::conv2d_y_size(s); ++k) {
+    db.val[(k / P) % s.c_out] += dy[k];
+    db.abs[(k / P) % s.c_out] += std::fabs(dy[k]);
+  }
+  return db;
+}
+
+index_t k_forward(const Conv2dShape& s) { return (s.c_in / s.groups) * s.kh * s.kw; }
+// Every (output channel of the group, r, q) contributes at most once to one dx element.
+index_t k_backward_data(const Conv2dShape& s) { return (s.c_out / s.groups) * s.kh * s.kw; }
+index_t k_backward_filter(const Conv2dShape& s) { return s.n * s.oh * s.ow; }
+
+struct Inputs {
+  std::vector<float> x, w, bias, dy;
+};
+
+Inputs random_inputs(const Conv2dShape& s, std::uint64_t seed) {
+  gn_test::Rng rng(seed);
+  Inputs in;
+  in.x = rng.vector(gn::conv2d_x_size(s));
+  in.w = rng.vector(gn::conv2d_w_size(s));
+  in.bias = rng.vector(s.c_out);
+  in.dy = rng.vector(gn::conv2d_y_size(s));
+  return in;
+}
+
+void require_valid(const Case& c) {
+  const char* why = nullptr;
+  if (!gn::conv2d_shape_valid(c.s, &why)) throw Failure(describe(c) + ": rejected: " + why);
+}
+
+}  // namespace
+
+GN_TEST(conv_forward_reference) {
+  std::uint64_t seed = 1;
+  for (const Case& c : cases()) {
+    require_valid(c);
+    const Conv2dShape& s = c.s;
+    const Inputs in = random_inputs(s, seed++);
+    const std::string what = describe(c);
+    std::vector<float> y(gn::conv2d_y_size(s), kNaN);  // must be overwritten
+    gn::conv2d_forward(s, in.x.data(), in.w.data(), in.bias.data(), y.data());
+    const Ref ref = ref_forward(s, in.x, in.w, in.bias.data());
+    gn_test::check_dot_bound(what + " forward+bias", y.data(), ref.val.data(), ref.abs.data(), y.size(),
+                             k_forward(s));
+    std::fill(y.begin(), y.end(), kNaN);
+    gn::conv2d_forward(s, in.x.data(), in.w.data(), nullptr, y.data());
+    const Ref ref0 = ref_forward(s, in.x, in.w, nullptr);
+    gn_test::check_dot_bound(what + " forward", y.data(), ref0.val.data(), ref0.abs.data(), y.size(),
+                             k_forward(s));
+  }
+}
+
+GN_TEST(conv_backward_data_reference) {
+  std::uint64_t seed = 100;
+  for (const Case& c : cases()) {
+    require_valid(c);
+    const Conv2dShape& s = c.s;
+    const Inputs in = random_inputs(s, seed++);
+    std::vector<float> dx(gn::conv2d_x_size(s), kNaN);
+    gn::conv2d_backward_data(s, in.dy.data(), in.w.data(), dx.data());
+    const Ref ref = ref_backward_data(s, in.dy, in.w);
+    gn_test::check_dot_bound(describe(c) + " backward-data", dx.data(), ref.val.data(), ref.abs.data(),
+                             dx.size(), k_backward_data(s));
+  }
+}
+
+GN_TEST(conv_backward_filter_reference) {
+  std::uint64_t seed = 200;
+  for (const Case& c : cases()) {
+    require_valid(c);
+    const Conv2dShape& s = c.s;
+    const Inputs in = random_inputs(s, seed++);
+    const std::string what = describe(c);
+    std::vector<float> dw(gn::conv2d_w_size(s), kNaN), db(s.c_out, kNaN);
+    gn::conv2d_backward_filter(s, in.x.data(), in.dy.data(), dw.data(), db.data());
+    const Ref ref = ref_backward_filter(s, in.x, in.dy);
+    const Ref ref_b = ref_backward_bias(s, in.dy);
+    gn_test::check_dot_bound(what + " backward-filter", dw.data(), ref.val.data(), ref.abs.data(),
+                             dw.size(), k_backward_filter(s));
+    gn_test::check_dot_bound(what + " backward-bias", db.data(), ref_b.val.data(), ref_b.abs.data(),
+                             db.size(), k_backward_filter(s));
+    // Without dbias: the same dw, bit for bit.
+    std::vector<float> dw2(dw.size(), kNaN);
+    gn::conv2d_backward_filter(s, in.x.data(), in.dy.data(), dw2.data(), nullptr);
+    gn_test::check_equal(what + " backward-filter without dbias", dw2.data(), dw.data(), dw.size());
+  }
+}
+
+// <dY, conv(X)> = <conv_backward_data(dY), X> = <conv_backward_filter(X, dY), W>: the three passes
+// agree with each other, independently of the reference loops. Each side differs from the exact
+// value by at most gamma_K * M, M = sum over all taps of |dy w x| = <|dY|, conv(|X|, |W|)>.
+GN_TEST(conv_adjoint_identities) {
+  std::uint64_t seed = 300;
+  for (const Case& c : cases()) {
+    require_valid(c);
+    const Conv2dShape& s = c.s;
+    const Inputs in = random_inputs(s, seed++);
+    std::vector<float> y(gn::conv2d_y_size(s)), dx(gn::conv2d_x_size(s)), dw(gn::conv2d_w_size(s));
+    gn::conv2d_forward(s, in.x.data(), in.w.data(), nullptr, y.data());
+    gn::conv2d_backward_data(s, in.dy.data(), in.w.data(), dx.data());
+    gn::conv2d_backward_filter(s, in.x.data(), in.dy.data(), dw.data(), nullptr);
+    std::vector<float> ax(in.x.size()), aw(in.w.size()), ay(y.size());
+    for (size_t k = 0; k < ax.size(); ++k) ax[k] = std::fabs(in.x[k]);
+    for (size_t k = 0; k < aw.size(); ++k) aw[k] = std::fabs(in.w[k]);
+    gn::conv2d_forward(s, ax.data(), aw.data(), nullptr, ay.data());
+    double lhs = 0, mass = 0, via_dx = 0, via_dw = 0;
+    for (size_t k = 0; k < y.size(); ++k) {
+      lhs += static_cast<double>(in.dy[k]) * y[k];
+      mass += std::fabs(static_cast<double>(in.dy[k])) * ay[k];
+    }
+    for (size_t k = 0; k < dx.size(); ++k) via_dx += static_cast<double>(dx[k]) * in.x[k];
+    for (size_t k = 0; k < dw.size(); ++k) via_dw += static_cast<double>(dw[k]) * in.w[k];
+    // mass itself came from an all-positive fp32 sum: allow for its rounding too.
+    mass *= 1 + gn_test::gamma_bound(k_forward(s));
+    const double tol_dx = (gn_test::gamma_bound(k_forward(s)) + gn_test::gamma_bound(k_backward_data(s))) * mass + 1e-12;
+    const double tol_dw = (gn_test::gamma_bound(k_forward(s)) + gn_test::gamma_bound(k_backward_filter(s))) * mass + 1e-12;
+    GN_CHECK(std::fabs(lhs - via_dx) <= tol_dx)
+        << describe(c) << ": <dY, conv(X)> = " << lhs << ", <bwd_data(dY), X> = " << via_dx << ", tolerance " << tol_dx;
+    GN_CHECK(std::fabs(lhs - via_dw) <= tol_dw)
+        << describe(c) << ": <dY, conv(X)> = " << lhs << ", <bwd_filter(X, dY), W> = " << via_dw << ", tolerance " << tol_dw;
+  }
+}
+
+namespace {
+
+struct ThreadCountGuard {
+  int saved = gn::num_threads();
+  ~ThreadCountGuard() { gn::set_num_threads(saved); }
+};
+
+struct Outputs {
+  std::vector<float> y, dx, dw, db;
+};
+
+Outputs run_all(const Conv2dShape& s, const Inputs& in) {
+  Outputs o;
+  o.y.assign(gn::conv2d_y_size(s), kNaN);
+  o.dx.assign(gn::conv2d_x_size(s), kNaN);
+  o.dw.assign(gn::conv2d_w_size(s), kNaN);
+  o.db.assign(s.c_out, kNaN);
+  gn::conv2d_forward(s, in.x.data(), in.w.data(), in.bias.data(), o.y.data());
+  gn::conv2d_backward_data(s, in.dy.data(), in.w.data(), o.dx.data());
+  gn::conv2d_backward_filter(s, in.x.data(), in.dy.data(), o.dw.data(), o.db.data());
+  return o;
+}
+
+void require_bitwise(const std::string& what, const std::vector<float>& got, const std::vector<float>& want) {
+  if (got.size() != want.size() || std::memcmp(got.data(), want.data(), sizeof(float) * got.size()) != 0) {
+    size_t k = 0;
+    while (k < got.size() && std::memcmp(&got[k], &want[k], sizeof(float)) == 0) ++k;
+    throw Failure(what + ": differs at " + std::to_string(k) + ": " + std::to_string(want[k]) + " vs " +
+                  std::to_string(got[k]));
+  }
+}
+
+}  // namespace
+
+// Bitwise the same results for 1, 2 and 3 threads (batch-parallel with n >= threads, serial with
+// the GEMM's threads otherwise; backward-filter's fixed chunks, including more samples than chunks).
+GN_TEST(conv_deterministic_across_threads) {
+  ThreadCountGuard guard;
+  std::vector<Case> det = {
+      conv_case("tiled_k288_n7_g2", 7, 32, 15, 15, 8, 3, 3, 1, 1, 1, 1, 1, 1, 2),
+      conv_case("tiled_k288_n1", 1, 32, 15, 15, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1),
+      conv_case("s2_n2", 2, 8, 17, 13, 6, 3, 3, 2, 2, 1, 1, 1, 1, 1),
+      conv_case("depthwise_n5", 5, 6, 12, 12, 6, 3, 3, 1, 1, 1, 1, 1, 1, 6),
+      conv_case("k1x1_n7", 7, 16, 9, 9, 24, 1, 1, 1, 1, 0, 0, 1, 1, 1),
+      conv_case("n40_uneven_chunks", 40, 3, 10, 10, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1),
+  };
+  std::uint64_t seed = 400;
+  for (const Case& c : det) {
+    require_valid(c);
+    const Inputs in = random_inputs(c.s, seed++);
+    gn::set_num_threads(1);
+    const Outputs one = run_all(c.s, in);
+    for (int t : {2, 3}) {
+      gn::set_num_threads(t);
+      for (int rep = 0; rep < 2; ++rep) {
+        const Outputs o = run_all(c.s, in);
+        const std::string what = describe(c) + " threads " + std::to_string(t);
+        require_bitwise(what + " forward", o.y, one.y);
+        require_bitwise(what + " backward-data", o.dx, one.dx);
+        require_bitwise(what + " backward-filter", o.dw, one.dw);
+        require_bitwise(what + " backward-bias", o.db, one.db);
+      }
+    }
+  }
+}
+
+GN_TEST(conv_shape_validation) {
+  const Conv2dShape good = conv_case("good", 2, 4, 8, 8, 6, 3, 3, 1, 1, 1, 1, 1, 1, 2).s;
+  const char* why = nullptr;
+  GN_CHECK(gn::conv2d_shape_valid(good, &why)) << why;
+  struct Bad {
+    const char* name;
+    void (*edit)(Conv2dShape&);
+    const char* why;
+  };
+  const Bad bad[] = {
+      {"n = 0", [](Conv2dShape& s) { s.n = 0; }, "sizes must be positive"},
+      {"c_in < 0", [](Conv2dShape& s) { s.c_in = -4; }, "sizes must be positive"},
+      {"h = 0", [](Conv2dShape& s) { s.h = 0; }, "sizes must be positive"},
+      {"kw = 0", [](Conv2dShape& s) { s.kw = 0; }, "sizes must be positive"},
+      {"oh = 0", [](Conv2dShape& s) { s.oh = 0; }, "sizes must be positive"},
+      {"stride 0", [](Conv2dShape& s) { s.stride_w = 0; }, "strides must be positive"},
+      {"dilation 0", [](Conv2dShape& s) { s.dil_h = 0; }, "dilations must be positive"},
+      {"pad < 0", [](Conv2dShape& s) { s.pad_h = -1; }, "pads must not be negative"},
+      {"groups 0", [](Conv2dShape& s) { s.groups = 0; }, "groups must be positive"},
+      {"groups not dividing c_in", [](Conv2dShape& s) { s.groups = 4; }, "groups must divide both channel counts"},
+      {"groups not dividing c_out", [](Conv2dShape& s) { s.c_out = 5; }, "groups must divide both channel counts"},
+      {"groups > channels", [](Conv2dShape& s) { s.groups = 12; }, "groups must divide both channel counts"},
+      {"size >= 2^31", [](Conv2dShape& s) { s.w = index_t(1) << 31; }, "sizes and parameters must be below 2^31"},
+      {"pad >= 2^31", [](Conv2dShape& s) { s.pad_w = index_t(1) << 40; }, "sizes and parameters must be below 2^31"},
+      {"huge input", [](Conv2dShape& s) { s.n = s.h = s.w = 1 << 30; }, "input has too many elements"},
+      {"huge weights", [](Conv2dShape& s) { s.c_out = s.c_in = s.kh = 1 << 30; s.groups = 1; }, "weights have too many elements"},
+      {"huge output", [](Conv2dShape& s) { s.oh = s.ow = 1 << 30; }, "output has too many elements"},
+  };
+  for (const Bad& b : bad) {
+    Conv2dShape s = good;
+    b.edit(s);
+    why = nullptr;
+    GN_CHECK(!gn::conv2d_shape_valid(s, &why)) << b.name << " accepted";
+    GN_CHECK(why != nullptr && std::strcmp(why, b.why) == 0) << b.name << ": " << (why ? why : "(null)");
+  }
+  // Accepted edge cases: windows wholly inside the padding, kernel larger than the input.
+  Conv2dShape edge = good;
+  edge.h = edge.w = 1;
+  edge.kh = edge.kw = 7;
+  edge.pad_h = edge.pad_w = 9;
+  edge.oh = edge.ow = 5;
+  GN_CHECK(gn::conv2d_shape_valid(edge, &why)) << why;
+}
