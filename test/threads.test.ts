@@ -1,0 +1,61 @@
+// Threads: setNumThreads and OMP_NUM_THREADS set the count native kernels use, and no thread keeps
+// spinning after a kernel call returns (the loader sets OpenMP's passive wait policy unless the user
+// chose one).
+import { afterAll, describe, expect, test } from 'vitest';
+import * as gn from '../src/index';
+import { runChild } from './helpers/child';
+
+// Runs big 2-thread GEMMs, then measures the process's CPU time over 600 ms of idleness.
+const idleProbe = `
+  gn.setNumThreads(2);
+  const a = gn.randn([512, 512]);
+  for (let i = 0; i < 5; i++) a.matmul(a);
+  const t0 = process.cpuUsage();
+  const start = Date.now();
+  setTimeout(() => {
+    const d = process.cpuUsage(t0);
+    console.log(JSON.stringify({ idleCpuMs: (d.user + d.system) / 1000, wallMs: Date.now() - start,
+      policy: process.env.OMP_WAIT_POLICY ?? null, threads: gn.getNumThreads() }));
+  }, 600);
+`;
+
+describe('thread count', () => {
+  const initial = gn.getNumThreads();
+  afterAll(() => gn.setNumThreads(initial));
+
+  test('setNumThreads changes what backendInfo reports and what kernels use', () => {
+    expect(gn.setNumThreads(1)).toBe(1);
+    expect(gn.getNumThreads()).toBe(1);
+    expect(gn.backendInfo().threads).toBe(1);
+    expect(gn.setNumThreads(3)).toBe(3);
+    expect(gn.backendInfo().threads).toBe(3);
+  });
+
+  test('the default is the number of available cores, and OMP_NUM_THREADS overrides it', () => {
+    const cores = require('node:os').availableParallelism();
+    const dflt = runChild('console.log(JSON.stringify(gn.backendInfo().threads))', { OMP_NUM_THREADS: undefined });
+    expect(dflt.json).toBe(cores);
+    const one = runChild('console.log(JSON.stringify(gn.backendInfo().threads))', { OMP_NUM_THREADS: '1' });
+    expect(one.json).toBe(1);
+  });
+});
+
+describe('no spinning after a call returns', () => {
+  test('an idle process that ran 2-thread kernels uses almost no CPU (passive wait policy set by the loader)', () => {
+    const r = runChild(idleProbe, { GRADNODE_BACKEND: 'native', OMP_WAIT_POLICY: undefined, GOMP_SPINCOUNT: undefined });
+    const out = r.json as { idleCpuMs: number; wallMs: number; policy: string | null; threads: number };
+    expect(r.status, r.stderr).toBe(0);
+    expect(out.policy).toBe('PASSIVE');
+    expect(out.threads).toBe(2);
+    // A spinning OpenMP worker would burn about one core for the whole idle period (see below).
+    expect(out.idleCpuMs).toBeLessThan(0.1 * out.wallMs);
+  });
+
+  test('the measurement catches spinning: with an active wait policy the same idle period burns a core', () => {
+    const r = runChild(idleProbe, { GRADNODE_BACKEND: 'native', OMP_WAIT_POLICY: 'active' });
+    const out = r.json as { idleCpuMs: number; wallMs: number; policy: string };
+    expect(r.status, r.stderr).toBe(0);
+    expect(out.policy).toBe('active'); // the user's choice is kept
+    expect(out.idleCpuMs).toBeGreaterThan(0.5 * out.wallMs);
+  });
+});
