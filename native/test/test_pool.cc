@@ -1,0 +1,352 @@
+// Max and average pooling against reference loops: first-max ties, NaN, overlapping windows in
+// backward, PyTorch's average divisor with and without count_include_pad (also on hand-computed
+// values), determinism across thread counts, and the shape validator.
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "harness.h"
+#include "kernels/pool/pool2d.h"
+#include "kernels/threads.h"
+
+namespace {
+
+using gn::index_t;
+using gn::Pool2dShape;
+using gn_test::Failure;
+
+struct Case {
+  std::string name;
+  Pool2dShape s;
+};
+
+// oh / ow of 0 mean the floor-mode output size.
+Case pool_case(const char* name, index_t n, index_t c, index_t h, index_t w, index_t kh, index_t kw,
+               index_t sh, index_t sw, index_t ph, index_t pw, index_t oh = 0, index_t ow = 0) {
+  Pool2dShape s{n, c, h, w,
+                oh ? oh : (h + 2 * ph - kh) / sh + 1, ow ? ow : (w + 2 * pw - kw) / sw + 1,
+                kh, kw, sh, sw, ph, pw};
+  return {name, s};
+}
+
+std::vector<Case> cases() {
+  return {
+      pool_case("k2_s2", 2, 3, 8, 8, 2, 2, 2, 2, 0, 0),
+      pool_case("k2_s2_odd", 1, 2, 7, 9, 2, 2, 2, 2, 0, 0),
+      pool_case("k2_s2_ceil_mode", 1, 2, 7, 9, 2, 2, 2, 2, 0, 0, 4, 5),
+      pool_case("k3_s2_p1_overlap", 2, 3, 9, 10, 3, 3, 2, 2, 1, 1),
+      pool_case("k3_s2_p1_ceil_mode", 1, 2, 6, 8, 3, 3, 2, 2, 1, 1, 4, 4),
+      pool_case("k3_s1_p1", 1, 2, 5, 6, 3, 3, 1, 1, 1, 1),
+      pool_case("k3x2_s2x1_p1x0", 2, 2, 7, 6, 3, 2, 2, 1, 1, 0),
+      pool_case("k1_s2", 1, 3, 5, 6, 1, 1, 2, 2, 0, 0),
+      pool_case("k5_s3_p2", 1, 1, 11, 12, 5, 5, 3, 3, 2, 2),
+      pool_case("k4_s1_p2", 1, 2, 5, 5, 4, 4, 1, 1, 2, 2),
+      pool_case("global", 2, 3, 5, 4, 5, 4, 1, 1, 0, 0),
+      pool_case("k2_s3_gaps", 1, 2, 8, 8, 2, 2, 3, 3, 0, 0),
+  };
+}
+
+std::string describe(const Case& c) {
+  const Pool2dShape& s = c.s;
+  return c.name + " [n " + std::to_string(s.n) + ", c " + std::to_string(s.c) + ", " + std::to_string(s.h) +
+         "x" + std::to_string(s.w) + " -> " + std::to_string(s.oh) + "x" + std::to_string(s.ow) + ", k " +
+         std::to_string(s.kh) + "x" + std::to_string(s.kw) + ", stride " + std::to_string(s.stride_h) + "x" +
+         std::to_string(s.stride_w) + ", pad " + std::to_string(s.pad_h) + "x" + std::to_string(s.pad_w) + "]";
+}
+
+index_t x_size(const Pool2dShape& s) { return s.n * s.c * s.h * s.w; }
+index_t y_size(const Pool2dShape& s) { return s.n * s.c * s.oh * s.ow; }
+
+void require_valid(const Case& c) {
+  const char* why = nullptr;
+  if (!gn::pool2d_shape_valid(c.s, &why)) throw Failure(describe(c) + ": rejected: " + why);
+}
+
+const float kNaN = std::numeric_limits<float>::quiet_NaN();
+
+// Calls f(plane, output index, r0, r1, c0, c1, padded rows, padded cols) for every window.
+template <typename F>
+void for_each_window(const Pool2dShape& s, F f) {
+  for (index_t q = 0; q < s.n * s.c; ++q)
+    for (index_t i = 0; i < s.oh; ++i)
+      for (index_t j = 0; j < s.ow; ++j) {
+        const index_t hs = i * s.stride_h - s.pad_h, ws = j * s.stride_w - s.pad_w;
+        const index_t he = std::min(hs + s.kh, s.h + s.pad_h), we = std::min(ws + s.kw, s.w + s.pad_w);
+        f(q, (q * s.oh + i) * s.ow + j, std::max<index_t>(hs, 0), std::min(he, s.h), std::max<index_t>(ws, 0),
+          std::min(we, s.w), he - hs, we - ws);
+      }
+}
+
+// Reference max pooling: the first NaN if the window has one, else the first element equal to the
+// maximum (row-major). Returns argmax inside the plane.
+std::vector<std::int32_t> ref_argmax(const Pool2dShape& s, const std::vector<float>& x) {
+  std::vector<std::int32_t> am(y_size(s));
+  for_each_window(s, [&](index_t q, index_t o, index_t r0, index_t r1, index_t c0, index_t c1, index_t, index_t) {
+    const float* xp = x.data() + q * s.h * s.w;
+    index_t first_nan = -1;
+    double m = -std::numeric_limits<double>::infinity();
+    for (index_t r = r0; r < r1; ++r)
+      for (index_t c = c0; c < c1; ++c) {
+        if (std::isnan(xp[r * s.w + c]) && first_nan < 0) first_nan = r * s.w + c;
+        m = std::max<double>(m, xp[r * s.w + c]);
+      }
+    index_t at = first_nan;
+    for (index_t r = r0; r < r1 && at < 0; ++r)
+      for (index_t c = c0; c < c1 && at < 0; ++c)
+        if (xp[r * s.w + c] == m) at = r * s.w + c;
+    am[o] = static_cast<std::int32_t>(at);
+  });
+  return am;
+}
+
+void check_argmax(const std::string& what, const std::vector<std::int32_t>& got, const std::vector<std::int32_t>& want) {
+  for (size_t k = 0; k < want.size(); ++k)
+    if (got[k] != want[k])
+      throw Failure(what + ": argmax at " + std::to_string(k) + ": want " + std::to_string(want[k]) + ", got " +
+                    std::to_string(got[k]));
+}
+
+// Windows that can cover one input pixel: a bound on the terms of a backward sum.
+index_t max_overlap(const Pool2dShape& s) {
+  return ((s.kh + s.stride_h - 1) / s.stride_h) * ((s.kw + s.stride_w - 1) / s.stride_w);
+}
+
+struct ThreadCountGuard {
+  int saved = gn::num_threads();
+  ~ThreadCountGuard() { gn::set_num_threads(saved); }
+};
+
+}  // namespace
+
+// Values from {0, 1, 2, 3}: most windows have ties, and the first maximum must win.
+GN_TEST(pool_max_forward_ties) {
+  std::uint64_t seed = 1;
+  for (const Case& c : cases()) {
+    require_valid(c);
+    const Pool2dShape& s = c.s;
+    gn_test::Rng rng(seed++);
+    std::vector<float> x(x_size(s));
+    for (auto& v : x) v = static_cast<float>(rng.integer(0, 3)) - 1.5f;
+    std::vector<float> y(y_size(s), kNaN);
+    std::vector<std::int32_t> am(y_size(s), -1);
+    gn::maxpool2d_forward(s, x.data(), y.data(), am.data());
+    const std::vector<std::int32_t> want = ref_argmax(s, x);
+    check_argmax(describe(c), am, want);
+    std::vector<float> want_y(y.size());
+    for (index_t o = 0; o < y_size(s); ++o) want_y[o] = x[(o / (s.oh * s.ow)) * s.h * s.w + want[o]];
+    gn_test::check_equal(describe(c), y.data(), want_y.data(), y.size());
+  }
+}
+
+// NaN is the maximum (the first NaN wins), -inf windows still pick an element, +inf wins over
+// finite values.
+GN_TEST(pool_max_nan_inf) {
+  const float inf = std::numeric_limits<float>::infinity();
+  const Case c = pool_case("nan_inf", 1, 1, 4, 6, 3, 3, 2, 2, 1, 1, 2, 3);
+  require_valid(c);
+  // Windows: rows [-1, 2) and [1, 4); columns [-1, 2), [1, 4), [3, 6).
+  std::vector<float> x = {
+      1,    2,    -inf, -inf, 0,    9,    //
+      kNaN, 3,    -inf, -inf, inf,  kNaN,  //
+      4,    kNaN, -inf, -inf, 5,    7,    //
+      8,    8,    -inf, -inf, kNaN, 6,    //
+  };
+  std::vector<float> y(6);
+  std::vector<std::int32_t> am(6);
+  gn::maxpool2d_forward(c.s, x.data(), y.data(), am.data());
+  // (0,0) first NaN at 6; (0,1) the 3 at 7; (0,2) the NaN at 11 beats the earlier +inf at 10;
+  // (1,0) NaN at 6 before NaN at 13; (1,1) NaN at 13; (1,2) NaN at 11.
+  const std::vector<std::int32_t> want_fixed = {6, 7, 11, 6, 13, 11};
+  check_argmax("nan_inf", am, want_fixed);
+  check_argmax("nan_inf reference", ref_argmax(c.s, x), want_fixed);
+  GN_CHECK(std::isnan(y[0]) && y[1] == 3.f && std::isnan(y[2]) && std::isnan(y[3]) && std::isnan(y[4]) &&
+           std::isnan(y[5]))
+      << y[0] << " " << y[1] << " " << y[2] << " " << y[3] << " " << y[4] << " " << y[5];
+
+  // A window of -inf only, and one where +inf is not first.
+  const Case d = pool_case("inf_only", 1, 1, 2, 4, 2, 2, 2, 2, 0, 0);
+  std::vector<float> z = {-inf, -inf, 1, inf, -inf, -inf, inf, 2};
+  std::vector<float> yz(2);
+  std::vector<std::int32_t> az(2);
+  gn::maxpool2d_forward(d.s, z.data(), yz.data(), az.data());
+  GN_CHECK(az[0] == 0 && yz[0] == -inf) << az[0] << " " << yz[0];
+  GN_CHECK(az[1] == 3 && yz[1] == inf) << az[1] << " " << yz[1];
+}
+
+// Backward scatters dy to the argmax, accumulating where overlapping windows chose the same
+// input (3x3 stride 2, and ties make that frequent).
+GN_TEST(pool_max_backward) {
+  std::uint64_t seed = 100;
+  for (const Case& c : cases()) {
+    require_valid(c);
+    const Pool2dShape& s = c.s;
+    gn_test::Rng rng(seed++);
+    std::vector<float> x(x_size(s));
+    for (auto& v : x) v = static_cast<float>(rng.integer(0, 2));
+    std::vector<float> y(y_size(s)), dy = rng.vector(y_size(s)), dx(x_size(s), kNaN);
+    std::vector<std::int32_t> am(y_size(s));
+    gn::maxpool2d_forward(s, x.data(), y.data(), am.data());
+    gn::maxpool2d_backward(s, dy.data(), am.data(), dx.data());
+    std::vector<double> ref(x.size(), 0.0), abs(x.size(), 0.0);
+    const std::vector<std::int32_t> want = ref_argmax(s, x);
+    for (index_t o = 0; o < y_size(s); ++o) {
+      const index_t at = (o / (s.oh * s.ow)) * s.h * s.w + want[o];
+      ref[at] += dy[o];
+      abs[at] += std::fabs(dy[o]);
+    }
+    gn_test::check_dot_bound(describe(c) + " max backward", dx.data(), ref.data(), abs.data(), dx.size(),
+                             max_overlap(s));
+  }
+}
+
+namespace {
+
+struct AvgRef {
+  std::vector<double> y, y_abs, dx, dx_abs;
+};
+
+// PyTorch's avg_pool2d: the window clipped to the padded input gives the count_include_pad
+// divisor, the window clipped to the input the other one; backward spreads dy / divisor.
+AvgRef ref_avg(const Pool2dShape& s, const std::vector<float>& x, const std::vector<float>& dy, bool cip) {
+  AvgRef r{std::vector<double>(y_size(s), 0.0), std::vector<double>(y_size(s), 0.0),
+           std::vector<double>(x_size(s), 0.0), std::vector<double>(x_size(s), 0.0)};
+  for_each_window(s, [&](index_t q, index_t o, index_t r0, index_t r1, index_t c0, index_t c1, index_t ph, index_t pw) {
+    const double d = cip ? static_cast<double>(ph * pw) : static_cast<double>((r1 - r0) * (c1 - c0));
+    for (index_t rr = r0; rr < r1; ++rr)
+      for (index_t cc = c0; cc < c1; ++cc) {
+        const index_t at = q * s.h * s.w + rr * s.w + cc;
+        r.y[o] += x[at] / d;
+        r.y_abs[o] += std::fabs(x[at]) / d;
+        r.dx[at] += dy[o] / d;
+        r.dx_abs[at] += std::fabs(dy[o]) / d;
+      }
+  });
+  return r;
+}
+
+}  // namespace
+
+GN_TEST(pool_avg_reference) {
+  std::uint64_t seed = 200;
+  for (const Case& c : cases()) {
+    require_valid(c);
+    const Pool2dShape& s = c.s;
+    gn_test::Rng rng(seed++);
+    const std::vector<float> x = rng.vector(x_size(s)), dy = rng.vector(y_size(s));
+    for (bool cip : {true, false}) {
+      const std::string what = describe(c) + (cip ? " count_include_pad" : " exclude pad");
+      std::vector<float> y(y_size(s), kNaN), dx(x_size(s), kNaN);
+      gn::avgpool2d_forward(s, x.data(), y.data(), cip);
+      gn::avgpool2d_backward(s, dy.data(), dx.data(), cip);
+      const AvgRef r = ref_avg(s, x, dy, cip);
+      gn_test::check_dot_bound(what + " avg forward", y.data(), r.y.data(), r.y_abs.data(), y.size(), s.kh * s.kw);
+      gn_test::check_dot_bound(what + " avg backward", dx.data(), r.dx.data(), r.dx_abs.data(), dx.size(),
+                               max_overlap(s));
+    }
+  }
+}
+
+// Values worked out by hand from PyTorch's definition (F.avg_pool2d on arange(1, 10) as 3x3,
+// kernel 2, stride 2, pad 1; and on arange(1, 17) as 4x4, kernel 3, stride 2, pad 1, ceil_mode).
+GN_TEST(pool_avg_hand_values) {
+  std::vector<float> x9(9), x16(16);
+  for (int k = 0; k < 9; ++k) x9[k] = static_cast<float>(k + 1);
+  for (int k = 0; k < 16; ++k) x16[k] = static_cast<float>(k + 1);
+  const Pool2dShape a{1, 1, 3, 3, 2, 2, 2, 2, 2, 2, 1, 1};
+  std::vector<float> y(4);
+  gn::avgpool2d_forward(a, x9.data(), y.data(), true);
+  const std::vector<float> include = {0.25f, 1.25f, 2.75f, 7.f};
+  gn_test::check_equal("3x3 k2 s2 p1 count_include_pad", y.data(), include.data(), 4);
+  gn::avgpool2d_forward(a, x9.data(), y.data(), false);
+  const std::vector<float> exclude = {1.f, 2.5f, 5.5f, 7.f};
+  gn_test::check_equal("3x3 k2 s2 p1 exclude pad", y.data(), exclude.data(), 4);
+
+  // ceil_mode: the last window starts at row/column 3 and is clipped to the padded input (rows 3..4),
+  // so its count_include_pad divisor is 2 x 2, not 3 x 3.
+  const Pool2dShape b{1, 1, 4, 4, 3, 3, 3, 3, 2, 2, 1, 1};
+  std::vector<float> z(9);
+  gn::avgpool2d_forward(b, x16.data(), z.data(), true);
+  GN_CHECK(z[8] == 4.f) << z[8];                          // 16 / 4
+  GN_CHECK(z[0] == (1 + 2 + 5 + 6) / 9.f) << z[0];       // corner: 2x2 real of a 3x3 window
+  GN_CHECK(z[2] == (4 + 8) / 6.f) << z[2];               // rows -1..1, columns 3..4
+  gn::avgpool2d_forward(b, x16.data(), z.data(), false);
+  GN_CHECK(z[8] == 16.f && z[0] == 14 / 4.f && z[2] == 6.f) << z[8] << " " << z[0] << " " << z[2];
+
+  // Backward of the same: dy = 1 everywhere spreads 1/divisor to each covered pixel.
+  std::vector<float> ones(9, 1.f), dx(16);
+  gn::avgpool2d_backward(b, ones.data(), dx.data(), true);
+  // Pixel (3, 3) lies in windows (1, 1), (1, 2), (2, 1), (2, 2), of divisors 9, 6, 6, 4.
+  const double want15 = 1 / 9. + 2 / 6. + 1 / 4.;
+  gn_test::check_close("ceil_mode backward", &dx[15], &want15, 1, 4 * std::ldexp(1.0, -24), 0);
+  GN_CHECK(dx[0] == 1 / 9.f) << dx[0];
+}
+
+GN_TEST(pool_deterministic_across_threads) {
+  ThreadCountGuard guard;
+  // 32 planes of 64x64: enough work for 2 and 3 threads.
+  const Case c = pool_case("big_k3_s2_p1", 4, 8, 64, 64, 3, 3, 2, 2, 1, 1);
+  require_valid(c);
+  const Pool2dShape& s = c.s;
+  gn_test::Rng rng(7);
+  const std::vector<float> x = rng.vector(x_size(s)), dy = rng.vector(y_size(s));
+  auto run = [&](std::vector<float>* out) {
+    std::vector<float> y(y_size(s)), dx(x_size(s)), ya(y_size(s)), dxa(x_size(s));
+    std::vector<std::int32_t> am(y_size(s));
+    gn::maxpool2d_forward(s, x.data(), y.data(), am.data());
+    gn::maxpool2d_backward(s, dy.data(), am.data(), dx.data());
+    gn::avgpool2d_forward(s, x.data(), ya.data(), false);
+    gn::avgpool2d_backward(s, dy.data(), dxa.data(), true);
+    out->clear();
+    for (auto* v : {&y, &dx, &ya, &dxa}) out->insert(out->end(), v->begin(), v->end());
+    for (std::int32_t a : am) out->push_back(static_cast<float>(a));
+  };
+  gn::set_num_threads(1);
+  std::vector<float> one, many;
+  run(&one);
+  for (int t : {2, 3}) {
+    gn::set_num_threads(t);
+    run(&many);
+    GN_CHECK(many.size() == one.size() && std::memcmp(many.data(), one.data(), sizeof(float) * one.size()) == 0)
+        << "threads " << t;
+  }
+}
+
+GN_TEST(pool_shape_validation) {
+  const Pool2dShape good = pool_case("good", 2, 3, 8, 8, 3, 3, 2, 2, 1, 1).s;
+  const char* why = nullptr;
+  GN_CHECK(gn::pool2d_shape_valid(good, &why)) << why;
+  struct Bad {
+    const char* name;
+    void (*edit)(Pool2dShape&);
+    const char* why;
+  };
+  const Bad bad[] = {
+      {"n = 0", [](Pool2dShape& s) { s.n = 0; }, "sizes must be positive"},
+      {"c < 0", [](Pool2dShape& s) { s.c = -1; }, "sizes must be positive"},
+      {"ow = 0", [](Pool2dShape& s) { s.ow = 0; }, "sizes must be positive"},
+      {"kh = 0", [](Pool2dShape& s) { s.kh = 0; }, "sizes must be positive"},
+      {"stride 0", [](Pool2dShape& s) { s.stride_h = 0; }, "strides must be positive"},
+      {"pad < 0", [](Pool2dShape& s) { s.pad_w = -1; }, "pads must not be negative"},
+      {"pad > k / 2", [](Pool2dShape& s) { s.pad_h = 2; }, "pad must be at most half the kernel size"},
+      {"pad on k = 1", [](Pool2dShape& s) { s.kw = 1; }, "pad must be at most half the kernel size"},
+      {"size >= 2^31", [](Pool2dShape& s) { s.n = index_t(1) << 31; }, "sizes and parameters must be below 2^31"},
+      // Last window starts at row (5 - 1) * 2 - 1 = 7 < 8: fine; one more starts at 9, past the input.
+      {"window past the input", [](Pool2dShape& s) { s.oh = 6; }, "every window must overlap the input"},
+      {"window past the input (w)", [](Pool2dShape& s) { s.ow = 100; }, "every window must overlap the input"},
+      {"plane >= 2^31", [](Pool2dShape& s) { s.h = s.w = 1 << 16; s.oh = s.ow = 1; },
+       "an input plane must have fewer than 2^31 elements (argmax is int32)"},
+      {"huge tensor", [](Pool2dShape& s) { s.n = s.c = 1 << 30; s.oh = s.ow = 1; }, "tensor has too many elements"},
+  };
+  for (const Bad& b : bad) {
+    Pool2dShape s = good;
+    b.edit(s);
+    why = nullptr;
+    GN_CHECK(!gn::pool2d_shape_valid(s, &why)) << b.name << " accepted";
+    GN_CHECK(why != nullptr && std::strcmp(why, b.why) == 0) << b.name << ": " << (why ? why : "(null)");
+  }
+  Pool2dShape ceil_ok = good;  // ceil_mode output: last window starts at row 7, inside the input
+  ceil_ok.oh = ceil_ok.ow = 5;
+  GN_CHECK(gn::pool2d_shape_valid(ceil_ok, &why)) << why;
+}
