@@ -1,18 +1,110 @@
-// STUB: replaced by the real micro-kernel.
+// GEMM micro-kernel for AVX-512 (F): an 8x32 tile of C in 16 zmm accumulators, the AVX2 6x16
+// kernel widened to 16-lane vectors (8x32 suits CNN shapes, where C_out is a multiple of 8;
+// KERNELS.md §2.2). Per k step: 2 loads of B (32 floats), 8 broadcasts of A, 16 FMAs. Contract and
+// packed layouts in ukernel.h.
+//
+// Not executed on the development machine (Zen3, no AVX-512): it is compiled, dispatched only when
+// cpuid reports F/BW/DQ/VL with OS support, and kept a line-by-line mirror of ukernel_avx2.cc.
+//
+// ISA unit (compiled with -mavx512f ...): everything lives in gn::avx512, helpers in an anonymous
+// namespace, and only intrinsics and project headers are included (KERNELS.md §6.5).
+#include <immintrin.h>
+
 #include "ukernel.h"
+
 namespace gn {
 namespace avx512 {
 namespace {
-void run(index_t kc, const float* GN_RESTRICT a, const float* GN_RESTRICT b, float* GN_RESTRICT c,
-         index_t ldc, float alpha, float beta) {
-  for (int i = 0; i < 4; ++i)
-    for (int j = 0; j < 4; ++j) {
-      float acc = 0.f;
-      for (index_t p = 0; p < kc; ++p) acc += a[p * 4 + i] * b[p * 4 + j];
-      c[i * ldc + j] = alpha * acc + (beta == 0.f ? 0.f : beta * c[i * ldc + j]);
-    }
+
+constexpr int kMr = 8;
+constexpr int kNr = 32;
+
+// Blocking for Skylake-SP / Ice Lake / Zen4 (L1 32-48 KB, L2 1-2 MB; untuned): a 192 x 32 panel
+// of B is 24 KB, a 480 x 192 block of A is 360 KB, a 192 x 3072 panel of B is 2.3 MB.
+constexpr int kKc = 192;
+constexpr int kMc = 480;
+constexpr int kNc = 3072;
+
+// C[0..31] = alpha * acc + beta * C; beta == 0 never reads C.
+inline void store_row(float* c, __m512 acc0, __m512 acc1, __m512 valpha, float beta) {
+  if (beta == 0.f) {
+    _mm512_storeu_ps(c, _mm512_mul_ps(valpha, acc0));
+    _mm512_storeu_ps(c + 16, _mm512_mul_ps(valpha, acc1));
+  } else if (beta == 1.f) {
+    _mm512_storeu_ps(c, _mm512_fmadd_ps(valpha, acc0, _mm512_loadu_ps(c)));
+    _mm512_storeu_ps(c + 16, _mm512_fmadd_ps(valpha, acc1, _mm512_loadu_ps(c + 16)));
+  } else {
+    const __m512 vbeta = _mm512_set1_ps(beta);
+    _mm512_storeu_ps(c, _mm512_fmadd_ps(valpha, acc0, _mm512_mul_ps(vbeta, _mm512_loadu_ps(c))));
+    _mm512_storeu_ps(c + 16,
+                     _mm512_fmadd_ps(valpha, acc1, _mm512_mul_ps(vbeta, _mm512_loadu_ps(c + 16))));
+  }
 }
+
+// gemm_f32_ukernel_8x32__avx512f
+void gemm_f32_ukernel_8x32(index_t kc, const float* GN_RESTRICT a, const float* GN_RESTRICT b,
+                           float* GN_RESTRICT c, index_t ldc, float alpha, float beta) {
+  for (int i = 0; i < kMr; ++i) {
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + kNr - 1), _MM_HINT_T0);
+  }
+
+  __m512 c0x0 = _mm512_setzero_ps(), c0x16 = _mm512_setzero_ps();
+  __m512 c1x0 = _mm512_setzero_ps(), c1x16 = _mm512_setzero_ps();
+  __m512 c2x0 = _mm512_setzero_ps(), c2x16 = _mm512_setzero_ps();
+  __m512 c3x0 = _mm512_setzero_ps(), c3x16 = _mm512_setzero_ps();
+  __m512 c4x0 = _mm512_setzero_ps(), c4x16 = _mm512_setzero_ps();
+  __m512 c5x0 = _mm512_setzero_ps(), c5x16 = _mm512_setzero_ps();
+  __m512 c6x0 = _mm512_setzero_ps(), c6x16 = _mm512_setzero_ps();
+  __m512 c7x0 = _mm512_setzero_ps(), c7x16 = _mm512_setzero_ps();
+
+#pragma GCC unroll 4
+  for (index_t p = 0; p < kc; ++p) {
+    const __m512 b0 = _mm512_loadu_ps(b);
+    const __m512 b16 = _mm512_loadu_ps(b + 16);
+    __m512 ai;
+    ai = _mm512_set1_ps(a[0]);
+    c0x0 = _mm512_fmadd_ps(ai, b0, c0x0);
+    c0x16 = _mm512_fmadd_ps(ai, b16, c0x16);
+    ai = _mm512_set1_ps(a[1]);
+    c1x0 = _mm512_fmadd_ps(ai, b0, c1x0);
+    c1x16 = _mm512_fmadd_ps(ai, b16, c1x16);
+    ai = _mm512_set1_ps(a[2]);
+    c2x0 = _mm512_fmadd_ps(ai, b0, c2x0);
+    c2x16 = _mm512_fmadd_ps(ai, b16, c2x16);
+    ai = _mm512_set1_ps(a[3]);
+    c3x0 = _mm512_fmadd_ps(ai, b0, c3x0);
+    c3x16 = _mm512_fmadd_ps(ai, b16, c3x16);
+    ai = _mm512_set1_ps(a[4]);
+    c4x0 = _mm512_fmadd_ps(ai, b0, c4x0);
+    c4x16 = _mm512_fmadd_ps(ai, b16, c4x16);
+    ai = _mm512_set1_ps(a[5]);
+    c5x0 = _mm512_fmadd_ps(ai, b0, c5x0);
+    c5x16 = _mm512_fmadd_ps(ai, b16, c5x16);
+    ai = _mm512_set1_ps(a[6]);
+    c6x0 = _mm512_fmadd_ps(ai, b0, c6x0);
+    c6x16 = _mm512_fmadd_ps(ai, b16, c6x16);
+    ai = _mm512_set1_ps(a[7]);
+    c7x0 = _mm512_fmadd_ps(ai, b0, c7x0);
+    c7x16 = _mm512_fmadd_ps(ai, b16, c7x16);
+    a += kMr;
+    b += kNr;
+  }
+
+  const __m512 valpha = _mm512_set1_ps(alpha);
+  store_row(c + 0 * ldc, c0x0, c0x16, valpha, beta);
+  store_row(c + 1 * ldc, c1x0, c1x16, valpha, beta);
+  store_row(c + 2 * ldc, c2x0, c2x16, valpha, beta);
+  store_row(c + 3 * ldc, c3x0, c3x16, valpha, beta);
+  store_row(c + 4 * ldc, c4x0, c4x16, valpha, beta);
+  store_row(c + 5 * ldc, c5x0, c5x16, valpha, beta);
+  store_row(c + 6 * ldc, c6x0, c6x16, valpha, beta);
+  store_row(c + 7 * ldc, c7x0, c7x16, valpha, beta);
+}
+
 }  // namespace
-GemmUkernel gemm_ukernel() { return {4, 4, 256, 64, 1024, run}; }
+
+GemmUkernel gemm_ukernel() { return {kMr, kNr, kKc, kMc, kNc, gemm_f32_ukernel_8x32}; }
+
 }  // namespace avx512
 }  // namespace gn
