@@ -1,31 +1,513 @@
-// PLACEHOLDER (correct, slow): replaced by the packed Goto/BLIS driver.
+// Single-precision GEMM driver (gemm.h). Baseline unit: no ISA flags, no intrinsics.
+//
+// Two paths, chosen by shape only (gemm_internal.h):
+//
+//  * packed (Goto/BLIS, KERNELS.md §2.1): five loops around the selected ISA's micro-kernel
+//
+//      for jc in 0..n step NC                  JC: a kc x nc panel of B lives in L3
+//        for pc in 0..k step KC                PC: pack B(pc, jc) into NR-wide micro-panels
+//          for ic in 0..m step MC              IC: pack A(ic, pc) into MR-tall micro-panels (L2)
+//            for jr in 0..nc step NR           JR: one kc x NR micro-panel of B stays in L1
+//              for ir in 0..mc step MR         IR: micro-kernel on an MR x NR tile of C
+//
+//    Transposes are handled by the packing (pack.h). Edge tiles run the same micro-kernel on a
+//    temporary MR x NR tile, so every element of C goes through the same operations wherever it
+//    sits; with K cut into the same blocks for any thread count, results are bitwise identical
+//    across runs and thread counts.
+//
+//  * small: no packing, for tiny products (m n k <= 32^3) and skinny ones (m <= 4 with rows of B
+//    contiguous; m <= 4 or n <= 4 with rows of A and columns of B contiguous), where packing would
+//    cost as much as the product. Plain loops the compiler vectorises at the baseline ISA.
+//
+// Threads (KERNELS.md §2.4): one OpenMP region per product when each thread gets >= ~50 us of
+// work. Threads share each packed B panel (packed cooperatively) and split either the IC loop
+// (each thread packs its own rows of A) or, when m is small, the JR loop (threads share the packed
+// A block). Static partitions only; inside an enclosing parallel region threads_for() returns 1
+// and the product runs on the calling thread. sgemm_batched runs the batch in parallel when the
+// products are too small to split. Packing buffers come from the calling thread's scratch, sized
+// for all threads before the region starts.
 #include "gemm.h"
+
+#include <atomic>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "../isa.h"
 #include "../threads.h"
+#include "gemm_internal.h"
+#include "pack.h"
 
 namespace gn {
+namespace {
+
+using gemm_detail::GemmPath;
+
+// Work per thread before a product is split: ~50 us. The packed path runs ~40 G multiply-adds/s
+// on one AVX2 core, the small path ~5-10 G.
+constexpr index_t kMinMacsPerThread = index_t(1) << 21;
+constexpr index_t kMinMacsPerThreadSmall = index_t(1) << 19;
+// Products up to 32^3 multiply-adds skip packing.
+constexpr double kTinyMacs = 32.0 * 32.0 * 32.0;
+// Skinny shapes (rows or columns of C) that skip packing.
+constexpr index_t kSkinny = 4;
+
+std::atomic<int> g_forced_path{static_cast<int>(GemmPath::kAuto)};
+
+// One product C = alpha * op(A) op(B) + beta * C, with op(A) and op(B) given by element strides:
+//   op(A)(i, p) = a[i * rs_a + p * cs_a],   op(B)(p, j) = b[p * rs_b + j * cs_b].
+struct Product {
+  index_t m, n, k;
+  float alpha, beta;
+  const float* a;
+  index_t rs_a, cs_a;
+  const float* b;
+  index_t rs_b, cs_b;
+  float* c;
+  index_t ldc;
+};
+
+Product make_product(bool trans_a, bool trans_b, index_t m, index_t n, index_t k, float alpha,
+                     const float* a, index_t lda, const float* b, index_t ldb, float beta, float* c,
+                     index_t ldc) {
+  Product g;
+  g.m = m;
+  g.n = n;
+  g.k = k;
+  g.alpha = alpha;
+  g.beta = beta;
+  g.a = a;
+  g.rs_a = trans_a ? 1 : lda;
+  g.cs_a = trans_a ? lda : 1;
+  g.b = b;
+  g.rs_b = trans_b ? 1 : ldb;
+  g.cs_b = trans_b ? ldb : 1;
+  g.c = c;
+  g.ldc = ldc;
+  return g;
+}
+
+inline index_t min_i(index_t x, index_t y) { return x < y ? x : y; }
+inline index_t ceil_div(index_t x, index_t y) { return (x + y - 1) / y; }
+inline index_t round_up(index_t x, index_t y) { return ceil_div(x, y) * y; }
+
+// Multiply-adds of a product, saturated so that it fits threads_for().
+index_t macs(index_t m, index_t n, index_t k) {
+  const double w = static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k);
+  return w > 4e18 ? index_t(4000000000000000000) : static_cast<index_t>(w);
+}
+
+int threads_for_work(index_t work, index_t min_per_thread) {
+#ifdef _OPENMP
+  return threads_for(work, min_per_thread);
+#else
+  return 1;
+#endif
+}
+
+int team_rank() {
+#ifdef _OPENMP
+  return omp_get_thread_num();
+#else
+  return 0;
+#endif
+}
+
+int team_size() {
+#ifdef _OPENMP
+  return omp_get_num_threads();
+#else
+  return 1;
+#endif
+}
+
+// Waits for the whole team. Must not run when the product is computed by one thread: an orphaned
+// barrier would bind to an enclosing parallel region (a batch-parallel caller) and deadlock.
+inline void team_barrier(int nthr) {
+  if (nthr > 1) {
+#pragma omp barrier
+  }
+}
+
+// Thread `t` of `nthr` gets [*lo, *hi) of 0..count (contiguous, sizes differ by at most one).
+inline void share(index_t count, int t, int nthr, index_t* lo, index_t* hi) {
+  *lo = count * t / nthr;
+  *hi = count * (t + 1) / nthr;
+}
+
+GemmPath shape_path(index_t m, index_t n, index_t k, index_t cs_a, index_t rs_b, index_t cs_b) {
+  const int forced = g_forced_path.load(std::memory_order_relaxed);
+  if (forced != static_cast<int>(GemmPath::kAuto)) return static_cast<GemmPath>(forced);
+  if (static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k) <= kTinyMacs)
+    return GemmPath::kSmall;
+  // A few rows times B with contiguous rows: one pass over B, no copy of it.
+  if (m <= kSkinny && cs_b == 1) return GemmPath::kSmall;
+  // A with contiguous rows times contiguous columns of B, few of either: dot products.
+  if ((m <= kSkinny || n <= kSkinny) && cs_a == 1 && rs_b == 1) return GemmPath::kSmall;
+  return GemmPath::kPacked;
+}
+
+// C = beta * C (k == 0 or alpha == 0, where BLAS does not read A and B). beta == 0 writes zeros.
+void scale_c(const Product& g) {
+  if (g.beta == 1.f) return;
+  for (index_t i = 0; i < g.m; ++i) {
+    float* ci = g.c + i * g.ldc;
+    if (g.beta == 0.f) {
+      for (index_t j = 0; j < g.n; ++j) ci[j] = 0.f;
+    } else {
+      for (index_t j = 0; j < g.n; ++j) ci[j] = g.beta * ci[j];
+    }
+  }
+}
+
+// ---- small path -------------------------------------------------------------------------------
+//
+// Every element is a sum over p = 0, 1, ..., k-1 in order (form "rows") or over eight interleaved
+// partial sums (form "dots"), then C = alpha * sum (+ beta * C). Which form and which partial sums
+// an element gets depends only on the shape, never on how rows or columns are split between threads.
+
+inline void store_small(float* c, float alpha, float beta, float sum) {
+  *c = beta == 0.f ? alpha * sum : alpha * sum + beta * *c;
+}
+
+// Rows i0 .. i0+R-1, columns j0 .. j1-1 of C when B rows are contiguous (cs_b == 1): an
+// R x W block of sums in registers, one pass over B per block.
+template <int R, int W>
+void small_rows_block(const Product& g, index_t i0, index_t j0, index_t j1) {
+  const float* a = g.a + i0 * g.rs_a;
+  for (index_t j = j0; j < j1; j += W) {
+    const index_t w = min_i(W, j1 - j);
+    const float* b = g.b + j;
+    float acc[R][W] = {};
+    if (w == W) {
+      for (index_t p = 0; p < g.k; ++p) {
+        float bp[W];
+        for (int jj = 0; jj < W; ++jj) bp[jj] = b[p * g.rs_b + jj];
+        for (int r = 0; r < R; ++r) {
+          const float ar = a[r * g.rs_a + p * g.cs_a];
+          for (int jj = 0; jj < W; ++jj) acc[r][jj] += ar * bp[jj];
+        }
+      }
+    } else {
+      for (index_t p = 0; p < g.k; ++p) {
+        for (int r = 0; r < R; ++r) {
+          const float ar = a[r * g.rs_a + p * g.cs_a];
+          for (index_t jj = 0; jj < w; ++jj) acc[r][jj] += ar * b[p * g.rs_b + jj];
+        }
+      }
+    }
+    for (int r = 0; r < R; ++r) {
+      float* c = g.c + (i0 + r) * g.ldc + j;
+      for (index_t jj = 0; jj < w; ++jj) store_small(c + jj, g.alpha, g.beta, acc[r][jj]);
+    }
+  }
+}
+
+// Columns are processed in chunks of kSmallW from column 0, so callers split columns at multiples
+// of kSmallW.
+constexpr index_t kSmallW = 16;
+
+void small_rows(const Product& g, index_t j0, index_t j1) {
+  index_t i = 0;
+  for (; i + 4 <= g.m; i += 4) small_rows_block<4, 8>(g, i, j0, j1);
+  switch (g.m - i) {
+    case 3: small_rows_block<3, 8>(g, i, j0, j1); break;
+    case 2: small_rows_block<2, 16>(g, i, j0, j1); break;
+    case 1: small_rows_block<1, 16>(g, i, j0, j1); break;
+    default: break;
+  }
+}
+
+// sum_p x[p * incx] * y[p], y contiguous, in eight interleaved partial sums.
+template <bool kUnitX>
+float dot8(const float* x, index_t incx, const float* y, index_t k) {
+  float s[8] = {};
+  index_t p = 0;
+  for (; p + 8 <= k; p += 8)
+    for (int l = 0; l < 8; ++l) s[l] += x[(kUnitX ? 1 : incx) * (p + l)] * y[p + l];
+  for (int l = 0; p < k; ++p, ++l) s[l] += x[(kUnitX ? 1 : incx) * p] * y[p];
+  return ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
+}
+
+// Rows i0 .. i1-1 of C when columns of B are contiguous (rs_b == 1): one dot product per element.
+void small_dots(const Product& g, index_t i0, index_t i1) {
+  for (index_t i = i0; i < i1; ++i) {
+    const float* a = g.a + i * g.rs_a;
+    float* c = g.c + i * g.ldc;
+    for (index_t j = 0; j < g.n; ++j) {
+      const float* b = g.b + j * g.cs_b;
+      const float s = g.cs_a == 1 ? dot8<true>(a, 1, b, g.k) : dot8<false>(a, g.cs_a, b, g.k);
+      store_small(c + j, g.alpha, g.beta, s);
+    }
+  }
+}
+
+void small_product(const Product& g, bool may_thread) {
+  const bool rows_form = g.cs_b == 1;
+  const int nt = may_thread ? threads_for_work(macs(g.m, g.n, g.k), kMinMacsPerThreadSmall) : 1;
+  if (nt <= 1) {
+    if (rows_form)
+      small_rows(g, 0, g.n);
+    else
+      small_dots(g, 0, g.m);
+    return;
+  }
+#pragma omp parallel num_threads(nt)
+  {
+    const int t = team_rank(), nthr = team_size();
+    index_t lo, hi;
+    if (rows_form) {
+      share(ceil_div(g.n, kSmallW), t, nthr, &lo, &hi);
+      if (lo < hi) small_rows(g, lo * kSmallW, min_i(hi * kSmallW, g.n));
+    } else {
+      share(g.m, t, nthr, &lo, &hi);
+      if (lo < hi) small_dots(g, lo, hi);
+    }
+  }
+}
+
+// ---- packed path ------------------------------------------------------------------------------
+
+// Block sizes and buffer layout of one packed product.
+struct Plan {
+  GemmUkernel uk;
+  index_t kc, mc, nc;    // k-, m-, n-blocks (mc a multiple of mr, nc of nr)
+  index_t ps_a, ps_b;    // floats from one packed micro-panel to the next (64-byte multiples)
+  index_t a_floats;      // one packed mc x kc block of A
+  index_t b_floats;      // one packed kc x nc panel of B
+  index_t tile_floats;   // one MR x NR edge tile
+  int nt;                // threads
+  bool split_jr;         // threads split the JR loop (share A) instead of the IC loop
+  index_t workspace_floats() const {
+    const index_t a_blocks = split_jr ? 1 : nt;
+    return b_floats + a_blocks * a_floats + nt * tile_floats;
+  }
+};
+
+Plan make_plan(const Product& g, const GemmUkernel& uk, int nt) {
+  Plan pl;
+  pl.uk = uk;
+  const index_t mr = uk.mr, nr = uk.nr;
+  // K in equal blocks of at most KC (k = 257 gives 129 + 128, not 256 + 1).
+  pl.kc = ceil_div(g.k, ceil_div(g.k, uk.kc));
+  pl.nc = round_up(ceil_div(g.n, ceil_div(g.n, uk.nc)), nr);
+  pl.mc = min_i(uk.mc, round_up(g.m, mr));
+  pl.ps_a = round_up(mr * pl.kc, 16);
+  pl.ps_b = round_up(nr * pl.kc, 16);
+  pl.a_floats = (pl.mc / mr) * pl.ps_a;
+  pl.b_floats = (pl.nc / nr) * pl.ps_b;
+  pl.tile_floats = round_up(mr * nr, 16);
+  pl.nt = nt;
+  pl.split_jr = false;
+  if (nt > 1) {
+    // Split the loop that balances better (IC on ties: it needs no barrier around packing A).
+    const index_t mp = ceil_div(g.m, mr);
+    const index_t np = ceil_div(min_i(g.n, pl.nc), nr);
+    const double ic_load = static_cast<double>(ceil_div(mp, nt)) / (static_cast<double>(mp) / nt);
+    const double jr_load = static_cast<double>(ceil_div(np, nt)) / (static_cast<double>(np) / nt);
+    pl.split_jr = jr_load < 0.95 * ic_load;
+  }
+  return pl;
+}
+
+// C tile = micro-kernel, through a temporary MR x NR tile when the tile is cut by the edge of C.
+inline void run_tile(const Plan& pl, index_t kc, const float* ap, const float* bp, float* c,
+                     index_t ldc, index_t mrem, index_t nrem, float alpha, float beta,
+                     float* tile) {
+  const int mr = pl.uk.mr, nr = pl.uk.nr;
+  if (mrem == mr && nrem == nr) {
+    pl.uk.run(kc, ap, bp, c, ldc, alpha, beta);
+    return;
+  }
+  if (beta != 0.f) {
+    for (int i = 0; i < mr; ++i)
+      for (int j = 0; j < nr; ++j) tile[i * nr + j] = (i < mrem && j < nrem) ? c[i * ldc + j] : 0.f;
+  }
+  pl.uk.run(kc, ap, bp, tile, nr, alpha, beta);
+  for (index_t i = 0; i < mrem; ++i)
+    for (index_t j = 0; j < nrem; ++j) c[i * ldc + j] = tile[i * nr + j];
+}
+
+// The JR and IR loops: B micro-panels q0..q1-1 of the packed panel against every micro-panel of
+// the packed mcur x kc block of A; c points at C(ic, jc).
+void macro_kernel(const Plan& pl, index_t kc, const float* apack, index_t mcur,
+                  const float* bpack, index_t q0, index_t q1, index_t ncur, float* c, index_t ldc,
+                  float alpha, float beta, float* tile) {
+  const index_t mr = pl.uk.mr, nr = pl.uk.nr;
+  for (index_t q = q0; q < q1; ++q) {
+    const index_t j = q * nr;
+    const index_t nrem = min_i(nr, ncur - j);
+    const float* bp = bpack + q * pl.ps_b;
+    const float* ap = apack;
+    for (index_t i = 0; i < mcur; i += mr, ap += pl.ps_a)
+      run_tile(pl, kc, ap, bp, c + i * ldc + j, ldc, min_i(mr, mcur - i), nrem, alpha, beta, tile);
+  }
+}
+
+// The five loops, run by thread `t` of `nthr` (all threads run the same JC/PC loops and meet at
+// the barriers).
+void packed_loops(const Product& g, const Plan& pl, float* ws, int t, int nthr) {
+  const index_t mr = pl.uk.mr, nr = pl.uk.nr;
+  const index_t mp = ceil_div(g.m, mr);
+  float* bpack = ws;
+  float* apack = ws + pl.b_floats + (pl.split_jr ? 0 : t * pl.a_floats);
+  float* tile = ws + pl.b_floats + (pl.split_jr ? 1 : pl.nt) * pl.a_floats + t * pl.tile_floats;
+
+  for (index_t jc = 0; jc < g.n; jc += pl.nc) {  // JC
+    const index_t ncur = min_i(pl.nc, g.n - jc);
+    const index_t np = ceil_div(ncur, nr);
+    for (index_t pc = 0; pc < g.k; pc += pl.kc) {  // PC
+      const index_t kc = min_i(pl.kc, g.k - pc);
+      // beta applies once, on the first k-block; later blocks accumulate.
+      const float beta = pc == 0 ? g.beta : 1.f;
+      const bool last_block = pc + kc >= g.k && jc + ncur >= g.n;
+
+      // Pack B(pc : pc+kc, jc : jc+ncur), each thread a share of the micro-panels.
+      index_t q0, q1;
+      share(np, t, nthr, &q0, &q1);
+      if (q0 < q1) {
+        gemm_detail::pack_panels(static_cast<int>(nr), min_i(q1 * nr, ncur) - q0 * nr, kc,
+                                 g.b + pc * g.rs_b + (jc + q0 * nr) * g.cs_b, g.cs_b, g.rs_b,
+                                 bpack + q0 * pl.ps_b, pl.ps_b);
+      }
+      team_barrier(nthr);
+
+      if (!pl.split_jr) {
+        // IC split: this thread's rows of C, in blocks of at most MC rows.
+        index_t p0, p1;
+        share(mp, t, nthr, &p0, &p1);
+        for (index_t ip = p0; ip < p1; ip += pl.mc / mr) {  // IC
+          const index_t ic = ip * mr;
+          const index_t mcur = min_i(min_i(ip + pl.mc / mr, p1) * mr, g.m) - ic;
+          gemm_detail::pack_panels(static_cast<int>(mr), mcur, kc, g.a + ic * g.rs_a + pc * g.cs_a,
+                                   g.rs_a, g.cs_a, apack, pl.ps_a);
+          macro_kernel(pl, kc, apack, mcur, bpack, 0, np, ncur, g.c + ic * g.ldc + jc, g.ldc,
+                       g.alpha, beta, tile);
+        }
+      } else {
+        // JR split: all threads pack one block of A together, then take B micro-panels.
+        for (index_t ic = 0; ic < g.m; ic += pl.mc) {  // IC
+          const index_t mcur = min_i(pl.mc, g.m - ic);
+          index_t a0, a1;
+          share(ceil_div(mcur, mr), t, nthr, &a0, &a1);
+          if (a0 < a1) {
+            gemm_detail::pack_panels(static_cast<int>(mr), min_i(a1 * mr, mcur) - a0 * mr, kc,
+                                     g.a + (ic + a0 * mr) * g.rs_a + pc * g.cs_a, g.rs_a, g.cs_a,
+                                     apack + a0 * pl.ps_a, pl.ps_a);
+          }
+          team_barrier(nthr);
+          macro_kernel(pl, kc, apack, mcur, bpack, q0, q1, ncur, g.c + ic * g.ldc + jc, g.ldc,
+                       g.alpha, beta, tile);
+          // The next block of A overwrites the shared buffer (the last one is covered below).
+          if (ic + mcur < g.m) team_barrier(nthr);
+        }
+      }
+      // The next k- or n-block overwrites the shared B panel.
+      if (!last_block) team_barrier(nthr);
+    }
+  }
+}
+
+int packed_threads(const Product& g, bool may_thread) {
+  return may_thread ? threads_for_work(macs(g.m, g.n, g.k), kMinMacsPerThread) : 1;
+}
+
+// One product. `may_thread`: whether it may open a parallel region. `ws`: packing workspace of
+// at least workspace_floats() of its plan, or null to use the calling thread's scratch.
+void run_product(const Product& g, bool may_thread, float* ws) {
+  if (g.m <= 0 || g.n <= 0) return;
+  if (g.k <= 0 || g.alpha == 0.f) {
+    scale_c(g);
+    return;
+  }
+  if (shape_path(g.m, g.n, g.k, g.cs_a, g.rs_b, g.cs_b) == GemmPath::kSmall) {
+    small_product(g, may_thread);
+    return;
+  }
+  const Plan pl = make_plan(g, kernels().gemm, packed_threads(g, may_thread));
+  if (ws == nullptr)
+    ws = scratch(kScratchGemm, static_cast<std::size_t>(pl.workspace_floats()) * sizeof(float));
+  if (pl.nt <= 1) {
+    packed_loops(g, pl, ws, 0, 1);
+    return;
+  }
+#pragma omp parallel num_threads(pl.nt)
+  packed_loops(g, pl, ws, team_rank(), team_size());
+}
+
+// Workspace (floats) one single-threaded run of `g` needs.
+index_t serial_workspace_floats(const Product& g) {
+  if (g.m <= 0 || g.n <= 0 || g.k <= 0 || g.alpha == 0.f) return 0;
+  if (shape_path(g.m, g.n, g.k, g.cs_a, g.rs_b, g.cs_b) == GemmPath::kSmall) return 0;
+  return make_plan(g, kernels().gemm, 1).workspace_floats();
+}
+
+}  // namespace
+
+namespace gemm_detail {
+
+GemmPath choose_path(bool trans_a, bool trans_b, index_t m, index_t n, index_t k) {
+  const Product g = make_product(trans_a, trans_b, m, n, k, 1.f, nullptr, trans_a ? m : k, nullptr,
+                                 trans_b ? k : n, 0.f, nullptr, n);
+  return shape_path(m, n, k, g.cs_a, g.rs_b, g.cs_b);
+}
+
+void set_forced_path(GemmPath path) {
+  g_forced_path.store(static_cast<int>(path), std::memory_order_relaxed);
+}
+
+}  // namespace gemm_detail
 
 void sgemm(bool trans_a, bool trans_b, index_t m, index_t n, index_t k, float alpha, const float* a,
            index_t lda, const float* b, index_t ldb, float beta, float* c, index_t ldc) {
-  sgemm_batched(1, trans_a, trans_b, m, n, k, alpha, a, lda, 0, b, ldb, 0, beta, c, ldc, 0);
+  run_product(make_product(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc),
+              /*may_thread=*/true, nullptr);
 }
 
 void sgemm_batched(index_t batch, bool trans_a, bool trans_b, index_t m, index_t n, index_t k,
                    float alpha, const float* a, index_t lda, index_t stride_a, const float* b,
-                   index_t ldb, index_t stride_b, float beta, float* c, index_t ldc, index_t stride_c) {
-  const int nt = threads_for(batch * m, 1);
-#pragma omp parallel for num_threads(nt) schedule(static) collapse(2)
-  for (index_t q = 0; q < batch; ++q)
-    for (index_t i = 0; i < m; ++i) {
-      const float* A = a + q * stride_a;
-      const float* B = b + q * stride_b;
-      float* C = c + q * stride_c + i * ldc;
-      for (index_t j = 0; j < n; ++j) {
-        float acc = 0.f;
-        for (index_t p = 0; p < k; ++p)
-          acc += (trans_a ? A[p * lda + i] : A[i * lda + p]) * (trans_b ? B[j * ldb + p] : B[p * ldb + j]);
-        C[j] = alpha * acc + (beta == 0.f ? 0.f : beta * C[j]);
-      }
-    }
+                   index_t ldb, index_t stride_b, float beta, float* c, index_t ldc,
+                   index_t stride_c) {
+  if (batch <= 0 || m <= 0 || n <= 0) return;
+  const Product g0 = make_product(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  auto product = [&](index_t q) {
+    Product g = g0;
+    g.a = a + q * stride_a;
+    g.b = b + q * stride_b;
+    g.c = c + q * stride_c;
+    return g;
+  };
+
+  // Products big enough to split between threads: one after the other, each in parallel.
+  const bool small = shape_path(m, n, k, g0.cs_a, g0.rs_b, g0.cs_b) == GemmPath::kSmall;
+  const index_t per_product = macs(m, n, k);
+  const index_t min_per_thread = small ? kMinMacsPerThreadSmall : kMinMacsPerThread;
+  int nt = threads_for_work(per_product, min_per_thread);
+  if (batch == 1 || nt > 1) {
+    for (index_t q = 0; q < batch; ++q) run_product(product(q), /*may_thread=*/true, nullptr);
+    return;
+  }
+
+  // Small products: the batch in parallel, each product on one thread.
+  const double total = static_cast<double>(per_product) * static_cast<double>(batch);
+  nt = threads_for_work(total > 4e18 ? index_t(4000000000000000000) : static_cast<index_t>(total),
+                        min_per_thread);
+  if (nt > batch) nt = static_cast<int>(batch);
+  if (nt <= 1) {
+    for (index_t q = 0; q < batch; ++q) run_product(product(q), /*may_thread=*/false, nullptr);
+    return;
+  }
+  const index_t ws_floats = serial_workspace_floats(g0);
+  float* ws = ws_floats > 0
+                  ? scratch(kScratchGemm, static_cast<std::size_t>(nt * ws_floats) * sizeof(float))
+                  : nullptr;
+#pragma omp parallel num_threads(nt)
+  {
+    float* my_ws = ws != nullptr ? ws + team_rank() * ws_floats : nullptr;
+#pragma omp for schedule(static)
+    for (index_t q = 0; q < batch; ++q) run_product(product(q), /*may_thread=*/false, my_ws);
+  }
 }
 
 }  // namespace gn

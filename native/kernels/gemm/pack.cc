@@ -1,1 +1,134 @@
-// STUB
+// Packing of GEMM operands into micro-panels (pack.h). Baseline unit: SSE2 on x86-64, Advanced
+// SIMD on AArch64 (both are part of their platform's baseline), plain loops elsewhere.
+//
+// The copy case (r consecutive floats per k step) is left to the compiler, which turns the
+// fixed-length inner loop into vector moves. The transpose case moves 4x4 blocks through registers,
+// so that each source row is read 16 bytes at a time.
+#include "pack.h"
+
+#if defined(__SSE2__) || defined(_M_X64)
+#include <emmintrin.h>
+#define GN_PACK_SSE2 1
+#elif defined(__aarch64__) || defined(_M_ARM64)
+#include <arm_neon.h>
+#define GN_PACK_NEON 1
+#endif
+
+namespace gn {
+namespace gemm_detail {
+namespace {
+
+// d[q * ldd + i] = s[i * lds + q] for a 4x4 block (rows of s become columns of d).
+inline void transpose_4x4(const float* s, index_t lds, float* d, index_t ldd) {
+#if GN_PACK_SSE2
+  __m128 r0 = _mm_loadu_ps(s);
+  __m128 r1 = _mm_loadu_ps(s + lds);
+  __m128 r2 = _mm_loadu_ps(s + 2 * lds);
+  __m128 r3 = _mm_loadu_ps(s + 3 * lds);
+  _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+  _mm_storeu_ps(d, r0);
+  _mm_storeu_ps(d + ldd, r1);
+  _mm_storeu_ps(d + 2 * ldd, r2);
+  _mm_storeu_ps(d + 3 * ldd, r3);
+#elif GN_PACK_NEON
+  const float32x4x2_t t01 = vtrnq_f32(vld1q_f32(s), vld1q_f32(s + lds));
+  const float32x4x2_t t23 = vtrnq_f32(vld1q_f32(s + 2 * lds), vld1q_f32(s + 3 * lds));
+  vst1q_f32(d, vcombine_f32(vget_low_f32(t01.val[0]), vget_low_f32(t23.val[0])));
+  vst1q_f32(d + ldd, vcombine_f32(vget_low_f32(t01.val[1]), vget_low_f32(t23.val[1])));
+  vst1q_f32(d + 2 * ldd, vcombine_f32(vget_high_f32(t01.val[0]), vget_high_f32(t23.val[0])));
+  vst1q_f32(d + 3 * ldd, vcombine_f32(vget_high_f32(t01.val[1]), vget_high_f32(t23.val[1])));
+#else
+  for (int q = 0; q < 4; ++q)
+    for (int i = 0; i < 4; ++i) d[q * ldd + i] = s[i * lds + q];
+#endif
+}
+
+// The same for a 2x4 block (two source rows).
+inline void transpose_2x4(const float* s, index_t lds, float* d, index_t ldd) {
+#if GN_PACK_SSE2
+  const __m128 r0 = _mm_loadu_ps(s);
+  const __m128 r1 = _mm_loadu_ps(s + lds);
+  const __m128 lo = _mm_unpacklo_ps(r0, r1);  // r0[0] r1[0] r0[1] r1[1]
+  const __m128 hi = _mm_unpackhi_ps(r0, r1);  // r0[2] r1[2] r0[3] r1[3]
+  _mm_storel_pi(reinterpret_cast<__m64*>(d), lo);
+  _mm_storeh_pi(reinterpret_cast<__m64*>(d + ldd), lo);
+  _mm_storel_pi(reinterpret_cast<__m64*>(d + 2 * ldd), hi);
+  _mm_storeh_pi(reinterpret_cast<__m64*>(d + 3 * ldd), hi);
+#else
+  for (int q = 0; q < 4; ++q)
+    for (int i = 0; i < 2; ++i) d[q * ldd + i] = s[i * lds + q];
+#endif
+}
+
+// Any r, any strides, with zero padding past `valid` rows (edge panels and unusual tiles).
+void pack_panel_any(int r, index_t valid, index_t kc, const float* src, index_t stride_r,
+                    index_t stride_k, float* dst) {
+  for (index_t p = 0; p < kc; ++p) {
+    float* d = dst + p * r;
+    index_t i = 0;
+    for (; i < valid; ++i) d[i] = src[i * stride_r + p * stride_k];
+    for (; i < r; ++i) d[i] = 0.f;
+  }
+}
+
+// Copy case (stride_r == 1): the R floats of step p are contiguous at src + p * stride_k.
+template <int R>
+void pack_panel_copy(const float* src, index_t kc, index_t stride_k, float* dst) {
+  for (index_t p = 0; p < kc; ++p) {
+    const float* s = src + p * stride_k;
+    float* d = dst + p * R;
+    for (int i = 0; i < R; ++i) d[i] = s[i];
+  }
+}
+
+// Transpose case (stride_k == 1): each of the R source rows is contiguous along k.
+template <int R>
+void pack_panel_transpose(const float* src, index_t kc, index_t stride_r, float* dst) {
+  index_t p = 0;
+  for (; p + 4 <= kc; p += 4) {
+    int i = 0;
+    for (; i + 4 <= R; i += 4) transpose_4x4(src + i * stride_r + p, stride_r, dst + p * R + i, R);
+    if (R - i >= 2) {
+      transpose_2x4(src + i * stride_r + p, stride_r, dst + p * R + i, R);
+      i += 2;
+    }
+    for (; i < R; ++i)
+      for (int q = 0; q < 4; ++q) dst[(p + q) * R + i] = src[i * stride_r + p + q];
+  }
+  for (; p < kc; ++p)
+    for (int i = 0; i < R; ++i) dst[p * R + i] = src[i * stride_r + p];
+}
+
+template <int R>
+void pack_panels_fixed(index_t rows, index_t kc, const float* src, index_t stride_r,
+                       index_t stride_k, float* dst, index_t panel_stride) {
+  for (; rows >= R; rows -= R, src += R * stride_r, dst += panel_stride) {
+    if (stride_r == 1)
+      pack_panel_copy<R>(src, kc, stride_k, dst);
+    else if (stride_k == 1)
+      pack_panel_transpose<R>(src, kc, stride_r, dst);
+    else
+      pack_panel_any(R, R, kc, src, stride_r, stride_k, dst);
+  }
+  if (rows > 0) pack_panel_any(R, rows, kc, src, stride_r, stride_k, dst);
+}
+
+}  // namespace
+
+void pack_panels(int r, index_t rows, index_t kc, const float* src, index_t stride_r,
+                 index_t stride_k, float* dst, index_t panel_stride) {
+  switch (r) {
+    case 4: return pack_panels_fixed<4>(rows, kc, src, stride_r, stride_k, dst, panel_stride);
+    case 6: return pack_panels_fixed<6>(rows, kc, src, stride_r, stride_k, dst, panel_stride);
+    case 8: return pack_panels_fixed<8>(rows, kc, src, stride_r, stride_k, dst, panel_stride);
+    case 12: return pack_panels_fixed<12>(rows, kc, src, stride_r, stride_k, dst, panel_stride);
+    case 16: return pack_panels_fixed<16>(rows, kc, src, stride_r, stride_k, dst, panel_stride);
+    case 32: return pack_panels_fixed<32>(rows, kc, src, stride_r, stride_k, dst, panel_stride);
+    default:
+      for (; rows > 0; rows -= r, src += r * stride_r, dst += panel_stride)
+        pack_panel_any(r, rows < r ? rows : r, kc, src, stride_r, stride_k, dst);
+  }
+}
+
+}  // namespace gemm_detail
+}  // namespace gn

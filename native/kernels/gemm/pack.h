@@ -1,0 +1,32 @@
+// Packing of GEMM operands into the micro-panels of ukernel.h. Internal to the gemm family.
+//
+// Both operands are packed by the same routine: a panel is `r` "rows" (MR rows of op(A), or NR
+// columns of op(B)) by kc, stored k-major, and the source element (row i, step p) is at
+// src[i * stride_r + p * stride_k]. The four transpose cases map onto it as
+//
+//   op(A) = A     (row-major m x k):  stride_r = lda, stride_k = 1    (a transpose while packing)
+//   op(A) = A^T   (A is k x m):       stride_r = 1,   stride_k = lda  (a copy of r floats per step)
+//   op(B) = B     (row-major k x n):  stride_r = 1,   stride_k = ldb  (a copy)
+//   op(B) = B^T   (B is n x k):       stride_r = ldb, stride_k = 1    (a transpose)
+//
+// so transposes exist only here (KERNELS.md §2.1), and the micro-kernels see one layout.
+#ifndef GRADNODE_KERNELS_GEMM_PACK_H_
+#define GRADNODE_KERNELS_GEMM_PACK_H_
+
+#include "../common.h"
+
+namespace gn {
+namespace gemm_detail {
+
+// Packs `rows` rows (from row 0 of src) into ceil(rows / r) consecutive micro-panels,
+// `panel_stride` floats apart:
+//   dst[q * panel_stride + p * r + i] = src[(q * r + i) * stride_r + p * stride_k]
+// for p < kc, and 0 for the rows of the last panel past `rows` (zero padding at the edge).
+// Either stride_r or stride_k must be 1.
+void pack_panels(int r, index_t rows, index_t kc, const float* src, index_t stride_r,
+                 index_t stride_k, float* dst, index_t panel_stride);
+
+}  // namespace gemm_detail
+}  // namespace gn
+
+#endif  // GRADNODE_KERNELS_GEMM_PACK_H_
