@@ -16,7 +16,8 @@
       "native/kernels/conv/conv2d_bwd_data.cc",
       "native/kernels/conv/conv2d_bwd_filter.cc",
       "native/kernels/pool/maxpool2d.cc",
-      "native/kernels/pool/avgpool2d.cc"
+      "native/kernels/pool/avgpool2d.cc",
+      "native/kernels/norm/batchnorm.cc"
     ],
     "gradnode_sources_avx2": [
       "native/kernels/gemm/ukernel_avx2.cc",
@@ -37,9 +38,22 @@
       "native/addon/bind_pool.cc",
       "native/addon/bind_elementwise.cc",
       "native/addon/bind_reduce.cc",
-      "native/addon/bind_layout.cc"
+      "native/addon/bind_layout.cc",
+      "native/addon/bind_norm.cc"
     ],
-    "gradnode_flags_avx2": ["-mavx2", "-mfma", "-mf16c"],
-    "gradnode_flags_avx512": ["-mavx2", "-mfma", "-mf16c", "-mavx512f", "-mavx512bw", "-mavx512dq", "-mavx512vl"]
+    "gradnode_flags_avx2": [
+      "-mavx2",
+      "-mfma",
+      "-mf16c"
+    ],
+    "gradnode_flags_avx512": [
+      "-mavx2",
+      "-mfma",
+      "-mf16c",
+      "-mavx512f",
+      "-mavx512bw",
+      "-mavx512dq",
+      "-mavx512vl"
+    ]
   }
 }

@@ -62,3 +62,5 @@ export { Generator, defaultGenerator, manualSeed } from './random';
 export { backendInfo, getNumThreads, setBackend, setNumThreads, withBackend } from './backend';
 export type { BackendInfo, BackendName } from './backend';
 export { formatTensor } from './print';
+
+export * as nn from './nn';

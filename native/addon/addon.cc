@@ -68,6 +68,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   register_elementwise(env, exports);
   register_reduce(env, exports);
   register_layout(env, exports);
+  register_norm(env, exports);
   return exports;
 }
 

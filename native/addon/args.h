@@ -131,6 +131,7 @@ void register_pool(Napi::Env env, Napi::Object exports);
 void register_elementwise(Napi::Env env, Napi::Object exports);
 void register_reduce(Napi::Env env, Napi::Object exports);
 void register_layout(Napi::Env env, Napi::Object exports);
+void register_norm(Napi::Env env, Napi::Object exports);
 
 }  // namespace gn_addon
 

@@ -178,6 +178,36 @@ export interface Backend {
   softmaxBackward(y: FloatArray, dy: FloatArray, dx: FloatArray, outer: number, n: number, inner: number, log: boolean): void;
 
   /**
+   * Per-channel statistics of x viewed as [n, c, inner] (the channel is the middle axis): the mean
+   * and the biased variance (divided by n * inner), accumulated in double precision.
+   */
+  batchNormStats(x: FloatArray, mean: FloatArray, variance: FloatArray, n: number, c: number, inner: number): void;
+  /** y = x * scale[ch] + shift[ch] for x viewed as [n, c, inner]; y may be x. */
+  channelAffine(x: FloatArray, scale: FloatArray, shift: FloatArray, y: FloatArray, n: number, c: number, inner: number): void;
+  /**
+   * Batch norm backward for x viewed as [n, c, inner], normalised with per-channel mean and invstd
+   * (y = (x - mean) invstd weight + bias). With m = n * inner, sdy = sum dy, sdx = sum dy (x - mean):
+   *   dbias = sdy, dweight = sdx * invstd,
+   *   training (statistics of this batch): dx = weight invstd (dy - sdy / m - (x - mean) invstd² sdx / m)
+   *   otherwise (fixed statistics):        dx = weight invstd dy
+   * weight null means 1. Any of dx, dweight, dbias may be null (not computed).
+   */
+  batchNormBackward(
+    x: FloatArray,
+    dy: FloatArray,
+    mean: FloatArray,
+    invstd: FloatArray,
+    weight: FloatArray | null,
+    dx: FloatArray | null,
+    dweight: FloatArray | null,
+    dbias: FloatArray | null,
+    n: number,
+    c: number,
+    inner: number,
+    training: boolean,
+  ): void;
+
+  /**
    * dst[dstOffset + idx . dstStrides] = src[srcOffset + idx . srcStrides] for every index of
    * `shape`. The one data-movement kernel: permute, slicing, cat, pad, expand. src and dst must not
    * overlap.

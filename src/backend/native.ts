@@ -79,6 +79,22 @@ export interface Addon {
     dstStrides: Int32Array,
     shape: Int32Array,
   ): void;
+  batchNormStats(x: Float32Array, mean: Float32Array, variance: Float32Array, n: number, c: number, inner: number): void;
+  channelAffine(x: Float32Array, scale: Float32Array, shift: Float32Array, y: Float32Array, n: number, c: number, inner: number): void;
+  batchNormBackward(
+    x: Float32Array,
+    dy: Float32Array,
+    mean: Float32Array,
+    invstd: Float32Array,
+    weight: Float32Array | null,
+    dx: Float32Array | null,
+    dweight: Float32Array | null,
+    dbias: Float32Array | null,
+    n: number,
+    c: number,
+    inner: number,
+    training: boolean,
+  ): void;
   unaryOps: Record<UnaryOp, number>;
   binaryOps: Record<BinaryOp, number>;
   reduceOps: Record<ReduceOp, number>;
@@ -197,6 +213,18 @@ export function createNativeBackend(addon: Addon): Backend {
     },
     softmaxBackward(y, dy, dx, outer, n, inner, log) {
       addon.softmaxBackward(f32(y, 'softmax', 'y'), f32(dy, 'softmax', 'dy'), f32(dx, 'softmax', 'dx'), outer, n, inner, log);
+    },
+    batchNormStats(x, mean, variance, n, c, inner) {
+      addon.batchNormStats(f32(x, 'batchNorm', 'x'), f32(mean, 'batchNorm', 'mean'), f32(variance, 'batchNorm', 'variance'), n, c, inner);
+    },
+    channelAffine(x, scale, shift, y, n, c, inner) {
+      addon.channelAffine(f32(x, 'batchNorm', 'x'), f32(scale, 'batchNorm', 'scale'), f32(shift, 'batchNorm', 'shift'),
+        f32(y, 'batchNorm', 'y'), n, c, inner);
+    },
+    batchNormBackward(x, dy, mean, invstd, weight, dx, dweight, dbias, n, c, inner, training) {
+      addon.batchNormBackward(f32(x, 'batchNorm', 'x'), f32(dy, 'batchNorm', 'dy'), f32(mean, 'batchNorm', 'mean'),
+        f32(invstd, 'batchNorm', 'invstd'), f32OrNull(weight, 'batchNorm', 'weight'), f32OrNull(dx, 'batchNorm', 'dx'),
+        f32OrNull(dweight, 'batchNorm', 'dweight'), f32OrNull(dbias, 'batchNorm', 'dbias'), n, c, inner, training);
     },
     copyStrided(src, srcOffset, srcStrides, dst, dstOffset, dstStrides, shape) {
       addon.copyStrided(f32(src, 'copy', 'src'), srcOffset, i32(srcStrides), f32(dst, 'copy', 'dst'), dstOffset,

@@ -7,6 +7,7 @@ import type { Backend } from '../backend';
 import { conv2dBackwardData, conv2dBackwardFilter, conv2dForward } from './conv';
 import { binary, unary, unaryBackward, where } from './elementwise';
 import { gemm } from './gemm';
+import { batchNormBackward, batchNormStats, channelAffine } from './norm';
 import { copyStrided } from './layout';
 import { avgPool2dBackward, avgPool2dForward, maxPool2dBackward, maxPool2dForward } from './pool';
 import { argReduce, reduce, softmax, softmaxBackward } from './reduce';
@@ -30,4 +31,7 @@ export const referenceBackend: Backend = {
   softmax,
   softmaxBackward,
   copyStrided,
+  batchNormStats,
+  channelAffine,
+  batchNormBackward,
 };

@@ -1,0 +1,133 @@
+/** Containers: Sequential, ModuleList and ModuleDict. */
+import type { Tensor } from '../tensor';
+import { Module } from './module';
+
+function checkModule(where: string, m: unknown): asserts m is Module {
+  if (!(m instanceof Module)) throw new TypeError(`${where}: expected a Module, got ${m === null ? 'null' : typeof m}`);
+}
+
+/** Applies its modules in order; children are named "0", "1", ... (or by the keys given). */
+export class Sequential extends Module {
+  private _layers: [string, Module][];
+
+  constructor(...modules: Module[] | [Record<string, Module>]) {
+    super();
+    const first = modules[0];
+    if (modules.length === 1 && !(first instanceof Module) && typeof first === 'object' && first !== null) {
+      this._layers = Object.entries(first as Record<string, Module>);
+    } else {
+      this._layers = (modules as Module[]).map((m, i) => [String(i), m]);
+    }
+    this._layers.forEach(([name, m]) => checkModule(`Sequential: layer ${name}`, m));
+  }
+
+  override namedChildren(): [string, Module][] {
+    return this._layers.slice();
+  }
+
+  get length(): number {
+    return this._layers.length;
+  }
+
+  /** The i-th layer (negative counts from the end). */
+  at(i: number): Module {
+    const m = this._layers.at(i);
+    if (!m) throw new RangeError(`Sequential.at: index ${i} is out of range for ${this._layers.length} layers`);
+    return m[1];
+  }
+
+  append(m: Module): this {
+    checkModule('Sequential.append', m);
+    this._layers.push([String(this._layers.length), m]);
+    return this;
+  }
+
+  forward(x: Tensor): Tensor {
+    let h = x;
+    for (const [, m] of this._layers) h = (m as unknown as { forward(t: Tensor): Tensor }).forward(h);
+    return h;
+  }
+}
+
+/** A list of modules whose parameters are registered (children "0", "1", ...). */
+export class ModuleList extends Module implements Iterable<Module> {
+  private _items: Module[];
+
+  constructor(modules: Iterable<Module> = []) {
+    super();
+    this._items = [...modules];
+    this._items.forEach((m, i) => checkModule(`ModuleList: item ${i}`, m));
+  }
+
+  override namedChildren(): [string, Module][] {
+    return this._items.map((m, i) => [String(i), m]);
+  }
+
+  get length(): number {
+    return this._items.length;
+  }
+
+  at(i: number): Module {
+    const m = this._items.at(i);
+    if (!m) throw new RangeError(`ModuleList.at: index ${i} is out of range for ${this._items.length} modules`);
+    return m;
+  }
+
+  push(...ms: Module[]): this {
+    ms.forEach((m) => checkModule('ModuleList.push', m));
+    this._items.push(...ms);
+    return this;
+  }
+
+  [Symbol.iterator](): Iterator<Module> {
+    return this._items[Symbol.iterator]();
+  }
+
+  forward(): never {
+    throw new Error('ModuleList has no forward(): iterate over its modules in your own forward()');
+  }
+}
+
+/** A string-keyed dictionary of modules whose parameters are registered. */
+export class ModuleDict extends Module {
+  private _items: Map<string, Module>;
+
+  constructor(modules: Record<string, Module> = {}) {
+    super();
+    this._items = new Map();
+    for (const [k, m] of Object.entries(modules)) this.set(k, m);
+  }
+
+  override namedChildren(): [string, Module][] {
+    return [...this._items];
+  }
+
+  get(key: string): Module {
+    const m = this._items.get(key);
+    if (!m) throw new RangeError(`ModuleDict.get: no module named "${key}" (have: ${[...this._items.keys()].join(', ')})`);
+    return m;
+  }
+
+  set(key: string, m: Module): this {
+    if (key.includes('.') || key === '') throw new Error(`ModuleDict: key must be a non-empty string without '.', got "${key}"`);
+    checkModule(`ModuleDict: ${key}`, m);
+    this._items.set(key, m);
+    return this;
+  }
+
+  has(key: string): boolean {
+    return this._items.has(key);
+  }
+
+  keys(): string[] {
+    return [...this._items.keys()];
+  }
+
+  get size(): number {
+    return this._items.size;
+  }
+
+  forward(): never {
+    throw new Error('ModuleDict has no forward(): use its modules in your own forward()');
+  }
+}
