@@ -64,3 +64,5 @@ export type { BackendInfo, BackendName } from './backend';
 export { formatTensor } from './print';
 
 export * as nn from './nn';
+export * as optim from './optim';
+export * as io from './io';

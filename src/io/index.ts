@@ -1,0 +1,2 @@
+// gn.io: safetensors files and checkpoints (filled in by the io work).
+export {};
