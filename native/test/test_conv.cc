@@ -63,6 +63,11 @@ std::vector<Case> cases() {
       conv_case("same_k4_asym_pad", 2, 2, 6, 7, 3, 4, 4, 1, 1, 1, 1, 1, 1, 1, 6, 7),
       // oh / ow below the full size: the output is cropped at the bottom/right.
       conv_case("cropped_output", 2, 2, 8, 9, 3, 3, 3, 2, 1, 1, 1, 1, 1, 1, 3, 7),
+      // Stride 1 with ow == w takes the flat im2col path: cropped rows, and dilated taps that
+      // land wholly outside the input (column offsets -5 and +5 on a width of 5).
+      conv_case("s1_full_width_fewer_rows", 2, 3, 7, 6, 2, 3, 3, 1, 1, 1, 1, 1, 1, 1, 5, 6),
+      conv_case("dilation_beyond_input", 1, 2, 5, 5, 3, 3, 3, 1, 1, 5, 5, 5, 5, 1),
+      conv_case("k3x5_p0x2_s1", 2, 2, 6, 7, 2, 3, 5, 1, 1, 0, 2, 1, 1, 1),
       // Column tiles: K = 288 -> 2 tiles of 128 + 97 pixels, boundaries inside output rows.
       conv_case("tiled_k288", 2, 32, 15, 15, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1),
       // K = 1600 -> the minimum tile width (32), 3 tiles.

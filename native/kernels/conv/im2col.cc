@@ -42,9 +42,90 @@ inline void for_each_segment(const Im2colGeom& g, index_t r, index_t p0, index_t
 
 inline index_t clamp(index_t v, index_t lo, index_t hi) { return v < lo ? lo : (v > hi ? hi : v); }
 
+// Stride 1 with ow == w ("same"-width convolutions, most 3x3 layers): output pixel p = i * w + j
+// of tap (r, s) reads input pixel p + shift of the flattened plane, shift = (r * dil_h - pad_h) * w
+// + s * dil_w - pad_w, whenever row and column are both inside the input. So a column-matrix row is
+// one contiguous stream over the flattened plane, with the columns that wrap around to a
+// neighbouring input row masked to zero: no per-output-row library calls, which dominate small
+// planes (8x8) otherwise.
+struct FlatTap {
+  index_t shift;
+  index_t c0, c1;  // tile pixels whose input row is inside the input and whose flat source index
+                   // p + shift lies in [0, h * w); every other tile pixel reads zero
+  index_t jlo, jhi;  // output columns whose input column is inside the input
+};
+
+bool flat_layout(const Im2colGeom& g) { return g.stride_h == 1 && g.stride_w == 1 && g.ow == g.w; }
+
+FlatTap flat_tap(const Im2colGeom& g, index_t r, index_t s, index_t p0, index_t count) {
+  FlatTap f;
+  const index_t row_off = r * g.dil_h - g.pad_h, col_off = s * g.dil_w - g.pad_w;
+  f.shift = row_off * g.w + col_off;
+  const index_t ilo = clamp(-row_off, 0, g.oh), ihi = clamp(g.h - row_off, ilo, g.oh);
+  const index_t pend = p0 + count;
+  const index_t q0 = clamp(ilo * g.ow, p0, pend), q1 = clamp(ihi * g.ow, q0, pend);
+  f.c0 = clamp(-f.shift, q0, q1);
+  f.c1 = clamp(g.h * g.w - f.shift, f.c0, q1);
+  valid_range(col_off, 1, g.w, g.ow, &f.jlo, &f.jhi);
+  return f;
+}
+
+void im2col_flat(const Im2colGeom& g, const float* x, index_t p0, index_t count, float* col) {
+  const index_t hw = g.h * g.w, pend = p0 + count, ow = g.ow;
+  for (index_t r = 0; r < g.kh; ++r)
+    for (index_t s = 0; s < g.kw; ++s) {
+      const FlatTap f = flat_tap(g, r, s, p0, count);
+      for (index_t c = 0; c < g.c; ++c) {
+        const float* xc = x + c * hw;
+        float* row = col + ((c * g.kh + r) * g.kw + s) * count;
+        if (f.c0 > p0) std::memset(row, 0, sizeof(float) * (f.c0 - p0));
+        if (f.c1 > f.c0) {
+          float* dst = row + (f.c0 - p0);  // dst[p - c0]
+          std::memcpy(dst, xc + (f.c0 + f.shift), sizeof(float) * (f.c1 - f.c0));
+          // Zero the wrapped columns with one strided pass per column: short memset calls per
+          // output row would cost more than the copy itself on small planes.
+          const index_t first_row = f.c0 - f.c0 % ow;
+          auto zero_column = [&](index_t j) {
+            index_t p = first_row + j;
+            if (p < f.c0) p += ow;
+            for (; p < f.c1; p += ow) dst[p - f.c0] = 0.f;
+          };
+          for (index_t j = 0; j < f.jlo; ++j) zero_column(j);
+          for (index_t j = f.jhi; j < ow; ++j) zero_column(j);
+        }
+        if (pend > f.c1) std::memset(row + (f.c1 - p0), 0, sizeof(float) * (pend - f.c1));
+      }
+  }
+}
+
+void col2im_flat(const Im2colGeom& g, const float* col, index_t p0, index_t count, float* dx) {
+  const index_t hw = g.h * g.w, ow = g.ow;
+  for (index_t r = 0; r < g.kh; ++r)
+    for (index_t s = 0; s < g.kw; ++s) {
+      const FlatTap f = flat_tap(g, r, s, p0, count);
+      if (f.c1 <= f.c0) continue;
+      for (index_t c = 0; c < g.c; ++c) {
+        float* dxc = dx + c * hw;
+        // Tile pixel p: col row entry p - p0, input pixel p + shift (both in range on [c0, c1)).
+        const float* src = col + ((c * g.kh + r) * g.kw + s) * count + (f.c0 - p0);
+        float* dst = dxc + (f.c0 + f.shift);
+        if (f.jlo == 0 && f.jhi == ow) {
+          for (index_t q = 0, n = f.c1 - f.c0; q < n; ++q) dst[q] += src[q];
+          continue;
+        }
+        // One output row at a time, its valid columns only.
+        for (index_t b = f.c0 - f.c0 % ow; b < f.c1; b += ow) {
+          const index_t lo = clamp(b + f.jlo, f.c0, f.c1), hi = clamp(b + f.jhi, lo, f.c1);
+          for (index_t q = lo - f.c0; q < hi - f.c0; ++q) dst[q] += src[q];
+        }
+      }
+  }
+}
+
 }  // namespace
 
 void im2col_tile(const Im2colGeom& g, const float* x, index_t p0, index_t count, float* col) {
+  if (flat_layout(g)) return im2col_flat(g, x, p0, count, col);
   const index_t hw = g.h * g.w;
   for (index_t s = 0; s < g.kw; ++s) {
     const index_t off = s * g.dil_w - g.pad_w;  // input column = j * stride_w + off
@@ -77,6 +158,7 @@ void im2col_tile(const Im2colGeom& g, const float* x, index_t p0, index_t count,
 }
 
 void col2im_tile_add(const Im2colGeom& g, const float* col, index_t p0, index_t count, float* dx) {
+  if (flat_layout(g)) return col2im_flat(g, col, p0, count, dx);
   const index_t hw = g.h * g.w;
   for (index_t c = 0; c < g.c; ++c) {
     float* dxc = dx + c * hw;
