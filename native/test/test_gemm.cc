@@ -245,16 +245,16 @@ GN_TEST(gemm_degenerate) {
   for (float x : c) GN_CHECK(x == kSentinel) << "an empty product wrote C";
 }
 
-// The automatic path choice depends on the shape only.
+// The automatic path choice depends on the shape only: GEMV-like products skip packing.
 GN_TEST(gemm_path_choice) {
   using gn::gemm_detail::choose_path;
-  GN_CHECK(choose_path(false, false, 32, 32, 32) == GemmPath::kSmall);
-  GN_CHECK(choose_path(true, true, 8, 8, 8) == GemmPath::kSmall);
-  GN_CHECK(choose_path(false, false, 64, 64, 64) == GemmPath::kPacked);
   GN_CHECK(choose_path(false, false, 1, 4096, 4096) == GemmPath::kSmall) << "row vector x matrix";
+  GN_CHECK(choose_path(true, false, 2, 4096, 4096) == GemmPath::kSmall) << "2 rows x matrix";
   GN_CHECK(choose_path(false, true, 1, 4096, 4096) == GemmPath::kSmall) << "row vector x matrix^T";
-  GN_CHECK(choose_path(true, true, 2, 4096, 4096) == GemmPath::kPacked);
   GN_CHECK(choose_path(false, true, 4096, 2, 4096) == GemmPath::kSmall) << "matrix x column vectors";
+  GN_CHECK(choose_path(true, true, 3, 4096, 4096) == GemmPath::kPacked);
+  GN_CHECK(choose_path(false, false, 4096, 2, 4096) == GemmPath::kPacked);
+  GN_CHECK(choose_path(false, false, 8, 8, 8) == GemmPath::kPacked) << "tiny products are packed";
   GN_CHECK(choose_path(true, true, 512, 512, 512) == GemmPath::kPacked);
 }
 
@@ -300,17 +300,19 @@ void run_batched(index_t batch, bool ta, bool tb, index_t m, index_t n, index_t 
 
 }  // namespace
 
-// Batches of tiny, medium and large products (batch-parallel and product-parallel schedules),
-// with A or B shared across the batch.
+// Batches with A or B shared across the batch, for each schedule: many small products in
+// parallel over the batch (packed, and on the small path), a few small products one after the
+// other, and large products each split between threads.
 GN_TEST(gemm_batched) {
   int count = 0;
   for (int t = 0; t < 4; ++t) {
     const bool ta = t & 1, tb = t & 2;
     const AlphaBeta ab = kAlphaBeta[count % kAlphaBetaCount];
-    run_batched(67, ta, tb, 17, 19, 23, true, false, ab.alpha, ab.beta, 4000 + 100 * count++);
-    run_batched(24, ta, tb, 40, 50, 60, false, true, ab.alpha, ab.beta, 4000 + 100 * count++);
-    run_batched(5, ta, tb, 31, 45, 53, false, false, ab.alpha, ab.beta, 4000 + 100 * count++);
-    run_batched(3, ta, tb, 150, 170, 190, true, false, ab.alpha, ab.beta, 4000 + 100 * count++);
+    run_batched(600, ta, tb, 17, 19, 23, true, false, ab.alpha, ab.beta, 4000 + 1000 * count++);
+    run_batched(64, ta, tb, 40, 50, 60, false, true, ab.alpha, ab.beta, 4000 + 1000 * count++);
+    run_batched(200, ta, tb, 2, 300, 40, false, false, ab.alpha, ab.beta, 4000 + 1000 * count++);
+    run_batched(5, ta, tb, 31, 45, 53, false, false, ab.alpha, ab.beta, 4000 + 1000 * count++);
+    run_batched(3, ta, tb, 150, 170, 190, true, false, ab.alpha, ab.beta, 4000 + 1000 * count++);
   }
 }
 
@@ -347,20 +349,20 @@ GN_TEST(gemm_deterministic_across_threads) {
   check_deterministic_shape(shape(true, true, 517, 389, 611, -0.5f, 2.f, 3));    // IC split
   check_deterministic_shape(shape(false, true, 13, 3001, 300, 1.f, 1.f));        // JR split
   check_deterministic_shape(shape(true, false, 7, 5000, 257, 0.75f, 0.f));       // JR split
-  check_deterministic_shape(shape(false, false, 3, 5001, 400, 1.f, 1.f));        // small, columns
-  check_deterministic_shape(shape(false, true, 4001, 3, 300, 1.f, -1.25f));      // small, rows
+  check_deterministic_shape(shape(false, false, 2, 5001, 400, 1.f, 1.f));        // small, rows form
+  check_deterministic_shape(shape(false, true, 4001, 2, 300, 1.f, -1.25f));      // small, dots form
 
-  // Batch-parallel schedules (tiny products on the small path, medium ones packed).
-  const index_t batch_shapes[][3] = {{24, 24, 48}, {40, 50, 60}};
+  // Batch-parallel schedules (small products packed, and on the small path).
+  const index_t batch_shapes[][3] = {{24, 24, 48}, {40, 50, 60}, {2, 300, 64}};
   for (const auto& mnk : batch_shapes) {
     const Shape s = shape(false, true, mnk[0], mnk[1], mnk[2], 1.f, 0.f);
-    const index_t batch = 64;
+    const index_t batch = 256;
     gn_test::Rng rng(99);
     const std::vector<float> a = rng.vector(mnk[0] * mnk[2]);
     const std::vector<float> b = rng.vector(batch * mnk[1] * mnk[2]);
     const index_t size_c = mnk[0] * mnk[1];
     std::ostringstream what;
-    what << "batched 64 x " << describe(s, GemmPath::kAuto);
+    what << "batched " << batch << " x " << describe(s, GemmPath::kAuto);
     check_deterministic(what.str(), batch * size_c, [&](float* c) {
       gn::sgemm_batched(batch, s.ta, s.tb, s.m, s.n, s.k, 1.f, a.data(), s.k, 0, b.data(), s.k,
                         s.n * s.k, 0.f, c, s.n, size_c);

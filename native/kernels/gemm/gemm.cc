@@ -15,9 +15,10 @@
 //    sits; with K cut into the same blocks for any thread count, results are bitwise identical
 //    across runs and thread counts.
 //
-//  * small: no packing, for tiny products (m n k <= 32^3) and skinny ones (m <= 4 with rows of B
-//    contiguous; m <= 4 or n <= 4 with rows of A and columns of B contiguous), where packing would
-//    cost as much as the product. Plain loops the compiler vectorises at the baseline ISA.
+//  * small: no packing, for skinny products (m <= 2 with rows of B contiguous; m <= 2 or n <= 2
+//    with rows of A and columns of B contiguous: GEMV-like shapes), where packing B would cost
+//    more than the product. Plain loops the compiler vectorises at the baseline ISA. (Tiny
+//    products go packed: with the ISA micro-kernel that is faster down to 8^3, see kSkinny.)
 //
 // Threads (KERNELS.md §2.4): one OpenMP region per product when each thread gets >= ~50 us of
 // work. Threads share each packed B panel (packed cooperatively) and split either the IC loop
@@ -48,10 +49,11 @@ using gemm_detail::GemmPath;
 // on one AVX2 core, the small path ~5-10 G.
 constexpr index_t kMinMacsPerThread = index_t(1) << 21;
 constexpr index_t kMinMacsPerThreadSmall = index_t(1) << 19;
-// Products up to 32^3 multiply-adds skip packing.
-constexpr double kTinyMacs = 32.0 * 32.0 * 32.0;
-// Skinny shapes (rows or columns of C) that skip packing.
-constexpr index_t kSkinny = 4;
+// Rows (or columns) of C up to which a product with suitably contiguous operands skips packing.
+// Measured on Zen3 (AVX2): the unpacked path is 2-3x faster for 1 x 4096 x 4096 (B streamed once
+// instead of packed), slower for m = 4 or for any tiny product (at 8^3 to 32^3 the packed AVX2
+// path is 1.4-5x faster: packing a tiny operand costs little, the baseline loops run at SSE2 speed).
+constexpr index_t kSkinny = 2;
 
 std::atomic<int> g_forced_path{static_cast<int>(GemmPath::kAuto)};
 
@@ -139,11 +141,10 @@ inline void share(index_t count, int t, int nthr, index_t* lo, index_t* hi) {
 GemmPath shape_path(index_t m, index_t n, index_t k, index_t cs_a, index_t rs_b, index_t cs_b) {
   const int forced = g_forced_path.load(std::memory_order_relaxed);
   if (forced != static_cast<int>(GemmPath::kAuto)) return static_cast<GemmPath>(forced);
-  if (static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k) <= kTinyMacs)
-    return GemmPath::kSmall;
-  // A few rows times B with contiguous rows: one pass over B, no copy of it.
+  // One or two rows times B with contiguous rows: one pass over B instead of packing all of it
+  // for a single micro-panel of A.
   if (m <= kSkinny && cs_b == 1) return GemmPath::kSmall;
-  // A with contiguous rows times contiguous columns of B, few of either: dot products.
+  // Contiguous rows of A times contiguous columns of B, one or two of either: dot products.
   if ((m <= kSkinny || n <= kSkinny) && cs_a == 1 && rs_b == 1) return GemmPath::kSmall;
   return GemmPath::kPacked;
 }
@@ -163,58 +164,55 @@ void scale_c(const Product& g) {
 
 // ---- small path -------------------------------------------------------------------------------
 //
-// Every element is a sum over p = 0, 1, ..., k-1 in order (form "rows") or over eight interleaved
-// partial sums (form "dots"), then C = alpha * sum (+ beta * C). Which form and which partial sums
-// an element gets depends only on the shape, never on how rows or columns are split between threads.
+// Two forms, both computing every element by a sequence of operations that depends only on the
+// shape, never on how the work is split between threads:
+//   rows (B rows contiguous): C = beta C, then C += (alpha A(i, p)) B(p, :) for p = 0, 1, ..., k-1,
+//     accumulated in C itself, so that B is streamed row by row (KERNELS.md §8.2: each term gets at
+//     most k + 2 roundings, within the bound of the packed path);
+//   dots (columns of B contiguous): C = alpha * (sum over eight interleaved partial sums) + beta C.
 
-inline void store_small(float* c, float alpha, float beta, float sum) {
-  *c = beta == 0.f ? alpha * sum : alpha * sum + beta * *c;
-}
+// Columns per block of the rows form: R rows of C x 4096 columns stay in L1/L2 while B streams.
+constexpr index_t kSmallCols = 4096;
 
-// Rows i0 .. i0+R-1, columns j0 .. j1-1 of C when B rows are contiguous (cs_b == 1): an
-// R x W block of sums in registers, one pass over B per block.
-template <int R, int W>
+// Rows i0 .. i0+R-1, columns j0 .. j1-1 of C (rows form).
+template <int R>
 void small_rows_block(const Product& g, index_t i0, index_t j0, index_t j1) {
-  const float* a = g.a + i0 * g.rs_a;
-  for (index_t j = j0; j < j1; j += W) {
-    const index_t w = min_i(W, j1 - j);
-    const float* b = g.b + j;
-    float acc[R][W] = {};
-    if (w == W) {
-      for (index_t p = 0; p < g.k; ++p) {
-        float bp[W];
-        for (int jj = 0; jj < W; ++jj) bp[jj] = b[p * g.rs_b + jj];
-        for (int r = 0; r < R; ++r) {
-          const float ar = a[r * g.rs_a + p * g.cs_a];
-          for (int jj = 0; jj < W; ++jj) acc[r][jj] += ar * bp[jj];
-        }
-      }
-    } else {
-      for (index_t p = 0; p < g.k; ++p) {
-        for (int r = 0; r < R; ++r) {
-          const float ar = a[r * g.rs_a + p * g.cs_a];
-          for (index_t jj = 0; jj < w; ++jj) acc[r][jj] += ar * b[p * g.rs_b + jj];
+  float* c[R];
+  const float* a[R];
+  for (int r = 0; r < R; ++r) {
+    c[r] = g.c + (i0 + r) * g.ldc;
+    a[r] = g.a + (i0 + r) * g.rs_a;
+  }
+  for (index_t j = j0; j < j1; j += kSmallCols) {
+    const index_t jend = min_i(j + kSmallCols, j1);
+    if (g.beta != 1.f) {
+      for (int r = 0; r < R; ++r) {
+        float* GN_RESTRICT cr = c[r];
+        if (g.beta == 0.f) {
+          for (index_t jj = j; jj < jend; ++jj) cr[jj] = 0.f;
+        } else {
+          for (index_t jj = j; jj < jend; ++jj) cr[jj] = g.beta * cr[jj];
         }
       }
     }
-    for (int r = 0; r < R; ++r) {
-      float* c = g.c + (i0 + r) * g.ldc + j;
-      for (index_t jj = 0; jj < w; ++jj) store_small(c + jj, g.alpha, g.beta, acc[r][jj]);
+    for (index_t p = 0; p < g.k; ++p) {
+      const float* GN_RESTRICT bp = g.b + p * g.rs_b;
+      for (int r = 0; r < R; ++r) {
+        const float ar = g.alpha * a[r][p * g.cs_a];
+        float* GN_RESTRICT cr = c[r];
+        for (index_t jj = j; jj < jend; ++jj) cr[jj] += ar * bp[jj];
+      }
     }
   }
 }
 
-// Columns are processed in chunks of kSmallW from column 0, so callers split columns at multiples
-// of kSmallW.
-constexpr index_t kSmallW = 16;
-
 void small_rows(const Product& g, index_t j0, index_t j1) {
   index_t i = 0;
-  for (; i + 4 <= g.m; i += 4) small_rows_block<4, 8>(g, i, j0, j1);
+  for (; i + 4 <= g.m; i += 4) small_rows_block<4>(g, i, j0, j1);
   switch (g.m - i) {
-    case 3: small_rows_block<3, 8>(g, i, j0, j1); break;
-    case 2: small_rows_block<2, 16>(g, i, j0, j1); break;
-    case 1: small_rows_block<1, 16>(g, i, j0, j1); break;
+    case 3: small_rows_block<3>(g, i, j0, j1); break;
+    case 2: small_rows_block<2>(g, i, j0, j1); break;
+    case 1: small_rows_block<1>(g, i, j0, j1); break;
     default: break;
   }
 }
@@ -230,39 +228,41 @@ float dot8(const float* x, index_t incx, const float* y, index_t k) {
   return ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
 }
 
-// Rows i0 .. i1-1 of C when columns of B are contiguous (rs_b == 1): one dot product per element.
-void small_dots(const Product& g, index_t i0, index_t i1) {
-  for (index_t i = i0; i < i1; ++i) {
+// Elements e0 .. e1-1 of C in row-major order (e = i * n + j) when columns of B are contiguous
+// (rs_b == 1): one dot product per element.
+void small_dots(const Product& g, index_t e0, index_t e1) {
+  for (index_t e = e0; e < e1; ++e) {
+    const index_t i = e / g.n, j = e % g.n;
     const float* a = g.a + i * g.rs_a;
-    float* c = g.c + i * g.ldc;
-    for (index_t j = 0; j < g.n; ++j) {
-      const float* b = g.b + j * g.cs_b;
-      const float s = g.cs_a == 1 ? dot8<true>(a, 1, b, g.k) : dot8<false>(a, g.cs_a, b, g.k);
-      store_small(c + j, g.alpha, g.beta, s);
-    }
+    const float* b = g.b + j * g.cs_b;
+    const float s = g.cs_a == 1 ? dot8<true>(a, 1, b, g.k) : dot8<false>(a, g.cs_a, b, g.k);
+    float* c = g.c + i * g.ldc + j;
+    *c = g.beta == 0.f ? g.alpha * s : g.alpha * s + g.beta * *c;
   }
 }
 
 void small_product(const Product& g, bool may_thread) {
   const bool rows_form = g.cs_b == 1;
-  const int nt = may_thread ? threads_for_work(macs(g.m, g.n, g.k), kMinMacsPerThreadSmall) : 1;
+  // Units of work that threads can split: 16 columns (rows form) or elements (dots form).
+  const index_t units = rows_form ? ceil_div(g.n, 16) : g.m * g.n;
+  int nt = may_thread ? threads_for_work(macs(g.m, g.n, g.k), kMinMacsPerThreadSmall) : 1;
+  if (nt > units) nt = static_cast<int>(units);
   if (nt <= 1) {
     if (rows_form)
       small_rows(g, 0, g.n);
     else
-      small_dots(g, 0, g.m);
+      small_dots(g, 0, g.m * g.n);
     return;
   }
 #pragma omp parallel num_threads(nt)
   {
-    const int t = team_rank(), nthr = team_size();
     index_t lo, hi;
-    if (rows_form) {
-      share(ceil_div(g.n, kSmallW), t, nthr, &lo, &hi);
-      if (lo < hi) small_rows(g, lo * kSmallW, min_i(hi * kSmallW, g.n));
-    } else {
-      share(g.m, t, nthr, &lo, &hi);
-      if (lo < hi) small_dots(g, lo, hi);
+    share(units, team_rank(), team_size(), &lo, &hi);
+    if (lo < hi) {
+      if (rows_form)
+        small_rows(g, lo * 16, min_i(hi * 16, g.n));
+      else
+        small_dots(g, lo, hi);
     }
   }
 }
