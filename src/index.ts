@@ -66,3 +66,5 @@ export { formatTensor } from './print';
 export * as nn from './nn';
 export * as optim from './optim';
 export * as io from './io';
+export * as data from './data';
+export * as train from './train';
