@@ -2,6 +2,7 @@
 // loops, with the fp32 dot-product bound of KERNELS.md §8.2 (sums of |terms| computed alongside);
 // the adjoint identities as an independent check; bitwise determinism across thread counts; the
 // shape validator.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -395,4 +396,57 @@ GN_TEST(conv_shape_validation) {
   edge.pad_h = edge.pad_w = 9;
   edge.oh = edge.ow = 5;
   GN_CHECK(gn::conv2d_shape_valid(edge, &why)) << why;
+}
+
+// Many small random shapes (any stride, dilation, padding, groups, and output sizes around the
+// full size, including windows wholly in the padding) against the reference, all three passes.
+GN_TEST(conv_random_shapes) {
+  gn_test::Rng rng(2024);
+  for (int iter = 0; iter < 300; ++iter) {
+    const index_t groups = rng.integer(1, 3);
+    Conv2dShape s{};
+    s.n = rng.integer(1, 3);
+    s.c_in = groups * rng.integer(1, 3);
+    s.c_out = groups * rng.integer(1, 3);
+    s.groups = groups;
+    s.h = rng.integer(1, 9);
+    s.w = rng.integer(1, 9);
+    s.kh = rng.integer(1, 5);
+    s.kw = rng.integer(1, 5);
+    s.stride_h = rng.integer(1, 3);
+    s.stride_w = rng.integer(1, 3);
+    s.dil_h = rng.integer(1, 3);
+    s.dil_w = rng.integer(1, 3);
+    s.pad_h = rng.integer(0, 4);
+    s.pad_w = rng.integer(0, 4);
+    if (iter % 3 == 0) s.stride_h = s.stride_w = 1;  // the flat im2col path needs stride 1 ...
+    const index_t fh = full_out(s.h, s.kh, s.stride_h, s.pad_h, s.dil_h);
+    const index_t fw = full_out(s.w, s.kw, s.stride_w, s.pad_w, s.dil_w);
+    s.oh = fh >= 1 ? std::max<index_t>(1, fh + rng.integer(-2, 2)) : rng.integer(1, 3);
+    s.ow = fw >= 1 ? std::max<index_t>(1, fw + rng.integer(-2, 2)) : rng.integer(1, 3);
+    if (iter % 3 == 0) s.ow = s.w;  // ... and ow == w
+    const Case c{"random_" + std::to_string(iter), s};
+    require_valid(c);
+    const Inputs in = random_inputs(s, 5000 + iter);
+    const std::string what = describe(c) + " stride " + std::to_string(s.stride_h) + "x" +
+                             std::to_string(s.stride_w) + " pad " + std::to_string(s.pad_h) + "x" +
+                             std::to_string(s.pad_w) + " dil " + std::to_string(s.dil_h) + "x" +
+                             std::to_string(s.dil_w);
+    std::vector<float> y(gn::conv2d_y_size(s), kNaN), dx(gn::conv2d_x_size(s), kNaN),
+        dw(gn::conv2d_w_size(s), kNaN), db(s.c_out, kNaN);
+    gn::conv2d_forward(s, in.x.data(), in.w.data(), in.bias.data(), y.data());
+    gn::conv2d_backward_data(s, in.dy.data(), in.w.data(), dx.data());
+    gn::conv2d_backward_filter(s, in.x.data(), in.dy.data(), dw.data(), db.data());
+    const Ref ry = ref_forward(s, in.x, in.w, in.bias.data());
+    const Ref rdx = ref_backward_data(s, in.dy, in.w);
+    const Ref rdw = ref_backward_filter(s, in.x, in.dy);
+    const Ref rdb = ref_backward_bias(s, in.dy);
+    gn_test::check_dot_bound(what + " forward", y.data(), ry.val.data(), ry.abs.data(), y.size(), k_forward(s));
+    gn_test::check_dot_bound(what + " backward-data", dx.data(), rdx.val.data(), rdx.abs.data(), dx.size(),
+                             k_backward_data(s));
+    gn_test::check_dot_bound(what + " backward-filter", dw.data(), rdw.val.data(), rdw.abs.data(), dw.size(),
+                             k_backward_filter(s));
+    gn_test::check_dot_bound(what + " backward-bias", db.data(), rdb.val.data(), rdb.abs.data(), db.size(),
+                             k_backward_filter(s));
+  }
 }

@@ -1,6 +1,7 @@
 // Max and average pooling against reference loops: first-max ties, NaN, overlapping windows in
 // backward, PyTorch's average divisor with and without count_include_pad (also on hand-computed
 // values), determinism across thread counts, and the shape validator.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -349,4 +350,57 @@ GN_TEST(pool_shape_validation) {
   Pool2dShape ceil_ok = good;  // ceil_mode output: last window starts at row 7, inside the input
   ceil_ok.oh = ceil_ok.ow = 5;
   GN_CHECK(gn::pool2d_shape_valid(ceil_ok, &why)) << why;
+}
+
+// Many small random valid shapes (floor and ceil mode sizes, every legal pad) against the
+// reference loops: max forward/backward and average forward/backward both ways.
+GN_TEST(pool_random_shapes) {
+  gn_test::Rng rng(99);
+  for (int iter = 0; iter < 300; ++iter) {
+    Pool2dShape s{};
+    s.n = rng.integer(1, 2);
+    s.c = rng.integer(1, 3);
+    s.h = rng.integer(1, 9);
+    s.w = rng.integer(1, 9);
+    s.kh = rng.integer(1, 5);
+    s.kw = rng.integer(1, 5);
+    s.stride_h = rng.integer(1, 3);
+    s.stride_w = rng.integer(1, 3);
+    s.pad_h = rng.integer(0, s.kh / 2);
+    s.pad_w = rng.integer(0, s.kw / 2);
+    // Any output size whose last window still starts inside the input.
+    const index_t max_oh = (s.h - 1 + s.pad_h) / s.stride_h + 1, max_ow = (s.w - 1 + s.pad_w) / s.stride_w + 1;
+    s.oh = rng.integer(1, max_oh);
+    s.ow = rng.integer(1, max_ow);
+    const Case c{"random_" + std::to_string(iter), s};
+    require_valid(c);
+    Pool2dShape past = s;  // one more window would start past the input
+    past.oh = max_oh + 1;
+    GN_CHECK(!gn::pool2d_shape_valid(past, nullptr)) << describe(c);
+    const std::string what = describe(c);
+    std::vector<float> x(x_size(s));
+    for (auto& v : x) v = static_cast<float>(rng.integer(0, 4));
+    const std::vector<float> dy = rng.vector(y_size(s));
+    std::vector<float> y(y_size(s), kNaN), dx(x_size(s), kNaN);
+    std::vector<std::int32_t> am(y_size(s), -1);
+    gn::maxpool2d_forward(s, x.data(), y.data(), am.data());
+    check_argmax(what + " max", am, ref_argmax(s, x));
+    gn::maxpool2d_backward(s, dy.data(), am.data(), dx.data());
+    std::vector<double> ref(x.size(), 0.0), abs(x.size(), 0.0);
+    for (index_t o = 0; o < y_size(s); ++o) {
+      const index_t at = (o / (s.oh * s.ow)) * s.h * s.w + am[o];
+      GN_CHECK(y[o] == x[at]) << what << " max value at " << o;
+      ref[at] += dy[o];
+      abs[at] += std::fabs(dy[o]);
+    }
+    gn_test::check_dot_bound(what + " max backward", dx.data(), ref.data(), abs.data(), dx.size(), max_overlap(s));
+    for (bool cip : {true, false}) {
+      gn::avgpool2d_forward(s, x.data(), y.data(), cip);
+      gn::avgpool2d_backward(s, dy.data(), dx.data(), cip);
+      const AvgRef r = ref_avg(s, x, dy, cip);
+      gn_test::check_dot_bound(what + " avg forward", y.data(), r.y.data(), r.y_abs.data(), y.size(), s.kh * s.kw);
+      gn_test::check_dot_bound(what + " avg backward", dx.data(), r.dx.data(), r.dx_abs.data(), dx.size(),
+                               max_overlap(s));
+    }
+  }
 }
