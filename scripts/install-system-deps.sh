@@ -3,10 +3,12 @@
 #   g++-aarch64-linux-gnu, qemu-user  the NEON kernels, cross-compiled and run under emulation (npm test)
 #   cmake, g++, make, python3         building the addon and the C++ kernel tests
 #   binutils                          objdump, for the ISA guard (npm test)
+#   dataset-fashion-mnist             the full data set (/usr/share/datasets/fashion-mnist) for the data tests
+#   python3-numpy                     the independent safetensors reader/writer of the interop tests
 #   libopenblas-dev, python3-torch    peers the benchmarks compare against (npm run bench); optional
 # Usage: bash scripts/install-system-deps.sh [--with-peers]
 set -euo pipefail
-packages=(g++ make cmake python3 binutils g++-aarch64-linux-gnu qemu-user)
+packages=(g++ make cmake python3 python3-numpy binutils g++-aarch64-linux-gnu qemu-user dataset-fashion-mnist)
 if [[ "${1:-}" == "--with-peers" ]]; then packages+=(libopenblas-dev python3-torch); fi
 missing=()
 for p in "${packages[@]}"; do
