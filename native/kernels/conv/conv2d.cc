@@ -81,6 +81,12 @@ bool conv2d_shape_valid(const Conv2dShape& s, const char** why) {
            s.pad_h > kMaxParam || s.pad_w > kMaxParam || s.dil_h > kMaxParam ||
            s.dil_w > kMaxParam || s.groups > kMaxParam)
     msg = "sizes and parameters must be below 2^31";
+  // Dilated kernel extent and output extent below 2^31 too: then every input coordinate and
+  // flattened offset the kernels compute stays far inside index_t.
+  else if ((s.kh - 1) * s.dil_h >= kMaxParam || (s.kw - 1) * s.dil_w >= kMaxParam)
+    msg = "dilated kernel extent must be below 2^31";
+  else if ((s.oh - 1) * s.stride_h >= kMaxParam || (s.ow - 1) * s.stride_w >= kMaxParam)
+    msg = "output extent (size - 1) * stride must be below 2^31";
   else if (s.c_in % s.groups != 0 || s.c_out % s.groups != 0)
     msg = "groups must divide both channel counts";
   else if (!count_fits(s.n, s.c_in, s.h, s.w))
