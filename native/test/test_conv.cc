@@ -331,6 +331,7 @@ GN_TEST(conv_deterministic_across_threads) {
       conv_case("tiled_k288_n1", 1, 32, 15, 15, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1),
       conv_case("s2_n2", 2, 8, 17, 13, 6, 3, 3, 2, 2, 1, 1, 1, 1, 1),
       conv_case("depthwise_n5", 5, 6, 12, 12, 6, 3, 3, 1, 1, 1, 1, 1, 1, 6),
+      conv_case("depthwise_n1_mult2_s2", 1, 16, 33, 31, 32, 3, 3, 2, 2, 1, 1, 1, 1, 16),
       conv_case("k1x1_n7", 7, 16, 9, 9, 24, 1, 1, 1, 1, 0, 0, 1, 1, 1),
       conv_case("n40_uneven_chunks", 40, 3, 10, 10, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1),
   };

@@ -1,7 +1,10 @@
 // conv2d backward-data: per sample and group, dcol = W^T * dY (gn::sgemm with trans_a) one tile of
 // output pixels at a time, scattered back into dX by col2im; 1x1 / stride 1 / unpadded
-// convolutions write W^T * dY straight into dX. Each sample's dX is written by one thread only, in
-// an order that depends on the sizes alone, so the result is the same for any thread count.
+// convolutions write W^T * dY straight into dX. Batch-parallel like the forward pass.
+// Depthwise convolutions skip the GEMM (an outer product there) and scatter dY through the
+// weights directly, parallel over the input planes.
+// Every dX plane is written by one thread only, in an order that depends on the sizes alone, so
+// the result is the same for any thread count.
 #include <cstring>
 
 #include "../gemm/gemm.h"
@@ -42,10 +45,59 @@ void backward_data_sample(const Conv2dShape& s, const ConvPlan& p, const float* 
   }
 }
 
+// Multiply-adds one thread should at least get in the depthwise loops.
+constexpr index_t kDepthwiseGrain = index_t(1) << 15;
+
+// Depthwise: input-gradient plane ci of one sample gets the taps of output channels
+// ci * cg_out .. (ci + 1) * cg_out - 1, in channel, then (r, q) order.
+void depthwise_backward_data_plane(const Conv2dShape& s, index_t cg_out, const float* dy0,
+                                   const float* w0, float* dxc) {
+  const index_t P = s.oh * s.ow, taps = s.kh * s.kw;
+  std::memset(dxc, 0, sizeof(float) * s.h * s.w);
+  for (index_t m = 0; m < cg_out; ++m) {
+    const float* dyc = dy0 + m * P;
+    const float* wc = w0 + m * taps;
+    for (index_t r = 0; r < s.kh; ++r) {
+      const index_t row_off = r * s.dil_h - s.pad_h;
+      index_t ilo, ihi;
+      conv_valid_range(row_off, s.stride_h, s.h, s.oh, &ilo, &ihi);
+      for (index_t q = 0; q < s.kw; ++q) {
+        const index_t off = q * s.dil_w - s.pad_w;
+        index_t jlo, jhi;
+        conv_valid_range(off, s.stride_w, s.w, s.ow, &jlo, &jhi);
+        const float wv = wc[r * s.kw + q];
+        for (index_t i = ilo; i < ihi; ++i) {
+          const float* dyr = dyc + i * s.ow;
+          float* dxr = dxc + (i * s.stride_h + row_off) * s.w;
+          if (s.stride_w == 1) {
+            for (index_t j = jlo; j < jhi; ++j) dxr[j + off] += wv * dyr[j];
+          } else {
+            const index_t sw = s.stride_w;
+            for (index_t j = jlo; j < jhi; ++j) dxr[j * sw + off] += wv * dyr[j];
+          }
+        }
+      }
+    }
+  }
+}
+
+void depthwise_backward_data(const Conv2dShape& s, const ConvPlan& p, const float* dy, const float* w,
+                             float* dx) {
+  const index_t planes = s.n * s.c_in, taps = s.kh * s.kw, per_plane = p.cg_out * p.P * taps;
+  const int nt = threads_for(planes, per_plane >= kDepthwiseGrain ? 1 : kDepthwiseGrain / per_plane);
+#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
+  for (index_t q = 0; q < planes; ++q) {
+    const index_t n = q / s.c_in, ci = q % s.c_in;
+    depthwise_backward_data_plane(s, p.cg_out, dy + (n * s.c_out + ci * p.cg_out) * p.P,
+                                  w + ci * p.cg_out * taps, dx + q * p.hw);
+  }
+}
+
 }  // namespace
 
 void conv2d_backward_data(const Conv2dShape& s, const float* dy, const float* w, float* dx) {
   const ConvPlan p = conv_plan(s);
+  if (p.depthwise) return depthwise_backward_data(s, p, dy, w, dx);
   const int nt = threads_for(s.n, 1);
   if (nt > 1 && s.n >= num_threads()) {
     float* cols = p.direct ? nullptr : scratch(kScratchConv, sizeof(float) * p.col_floats * nt);

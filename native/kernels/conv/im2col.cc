@@ -12,17 +12,6 @@ constexpr index_t kColTargetFloats = index_t(1) << 16;
 // Narrowest tile when K is large: below this the GEMM's n dimension gets too thin to be efficient.
 constexpr index_t kMinTile = 32;
 
-// Output columns j whose input column j * stride + off lies in [0, w): [*lo, *hi), within [0, ow].
-void valid_range(index_t off, index_t stride, index_t w, index_t ow, index_t* lo, index_t* hi) {
-  index_t a = off >= 0 ? 0 : (-off + stride - 1) / stride;
-  index_t b = w - off > 0 ? (w - off + stride - 1) / stride : 0;
-  if (a > ow) a = ow;
-  if (b > ow) b = ow;
-  if (b < a) b = a;
-  *lo = a;
-  *hi = b;
-}
-
 // Walks the tile's pixels one output-row segment at a time and calls
 // seg(t, ih, j_begin, j_end) for row (c, r, s): columns t .. t + (j_end - j_begin) of the tile are
 // output columns j_begin .. j_end of output row i, whose input row is ih (maybe out of range).
@@ -66,7 +55,7 @@ FlatTap flat_tap(const Im2colGeom& g, index_t r, index_t s, index_t p0, index_t 
   const index_t q0 = clamp(ilo * g.ow, p0, pend), q1 = clamp(ihi * g.ow, q0, pend);
   f.c0 = clamp(-f.shift, q0, q1);
   f.c1 = clamp(g.h * g.w - f.shift, f.c0, q1);
-  valid_range(col_off, 1, g.w, g.ow, &f.jlo, &f.jhi);
+  conv_valid_range(col_off, 1, g.w, g.ow, &f.jlo, &f.jhi);
   return f;
 }
 
@@ -124,13 +113,23 @@ void col2im_flat(const Im2colGeom& g, const float* col, index_t p0, index_t coun
 
 }  // namespace
 
+void conv_valid_range(index_t off, index_t stride, index_t w, index_t ow, index_t* lo, index_t* hi) {
+  index_t a = off >= 0 ? 0 : (-off + stride - 1) / stride;
+  index_t b = w - off > 0 ? (w - off + stride - 1) / stride : 0;
+  if (a > ow) a = ow;
+  if (b > ow) b = ow;
+  if (b < a) b = a;
+  *lo = a;
+  *hi = b;
+}
+
 void im2col_tile(const Im2colGeom& g, const float* x, index_t p0, index_t count, float* col) {
   if (flat_layout(g)) return im2col_flat(g, x, p0, count, col);
   const index_t hw = g.h * g.w;
   for (index_t s = 0; s < g.kw; ++s) {
     const index_t off = s * g.dil_w - g.pad_w;  // input column = j * stride_w + off
     index_t jlo, jhi;
-    valid_range(off, g.stride_w, g.w, g.ow, &jlo, &jhi);
+    conv_valid_range(off, g.stride_w, g.w, g.ow, &jlo, &jhi);
     for (index_t c = 0; c < g.c; ++c) {
       const float* xc = x + c * hw;
       for (index_t r = 0; r < g.kh; ++r) {
@@ -166,7 +165,7 @@ void col2im_tile_add(const Im2colGeom& g, const float* col, index_t p0, index_t 
       for (index_t s = 0; s < g.kw; ++s) {
         const index_t off = s * g.dil_w - g.pad_w;
         index_t jlo, jhi;
-        valid_range(off, g.stride_w, g.w, g.ow, &jlo, &jhi);
+        conv_valid_range(off, g.stride_w, g.w, g.ow, &jlo, &jhi);
         const float* row = col + ((c * g.kh + r) * g.kw + s) * count;
         for_each_segment(g, r, p0, count, [&](index_t t, index_t ih, index_t jb, index_t je) {
           if (ih < 0 || ih >= g.h) return;
@@ -194,6 +193,7 @@ ConvPlan conv_plan(const Conv2dShape& s) {
   p.K = p.cg_in * s.kh * s.kw;
   p.P = s.oh * s.ow;
   p.hw = s.h * s.w;
+  p.depthwise = s.groups > 1 && p.cg_in == 1;
   p.direct = s.kh == 1 && s.kw == 1 && s.stride_h == 1 && s.stride_w == 1 && s.pad_h == 0 &&
              s.pad_w == 0 && s.ow == s.w && s.oh <= s.h;
   p.geom = Im2colGeom{p.cg_in, s.h, s.w, s.kh, s.kw, s.oh, s.ow, s.stride_h, s.stride_w,

@@ -29,6 +29,10 @@ struct Im2colGeom {
   index_t stride_h, stride_w, pad_h, pad_w, dil_h, dil_w;
 };
 
+// Output positions j (of 0 .. n_out) whose input position j * stride + off lies in [0, n_in):
+// [*lo, *hi). Used for both rows and columns.
+void conv_valid_range(index_t off, index_t stride, index_t n_in, index_t n_out, index_t* lo, index_t* hi);
+
 // col [c*kh*kw][count] (row stride count): column t is the receptive field of output pixel p0 + t
 // (pixels numbered row-major over oh x ow); taps outside the input are 0. x is [c][h][w].
 void im2col_tile(const Im2colGeom& g, const float* x, index_t p0, index_t count, float* col);
@@ -43,6 +47,13 @@ struct ConvPlan {
   // 1x1, stride 1, no padding, ow == w, oh <= h: the input plane itself is the column matrix
   // (ldb = hw, the first P = oh * w pixels), so no im2col.
   bool direct;
+  // groups > 1 with one input channel per group (depthwise, any channel multiplier). Backward-data
+  // then skips the GEMM (an outer product of K = cg_out, mostly 1) and col2im, and scatters dY
+  // through the weights directly (conv2d_bwd_data.cc); measured ~1.5-1.8x faster. Forward and
+  // backward-filter keep im2col + GEMM: the GEMM's small-matrix path beat direct per-tap loops
+  // there (those write every output once per tap; a faster direct kernel needs register blocking
+  // across taps).
+  bool depthwise;
   index_t tile;        // output pixels per im2col tile (a multiple of 16 unless it is all of P)
   index_t col_floats;  // floats of one column buffer (K * tile), rounded up to 64 bytes; 0 if direct
   Im2colGeom geom;
