@@ -34,7 +34,7 @@ const native = nativeKernels();
  * per-sample code path is the same, and the batch loop and batch partials are covered by the
  * batch_odd_9 and batch17_dw_partials cases.
  */
-const MACS_PER_PASS = 2_500_000;
+const MACS_PER_PASS = 1_500_000;
 
 function fmt(p: Conv2dParams): string {
   return (
