@@ -76,20 +76,25 @@ export function gradcheck(fn: Fn, inputs: readonly Tensor[], opts: GradcheckOpti
     return xs.map((x) => (x.grad ? Float64Array.from(x.grad.data) : new Float64Array(x.numel)));
   });
 
-  // Numeric: central differences of vᵀf, one pair of evaluations per input element.
-  const project = (outs: Tensor[], p: number) => outs.reduce((acc, o, k) => acc + dot(o.data, vs[p][k]), 0);
+  // Numeric: central differences of vᵀf, one pair of evaluations per input element. The outputs
+  // are projected as soon as they are computed: an output may share storage with an input (an
+  // identity, a reshape view), so its values change when the input is perturbed again.
+  const projected = () => {
+    const outs = noGrad(() => outputsOf('gradcheck', fn(...xs)));
+    return vs.map((v) => outs.reduce((acc, o, k) => acc + dot(o.data, v[k]), 0));
+  };
   for (let i = 0; i < xs.length; i++) {
     if (!checked[i]) continue;
     const data = xs[i].data;
     for (let j = 0; j < data.length; j++) {
       const orig = data[j];
       data[j] = orig + eps;
-      const plus = noGrad(() => outputsOf('gradcheck', fn(...xs)));
+      const plus = projected();
       data[j] = orig - eps;
-      const minus = noGrad(() => outputsOf('gradcheck', fn(...xs)));
+      const minus = projected();
       data[j] = orig;
       for (let p = 0; p < projections; p++) {
-        const numeric = (project(plus, p) - project(minus, p)) / (2 * eps);
+        const numeric = (plus[p] - minus[p]) / (2 * eps);
         const a = analytic[p][i][j];
         if (!(Math.abs(a - numeric) <= atol + rtol * Math.abs(numeric))) {
           if (opts.raiseException === false) return false;
