@@ -11,16 +11,26 @@ const lineWidth = 80;
 
 type Mode = 'int' | 'fixed' | 'sci';
 
-function chooseMode(values: number[]): Mode {
-  const finite = values.filter(Number.isFinite);
-  if (finite.length === 0 || finite.every((v) => Number.isInteger(v))) {
-    const maxAbs = Math.max(0, ...finite.map(Math.abs));
-    return maxAbs >= 1e8 ? 'sci' : 'int';
+/**
+ * PyTorch's _Formatter: the mode and the column width come from the nonzero finite values only
+ * (zeros, infinities and NaN neither widen the columns nor pick the mode). Integer-valued tensors
+ * switch to scientific notation when their magnitudes span more than 1000x or exceed 1e8; others
+ * also when the smallest magnitude is below 1e-4.
+ */
+function chooseFormat(values: number[]): { mode: Mode; width: number } {
+  const nonzero = values.filter((v) => Number.isFinite(v) && v !== 0);
+  if (nonzero.length === 0) return { mode: 'int', width: 1 };
+  let hi = 0;
+  let lo = Infinity;
+  for (const v of nonzero) {
+    hi = Math.max(hi, Math.abs(v));
+    lo = Math.min(lo, Math.abs(v));
   }
-  const nonzero = finite.map(Math.abs).filter((v) => v > 0);
-  const hi = Math.max(...nonzero);
-  const lo = Math.min(...nonzero);
-  return hi / lo > 1000 || hi > 1e8 || lo < 1e-4 ? 'sci' : 'fixed';
+  const wide = hi / lo > 1000 || hi > 1e8;
+  const mode: Mode = nonzero.every((v) => Number.isInteger(v)) ? (wide ? 'sci' : 'int') : wide || lo < 1e-4 ? 'sci' : 'fixed';
+  let width = 1;
+  for (const v of nonzero) width = Math.max(width, formatNumber(v, mode).length);
+  return { mode, width };
 }
 
 function formatNumber(v: number, mode: Mode): string {
@@ -57,30 +67,22 @@ export function formatTensor(t: Tensor): string {
     for (const i of shownIndices(t.shape[dim], summarize)) if (i !== null) collect(dim + 1, offset + i * strides[dim]);
   };
   if (t.numel > 0) collect(0, 0);
-  const mode = chooseMode(shown);
-  const width = Math.max(1, ...shown.map((v) => formatNumber(v, mode).length));
+  const { mode, width } = chooseFormat(shown);
   const prefix = 'tensor(';
   const render = (dim: number, offset: number, indent: number): string => {
     if (dim === t.ndim) return formatNumber(t.data[offset], mode).padStart(width);
+    if (dim === t.ndim - 1) {
+      // The innermost dim: " ..." stands for the hidden elements, and lines hold a fixed number of
+      // elements, (lineWidth - indent) / (width + 2), as PyTorch's _vector_str.
+      const parts = shownIndices(t.shape[dim], summarize).map((i) => (i === null ? ' ...' : render(dim + 1, offset + i * strides[dim], indent)));
+      const perLine = Math.max(1, Math.floor((lineWidth - indent) / (width + 2)));
+      const lines: string[] = [];
+      for (let i = 0; i < parts.length; i += perLine) lines.push(parts.slice(i, i + perLine).join(', '));
+      return `[${lines.join(`,\n${' '.repeat(indent + 1)}`)}]`;
+    }
     const parts = shownIndices(t.shape[dim], summarize).map((i) =>
       i === null ? '...' : render(dim + 1, offset + i * strides[dim], indent + 1),
     );
-    if (dim === t.ndim - 1) {
-      // Wrap the innermost dim at the line width.
-      const lines: string[] = [];
-      let line = '';
-      for (const p of parts) {
-        const piece = line === '' ? p : `${line}, ${p}`;
-        if (line !== '' && indent + piece.length + 2 > lineWidth) {
-          lines.push(line);
-          line = p;
-        } else {
-          line = piece;
-        }
-      }
-      lines.push(line);
-      return `[${lines.join(`,\n${' '.repeat(indent + 1)}`)}]`;
-    }
     const sep = `,${'\n'.repeat(t.ndim - dim - 1)}${' '.repeat(indent + 1)}`;
     return `[${parts.join(sep)}]`;
   };
@@ -90,5 +92,17 @@ export function formatTensor(t: Tensor): string {
   if (t.dtype === 'float64') extras.push('dtype=float64');
   if (t.gradFn) extras.push(`gradFn=<${t.gradFn.name}>`);
   else if (t.requiresGrad) extras.push('requiresGrad=true');
-  return `${prefix}${body}${extras.map((e) => `, ${e}`).join('')})`;
+  // Suffixes go on a new line when they would pass the line width (PyTorch's _add_suffixes).
+  let out = `${prefix}${body}`;
+  let lastLine = out.length - out.lastIndexOf('\n') + 1;
+  for (const e of extras) {
+    if (lastLine + e.length + 2 > lineWidth) {
+      out += `,\n${' '.repeat(prefix.length)}${e}`;
+      lastLine = prefix.length + e.length;
+    } else {
+      out += `, ${e}`;
+      lastLine += e.length + 2;
+    }
+  }
+  return `${out})`;
 }
