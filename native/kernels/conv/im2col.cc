@@ -59,6 +59,20 @@ FlatTap flat_tap(const Im2colGeom& g, index_t r, index_t s, index_t p0, index_t 
   return f;
 }
 
+// Zeroes v[p - c0] for the pixels p in [c0, c1) whose output column lies outside [jlo, jhi) (their
+// flat source index wrapped into a neighbouring input row): one strided pass per such column,
+// since a short memset per output row would cost more than the rest on small planes.
+void zero_wrapped_columns(const FlatTap& f, index_t ow, float* v) {
+  const index_t first_row = f.c0 - f.c0 % ow;
+  auto zero_column = [&](index_t j) {
+    index_t p = first_row + j;
+    if (p < f.c0) p += ow;
+    for (; p < f.c1; p += ow) v[p - f.c0] = 0.f;
+  };
+  for (index_t j = 0; j < f.jlo; ++j) zero_column(j);
+  for (index_t j = f.jhi; j < ow; ++j) zero_column(j);
+}
+
 void im2col_flat(const Im2colGeom& g, const float* x, index_t p0, index_t count, float* col) {
   const index_t hw = g.h * g.w, pend = p0 + count, ow = g.ow;
   for (index_t r = 0; r < g.kh; ++r)
@@ -71,44 +85,28 @@ void im2col_flat(const Im2colGeom& g, const float* x, index_t p0, index_t count,
         if (f.c1 > f.c0) {
           float* dst = row + (f.c0 - p0);  // dst[p - c0]
           std::memcpy(dst, xc + (f.c0 + f.shift), sizeof(float) * (f.c1 - f.c0));
-          // Zero the wrapped columns with one strided pass per column: short memset calls per
-          // output row would cost more than the copy itself on small planes.
-          const index_t first_row = f.c0 - f.c0 % ow;
-          auto zero_column = [&](index_t j) {
-            index_t p = first_row + j;
-            if (p < f.c0) p += ow;
-            for (; p < f.c1; p += ow) dst[p - f.c0] = 0.f;
-          };
-          for (index_t j = 0; j < f.jlo; ++j) zero_column(j);
-          for (index_t j = f.jhi; j < ow; ++j) zero_column(j);
+          zero_wrapped_columns(f, ow, dst);
         }
         if (pend > f.c1) std::memset(row + (f.c1 - p0), 0, sizeof(float) * (pend - f.c1));
       }
-  }
+    }
 }
 
-void col2im_flat(const Im2colGeom& g, const float* col, index_t p0, index_t count, float* dx) {
+void col2im_flat(const Im2colGeom& g, float* col, index_t p0, index_t count, float* dx) {
   const index_t hw = g.h * g.w, ow = g.ow;
   for (index_t r = 0; r < g.kh; ++r)
     for (index_t s = 0; s < g.kw; ++s) {
       const FlatTap f = flat_tap(g, r, s, p0, count);
       if (f.c1 <= f.c0) continue;
       for (index_t c = 0; c < g.c; ++c) {
-        float* dxc = dx + c * hw;
         // Tile pixel p: col row entry p - p0, input pixel p + shift (both in range on [c0, c1)).
-        const float* src = col + ((c * g.kh + r) * g.kw + s) * count + (f.c0 - p0);
-        float* dst = dxc + (f.c0 + f.shift);
-        if (f.jlo == 0 && f.jhi == ow) {
-          for (index_t q = 0, n = f.c1 - f.c0; q < n; ++q) dst[q] += src[q];
-          continue;
-        }
-        // One output row at a time, its valid columns only.
-        for (index_t b = f.c0 - f.c0 % ow; b < f.c1; b += ow) {
-          const index_t lo = clamp(b + f.jlo, f.c0, f.c1), hi = clamp(b + f.jhi, lo, f.c1);
-          for (index_t q = lo - f.c0; q < hi - f.c0; ++q) dst[q] += src[q];
-        }
+        float* src = col + ((c * g.kh + r) * g.kw + s) * count + (f.c0 - p0);
+        float* dst = dx + c * hw + (f.c0 + f.shift);
+        // Wrapped entries become 0, so one contiguous add is right (they add 0 to a neighbour).
+        zero_wrapped_columns(f, ow, src);
+        for (index_t q = 0, n = f.c1 - f.c0; q < n; ++q) dst[q] += src[q];
       }
-  }
+    }
 }
 
 }  // namespace
@@ -156,7 +154,7 @@ void im2col_tile(const Im2colGeom& g, const float* x, index_t p0, index_t count,
   }
 }
 
-void col2im_tile_add(const Im2colGeom& g, const float* col, index_t p0, index_t count, float* dx) {
+void col2im_tile_add(const Im2colGeom& g, float* col, index_t p0, index_t count, float* dx) {
   if (flat_layout(g)) return col2im_flat(g, col, p0, count, dx);
   const index_t hw = g.h * g.w;
   for (index_t c = 0; c < g.c; ++c) {

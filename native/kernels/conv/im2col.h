@@ -37,7 +37,8 @@ void conv_valid_range(index_t off, index_t stride, index_t n_in, index_t n_out, 
 // (pixels numbered row-major over oh x ow); taps outside the input are 0. x is [c][h][w].
 void im2col_tile(const Im2colGeom& g, const float* x, index_t p0, index_t count, float* col);
 // The adjoint: dx[c][h][w] += the entries of col at the input positions they were gathered from.
-void col2im_tile_add(const Im2colGeom& g, const float* col, index_t p0, index_t count, float* dx);
+// col is clobbered (entries of taps outside the input may be zeroed).
+void col2im_tile_add(const Im2colGeom& g, float* col, index_t p0, index_t count, float* dx);
 
 struct ConvPlan {
   index_t cg_in, cg_out;  // channels per group
