@@ -28,7 +28,10 @@ export type UnaryOp =
   | 'clamp'
   | 'sign';
 
-/** y = a op b; comparisons give 1 or 0. maximum / minimum propagate NaN. */
+/**
+ * y = a op b; comparisons give 1 or 0. maximum / minimum propagate NaN. pow is IEEE 754 / C99 pow,
+ * as in PyTorch: x^0 = 1 and 1^y = 1 for every x and y (NaN included), (-1)^±Inf = 1.
+ */
 export type BinaryOp =
   | 'add'
   | 'sub'

@@ -39,7 +39,9 @@ const binaryFns: Record<BinaryOp, (a: number, b: number) => number> = {
   sub: (a, b) => a - b,
   mul: (a, b) => a * b,
   div: (a, b) => a / b,
-  pow: (a, b) => Math.pow(a, b),
+  // IEEE 754 / C99 pow, which PyTorch computes: 1^y = 1 and (-1)^±Inf = 1 even for a NaN or
+  // infinite y, where JavaScript's Math.pow gives NaN.
+  pow: (a, b) => (a === 1 || (a === -1 && (b === Infinity || b === -Infinity)) ? 1 : Math.pow(a, b)),
   maximum: (a, b) => (a !== a ? a : b !== b ? b : a > b ? a : b),
   minimum: (a, b) => (a !== a ? a : b !== b ? b : a < b ? a : b),
   eq: (a, b) => (a === b ? 1 : 0),
