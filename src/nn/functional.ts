@@ -248,12 +248,22 @@ const Embedding = defineFunction({
   },
 });
 
-/** weight[indices]: indices (integer values, any shape) -> [...indices.shape, embeddingDim]. */
+/**
+ * weight[indices]: indices (integer values, any shape) -> [...indices.shape, embeddingDim]. The row
+ * at paddingIdx (negative counts from the end, as PyTorch) gets no gradient.
+ */
 export function embedding(indices: Tensor, weight: Tensor, paddingIdx: number | null = null): Tensor {
   checkTensor('embedding', 'indices', indices);
   checkTensor('embedding', 'weight', weight);
   if (weight.ndim !== 2) throw new RangeError(`embedding: weight must be 2-D [num, dim], got shape ${fmtShape(weight.shape)}`);
   const rows = weight.shape[0];
+  let pad = -1;
+  if (paddingIdx !== null && paddingIdx !== undefined) {
+    pad = paddingIdx < 0 ? paddingIdx + rows : paddingIdx;
+    if (!Number.isInteger(pad) || pad < 0 || pad >= rows) {
+      throw new RangeError(`embedding: paddingIdx ${paddingIdx} is out of range for a table of ${rows} rows`);
+    }
+  }
   const idx = new Int32Array(indices.numel);
   for (let i = 0; i < idx.length; i++) {
     const v = indices.data[i];
@@ -262,7 +272,7 @@ export function embedding(indices: Tensor, weight: Tensor, paddingIdx: number | 
     }
     idx[i] = v;
   }
-  return Embedding(weight, idx, [...indices.shape, weight.shape[1]], paddingIdx ?? -1);
+  return Embedding(weight, idx, [...indices.shape, weight.shape[1]], pad);
 }
 
 // ------------------------------------------------------------------------------------------------
