@@ -254,6 +254,8 @@ const badFiles: [string, Uint8Array, RegExp][] = [
   ['a huge shape', buildFile({ a: { ...A, shape: [2 ** 40, 2 ** 40, 2 ** 40] }, b: B }, DATA), /needs more bytes than the file holds/],
   ['a size beyond 2^53', buildFile('{"a":{"dtype":"F32","shape":[18446744073709551616],"data_offsets":[0,8]}}', f32Bytes(1, 2)), /non-negative integers/],
   ['an I64 whose bytes do not match', buildFile({ a: { dtype: 'I64', shape: [2], data_offsets: [0, 12] } }, DATA), /shape \[2\] of I64 needs 16 bytes/],
+  // JSON.parse keeps the last of two equal keys, as the reference's map does; the first entry's bytes are then a gap.
+  ['a tensor name given twice', buildFile('{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"a":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}}', DATA), /leave a gap: bytes \[0, 8\)/],
   ['a metadata value that is a number', buildFile({ __metadata__: { epoch: 3 }, a: A, b: B }, DATA), /__metadata__ value for "epoch" must be a string, got the number 3/],
   ['metadata that is a string', buildFile({ __metadata__: 'x', a: A, b: B }, DATA), /__metadata__ must be an object of strings/],
 ];
