@@ -368,15 +368,16 @@ export function tensorsFromData(header: SafetensorsHeader, data: Uint8Array): De
 }
 
 /** Validates the header of a whole file held in memory; returns it with the data section. */
-export function parseSafetensors(bytes: Uint8Array, source = '<buffer>'): { header: SafetensorsHeader; data: Uint8Array } {
-  if (!(bytes instanceof Uint8Array)) throw new TypeError('decodeSafetensors: expected a Uint8Array (or Buffer) holding a safetensors file');
+export function parseSafetensors(input: Uint8Array | ArrayBuffer, source = '<buffer>'): { header: SafetensorsHeader; data: Uint8Array } {
+  const bytes = input instanceof ArrayBuffer ? new Uint8Array(input) : input;
+  if (!(bytes instanceof Uint8Array)) throw new TypeError('decodeSafetensors: expected a Uint8Array, Buffer or ArrayBuffer holding a safetensors file');
   const n = readHeaderLength(bytes, bytes.byteLength, source);
   const header = parseHeader(bytes.subarray(8, 8 + n), bytes.byteLength, source);
   return { header, data: bytes.subarray(8 + n) };
 }
 
 /** Decodes a whole safetensors file held in memory (see the module comment for what is checked). */
-export function decodeSafetensors(bytes: Uint8Array, opts: DecodeOptions = {}): DecodedSafetensors {
+export function decodeSafetensors(bytes: Uint8Array | ArrayBuffer, opts: DecodeOptions = {}): DecodedSafetensors {
   const { header, data } = parseSafetensors(bytes, opts.source ?? '<buffer>');
   return tensorsFromData(header, data);
 }

@@ -341,3 +341,10 @@ describe('bad files are refused with a message that names the file and the probl
     expect(() => loadSafetensors(missing)).toThrow(missing);
   });
 });
+
+test('decodeSafetensors takes a Uint8Array, a Buffer or an ArrayBuffer, and nothing else', () => {
+  const bytes = encodeSafetensors({ x: t32([1, 2], [2]) });
+  expect(Array.from(decodeSafetensors(bytes.slice().buffer).tensors.x.data)).toEqual([1, 2]);
+  expect(Array.from(decodeSafetensors(Buffer.from(bytes)).tensors.x.data)).toEqual([1, 2]);
+  expect(() => decodeSafetensors('not bytes' as never)).toThrow(TypeError);
+});
