@@ -1,0 +1,369 @@
+// The Module API: parameters found by reflection with dotted names through containers and custom
+// modules, shared parameters, train/eval reaching every submodule, state dicts with persistent and
+// non-persistent buffers, loadStateDict's all-at-once error report (nothing applied on error),
+// apply, zeroGrad, toString and summary.
+import { beforeEach, describe, expect, test } from 'vitest';
+import * as gn from '../../src/index';
+import { Module, Parameter } from '../../src/nn';
+import type { Tensor } from '../../src/tensor';
+
+const { BatchNorm1d, BatchNorm2d, Conv2d, Dropout, Flatten, Linear, MaxPool2d, ModuleDict, ModuleList, ReLU, Sequential } = gn.nn;
+
+beforeEach(() => {
+  gn.manualSeed(20);
+});
+
+/** A custom module: own parameter, a Sequential, a ModuleDict and a ModuleList, nested. */
+class Net extends Module {
+  scale = new Parameter(gn.ones([1]));
+  features = new Sequential(new Conv2d(1, 2, 3), new ReLU(), new Conv2d(2, 2, 1, { bias: false }));
+  heads = new ModuleDict({ cls: new Linear(2, 3), box: new Sequential({ fc: new Linear(2, 4), act: new ReLU() }) });
+  blocks = new ModuleList([new Linear(2, 2), new Sequential(new Linear(2, 2, { bias: false }))]);
+
+  forward(x: Tensor): Tensor {
+    let h = this.features.forward(x).mean([2, 3]).mul(this.scale);
+    for (const b of this.blocks) h = (b as unknown as { forward(t: Tensor): Tensor }).forward(h);
+    const cls = (this.heads.get('cls') as InstanceType<typeof Linear>).forward(h);
+    const box = (this.heads.get('box') as InstanceType<typeof Sequential>).forward(h);
+    return cls.sum().add(box.sum());
+  }
+}
+
+/** LeNet-5 for 28x28 inputs (conv1 padded to 32x32 as in the original). */
+function leNet5() {
+  return new Sequential(
+    new Conv2d(1, 6, 5, { padding: 2 }), new ReLU(), new MaxPool2d(2),
+    new Conv2d(6, 16, 5), new ReLU(), new MaxPool2d(2),
+    new Flatten(),
+    new Linear(16 * 5 * 5, 120), new ReLU(),
+    new Linear(120, 84), new ReLU(),
+    new Linear(84, 10),
+  );
+}
+
+const dataOf = (t: Tensor) => Array.from(t.data);
+
+describe('namedParameters', () => {
+  test('dotted names through custom modules, Sequential, ModuleDict and ModuleList, own parameters first', () => {
+    expect(new Net().namedParameters().map(([k]) => k)).toEqual([
+      'scale',
+      'features.0.weight',
+      'features.0.bias',
+      'features.2.weight',
+      'heads.cls.weight',
+      'heads.cls.bias',
+      'heads.box.fc.weight',
+      'heads.box.fc.bias',
+      'blocks.0.weight',
+      'blocks.0.bias',
+      'blocks.1.0.weight',
+    ]);
+  });
+
+  test('the names are the tensors: parameters() and the attributes are the same objects', () => {
+    const net = new Net();
+    const named = new Map(net.namedParameters());
+    expect(named.get('features.0.weight')).toBe((net.features.at(0) as InstanceType<typeof Conv2d>).weight);
+    expect(named.get('heads.box.fc.bias')).toBe(((net.heads.get('box') as InstanceType<typeof Sequential>).at(0) as InstanceType<typeof Linear>).bias);
+    expect(net.parameters()).toEqual([...named.values()]);
+    expect(net.numParameters()).toBe(1 + (18 + 2) + 4 + (6 + 3) + (8 + 4) + (4 + 2) + 4);
+  });
+
+  test('namedModules lists every module depth first with its dotted name', () => {
+    expect(new Net().namedModules().map(([k, m]) => `${k}:${m.constructor.name}`)).toEqual([
+      ':Net',
+      'features:Sequential', 'features.0:Conv2d', 'features.1:ReLU', 'features.2:Conv2d',
+      'heads:ModuleDict', 'heads.cls:Linear', 'heads.box:Sequential', 'heads.box.fc:Linear', 'heads.box.act:ReLU',
+      'blocks:ModuleList', 'blocks.0:Linear', 'blocks.1:Sequential', 'blocks.1.0:Linear',
+    ]);
+  });
+
+  test('a parameter shared by two modules is listed once, and collects both gradients', () => {
+    const a = new Linear(3, 3);
+    const b = new Linear(3, 3);
+    b.weight = a.weight;
+    const net = new Sequential(a, b);
+    expect(net.namedParameters().map(([k]) => k)).toEqual(['0.weight', '0.bias', '1.bias']);
+    expect(net.numParameters()).toBe(9 + 3 + 3);
+    expect(Object.keys(net.stateDict())).toEqual(['0.weight', '0.bias', '1.bias']);
+
+    const x = gn.randn([2, 3]);
+    net.forward(x).sum().backward();
+    // d/dW of sum(b(a(x))) with W shared: the two uses' gradients added.
+    const W = a.weight.detach().requiresGrad_();
+    const h = gn.linear(x, W, (a.bias as Tensor).detach());
+    const W2 = a.weight.detach().requiresGrad_();
+    gn.linear(h, W2, (b.bias as Tensor).detach()).sum().backward();
+    const want = gn.add(W.grad as Tensor, W2.grad as Tensor);
+    dataOf(a.weight.grad as Tensor).forEach((v, i) => expect(v).toBeCloseTo(want.data[i], 5));
+  });
+
+  test('a module used twice contributes its parameters once', () => {
+    const l = new Linear(2, 2);
+    const net = new Sequential(l, new ReLU(), l);
+    expect(net.namedParameters().map(([k]) => k)).toEqual(['0.weight', '0.bias']);
+    expect(net.numParameters()).toBe(6);
+  });
+
+  test('Sequential with named layers uses the names', () => {
+    const net = new Sequential({ embed: new Linear(2, 3), out: new Linear(3, 1) });
+    expect(net.namedParameters().map(([k]) => k)).toEqual(['embed.weight', 'embed.bias', 'out.weight', 'out.bias']);
+    expect(net.forward(gn.randn([4, 2])).shape).toEqual([4, 1]);
+  });
+
+  test('containers refuse non-modules and dotted keys', () => {
+    expect(() => new Sequential(new Linear(1, 1), {} as Module)).toThrow(/Sequential: layer 1: expected a Module/);
+    expect(() => new ModuleList([null as unknown as Module])).toThrow(/ModuleList: item 0: expected a Module, got null/);
+    expect(() => new ModuleDict({ 'a.b': new ReLU() })).toThrow(/key must be a non-empty string without '\.'/);
+  });
+});
+
+describe('train() and eval()', () => {
+  /** Dropout and batch norm hidden in a ModuleDict inside a ModuleList inside a custom module. */
+  class Deep extends Module {
+    stack = new ModuleList([new ModuleDict({ body: new Sequential(new Linear(4, 4), new BatchNorm1d(4), new Dropout(0.5)) })]);
+    forward(x: Tensor): Tensor {
+      return ((this.stack.at(0) as InstanceType<typeof ModuleDict>).get('body') as InstanceType<typeof Sequential>).forward(x);
+    }
+  }
+  const bnOf = (m: Deep) => ((m.stack.at(0) as InstanceType<typeof ModuleDict>).get('body') as InstanceType<typeof Sequential>).at(1) as InstanceType<typeof BatchNorm1d>;
+
+  test('reach every submodule', () => {
+    const m = new Deep();
+    expect(m.modules().every((s) => s.training)).toBe(true);
+    expect(m.eval()).toBe(m);
+    expect(m.modules().map((s) => s.training)).toEqual(m.modules().map(() => false));
+    m.train();
+    expect(m.modules().every((s) => s.training)).toBe(true);
+    m.train(false);
+    expect(m.modules().some((s) => s.training)).toBe(false);
+  });
+
+  test('eval mode: dropout is the identity and batch norm uses (and keeps) the running statistics', () => {
+    const m = new Deep();
+    const x = gn.randn([16, 4]);
+    m.forward(x); // one training step moves the running statistics
+    const bn = bnOf(m);
+    const rm = dataOf(bn.running_mean as Tensor);
+    const rv = dataOf(bn.running_var as Tensor);
+    expect(rm.some((v) => v !== 0)).toBe(true);
+    m.eval();
+    const y1 = m.forward(x);
+    const y2 = m.forward(x);
+    expect(dataOf(y1)).toEqual(dataOf(y2)); // deterministic: no dropout, no batch statistics
+    expect(dataOf(bn.running_mean as Tensor)).toEqual(rm);
+    expect(dataOf(bn.running_var as Tensor)).toEqual(rv);
+    // The value: linear, then (h - running_mean) / sqrt(running_var + eps) * weight + bias.
+    const body = (m.stack.at(0) as InstanceType<typeof ModuleDict>).get('body') as InstanceType<typeof Sequential>;
+    const h = (body.at(0) as InstanceType<typeof Linear>).forward(x);
+    for (let i = 0; i < 16; i++) {
+      for (let c = 0; c < 4; c++) {
+        const want = ((h.data[i * 4 + c] - rm[c]) / Math.sqrt(rv[c] + 1e-5)) * (bn.weight as Tensor).data[c] + (bn.bias as Tensor).data[c];
+        expect(y1.data[i * 4 + c]).toBeCloseTo(want, 5);
+      }
+    }
+  });
+
+  test('training mode: dropout zeroes elements and batch norm updates its statistics', () => {
+    const m = new Deep();
+    const x = gn.randn([64, 4]);
+    const y = m.forward(x);
+    const zeros = dataOf(y).filter((v) => v === 0).length;
+    expect(zeros).toBeGreaterThan(64 * 4 * 0.3); // p = 0.5 of 256: far from both 0 and all
+    expect(zeros).toBeLessThan(64 * 4 * 0.7);
+    expect(dataOf(bnOf(m).num_batches_tracked as Tensor)).toEqual([1]);
+  });
+});
+
+describe('state dicts', () => {
+  class WithBuffers extends Module {
+    w = new Parameter(gn.tensor([1, 2]));
+    inner: Module;
+    constructor() {
+      super();
+      this.registerBuffer('total', gn.tensor([5, 6]));
+      this.registerBuffer('cache', gn.zeros([3]), false);
+      this.inner = new BatchNorm2d(2);
+    }
+    forward(x: Tensor): Tensor {
+      return x;
+    }
+  }
+
+  test('hold parameters and persistent buffers; non-persistent buffers are buffers but not state', () => {
+    const m = new WithBuffers();
+    expect(Object.keys(m.stateDict())).toEqual([
+      'w', 'inner.weight', 'inner.bias', 'total', 'inner.running_mean', 'inner.running_var', 'inner.num_batches_tracked',
+    ]);
+    expect(m.namedBuffers().map(([k]) => k)).toEqual(['total', 'cache', 'inner.running_mean', 'inner.running_var', 'inner.num_batches_tracked']);
+    expect(m.namedBuffers(true).map(([k]) => k)).not.toContain('cache');
+    expect(m.namedParameters().map(([k]) => k)).toEqual(['w', 'inner.weight', 'inner.bias']);
+  });
+
+  test('entries share the module storage, cut from the graph', () => {
+    const m = new WithBuffers();
+    const sd = m.stateDict();
+    expect(sd.w.data).toBe(m.w.data);
+    expect(sd.w.requiresGrad).toBe(false);
+    expect(sd.w).not.toBe(m.w);
+    sd.total.data[0] = 50;
+    expect(dataOf((m as unknown as { total: Tensor }).total)).toEqual([50, 6]);
+  });
+
+  test('a buffer name with a dot is refused', () => {
+    expect(() => new WithBuffers().registerBuffer('a.b', gn.zeros([1]))).toThrow(/buffer name must be a non-empty string without '\.'/);
+  });
+
+  test('a state dict loads into another model of the same shape, which then computes the same', () => {
+    const a = leNet5();
+    gn.manualSeed(99);
+    const b = leNet5();
+    const x = gn.randn([2, 1, 28, 28]);
+    expect(dataOf(b.forward(x))).not.toEqual(dataOf(a.forward(x)));
+    const params = b.parameters();
+    const res = b.loadStateDict(a.stateDict());
+    expect(res).toEqual({ missingKeys: [], unexpectedKeys: [] });
+    expect(dataOf(b.forward(x))).toEqual(dataOf(a.forward(x)));
+    b.parameters().forEach((p, i) => expect(p).toBe(params[i])); // same objects: optimizers stay attached
+  });
+});
+
+describe('loadStateDict errors', () => {
+  const model = () => new Sequential(new Linear(3, 2), new BatchNorm1d(2));
+  const snapshot = (m: Module) => Object.entries(m.stateDict()).map(([k, t]) => [k, dataOf(t)]);
+
+  function badDict(m: Module): Record<string, Tensor> {
+    // Copies (state dict entries share the module's storage) of 7s: they would change everything if applied.
+    const out: Record<string, Tensor> = {};
+    for (const [k, t] of Object.entries(m.stateDict())) out[k] = gn.full(t.shape, 7);
+    delete out['0.bias']; // missing
+    delete out['1.running_var']; // missing
+    out['0.weight'] = gn.zeros([2, 4]); // mis-shaped
+    out['1.bias'] = gn.zeros([3]); // mis-shaped
+    out['2.weight'] = gn.zeros([1]); // unexpected
+    out.extra = gn.zeros([1]); // unexpected
+    return out;
+  }
+
+  test('strict: every missing, unexpected and mis-shaped key in one error, and nothing applied', () => {
+    const m = model();
+    const before = snapshot(m);
+    let message = '';
+    try {
+      m.loadStateDict(badDict(m));
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(/nothing was loaded/);
+    expect(message).toContain('0.weight: shape [2,4] in the state dict, [2,3] in the model');
+    expect(message).toContain('1.bias: shape [3] in the state dict, [2] in the model');
+    expect(message).toContain('missing keys: 0.bias, 1.running_var');
+    expect(message).toContain('unexpected keys: 2.weight, extra');
+    expect(snapshot(m)).toEqual(before);
+  });
+
+  test('not strict: missing and unexpected keys are returned, but a shape mismatch still refuses everything', () => {
+    const m = model();
+    const before = snapshot(m);
+    let message = '';
+    try {
+      m.loadStateDict(badDict(m), { strict: false });
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toContain('0.weight: shape [2,4]');
+    expect(message).toContain('1.bias: shape [3]');
+    expect(message).not.toContain('missing keys');
+    expect(snapshot(m)).toEqual(before);
+
+    const sd = badDict(m);
+    sd['0.weight'] = gn.full([2, 3], 7);
+    sd['1.bias'] = gn.full([2], 7);
+    const res = m.loadStateDict(sd, { strict: false });
+    expect(res).toEqual({ missingKeys: ['0.bias', '1.running_var'], unexpectedKeys: ['2.weight', 'extra'] });
+    const after = new Map(snapshot(m) as [string, number[]][]);
+    expect(after.get('0.weight')).toEqual([7, 7, 7, 7, 7, 7]);
+    expect(after.get('1.running_mean')).toEqual([7, 7]);
+    expect(after.get('0.bias')).toEqual(new Map(before as [string, number[]][]).get('0.bias')); // missing: untouched
+  });
+
+  test('a value that is not a tensor is reported with the rest', () => {
+    const m = model();
+    const sd: Record<string, unknown> = { ...m.stateDict(), '0.bias': [1, 2] };
+    delete sd['1.weight'];
+    expect(() => m.loadStateDict(sd as Record<string, Tensor>)).toThrow(/0\.bias: expected a Tensor, got object[\s\S]*missing keys: 1\.weight/);
+  });
+});
+
+describe('apply and zeroGrad', () => {
+  test('apply visits children before their parent, depth first', () => {
+    const net = new Sequential(new Linear(2, 2), new Sequential(new ReLU(), new Linear(2, 2)));
+    const seen: string[] = [];
+    expect(net.apply((m) => seen.push(m.constructor.name))).toBe(net);
+    expect(seen).toEqual(['Linear', 'ReLU', 'Linear', 'Sequential', 'Sequential']);
+  });
+
+  test('apply can re-initialise every Linear weight with xavierUniform_', () => {
+    const net = new Sequential(new Linear(30, 20), new ReLU(), new Sequential(new Linear(20, 10)), new Conv2d(1, 1, 3));
+    const before = new Map(net.namedParameters().map(([k, p]) => [k, dataOf(p)]));
+    net.apply((m) => {
+      if (m instanceof Linear) gn.nn.init.xavierUniform_(m.weight);
+    });
+    for (const [k, p] of net.namedParameters()) {
+      const changed = dataOf(p).some((v, i) => v !== before.get(k)?.[i]);
+      expect(changed, k).toBe(k === '0.weight' || k === '2.0.weight');
+      expect(p.isLeaf).toBe(true);
+    }
+    const bound = (i: number, o: number) => Math.sqrt(6 / (i + o));
+    expect(Math.max(...dataOf((net.at(0) as InstanceType<typeof Linear>).weight).map(Math.abs))).toBeLessThanOrEqual(bound(30, 20));
+    // Default init is U(±1/sqrt(30)) = ±0.183, Xavier's bound is 0.346: the new weights use it.
+    expect(Math.max(...dataOf((net.at(0) as InstanceType<typeof Linear>).weight).map(Math.abs))).toBeGreaterThan(1 / Math.sqrt(30));
+  });
+
+  test('zeroGrad forgets every gradient', () => {
+    const net = new Net();
+    net.forward(gn.randn([2, 1, 5, 5])).backward();
+    expect(net.parameters().every((p) => p.grad !== null)).toBe(true);
+    net.zeroGrad();
+    expect(net.parameters().every((p) => p.grad === null)).toBe(true);
+  });
+});
+
+describe('toString and summary', () => {
+  test('toString nests like PyTorch', () => {
+    const net = new Sequential(new Linear(4, 3), new ReLU(), new Sequential({ conv: new Conv2d(1, 2, 3, { padding: 1 }), drop: new Dropout(0.2) }));
+    expect(net.toString()).toBe(
+      [
+        'Sequential(',
+        '  (0): Linear(inFeatures=4, outFeatures=3, bias=true)',
+        '  (1): ReLU()',
+        '  (2): Sequential(',
+        '    (conv): Conv2d(1, 2, kernelSize=[3,3], stride=1, padding=1, bias=true)',
+        '    (drop): Dropout(p=0.2)',
+        '  )',
+        ')',
+      ].join('\n'),
+    );
+  });
+
+  test('LeNet-5 has 61,706 parameters, counted per layer in summary()', () => {
+    const net = leNet5();
+    expect(net.numParameters()).toBe(61706);
+    expect(net.forward(gn.randn([2, 1, 28, 28])).shape).toEqual([2, 10]);
+    const s = net.summary();
+    const rows = s.split('\n');
+    const count = (name: string) => {
+      const row = rows.find((r) => r.startsWith(`${name} `));
+      return row ? row.trim().split(/\s+/).at(-1) : undefined;
+    };
+    expect([count('0'), count('3'), count('7'), count('9'), count('11'), count('1')]).toEqual(['156', '2,416', '48,120', '10,164', '850', '0']);
+    expect(rows.at(-1)).toBe('total parameters: 61,706 (trainable: 61,706)');
+  });
+
+  test('summary separates trainable parameters', () => {
+    const net = leNet5();
+    (net.at(0) as InstanceType<typeof Conv2d>).weight.requiresGrad_(false);
+    expect(net.numParameters(true)).toBe(61706 - 150);
+    expect(net.summary().split('\n').at(-1)).toBe('total parameters: 61,706 (trainable: 61,556)');
+  });
+});
