@@ -12,6 +12,10 @@ import { tempDir } from './helpers';
 
 const dir = tempDir();
 
+// The children only build layers and save: the reference backend, chosen explicitly (no warning
+// on stderr when the native addon is not built).
+const childEnv = { ...process.env, GRADNODE_BACKEND: 'reference' };
+
 /** Temporary files of a save of `target` (see src/io/atomic.ts: `.<name>.<pid>.<random>.tmp`). */
 function tempsOf(target: string): string[] {
   const base = path.basename(target);
@@ -42,7 +46,7 @@ interface KillResult {
 
 /** Runs the child and SIGKILLs it as soon as B's temporary file exists and is non-empty. */
 async function killMidSave(target: string): Promise<KillResult> {
-  const child = spawn(process.execPath, ['-e', childScript(target)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['-e', childScript(target)], { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));
@@ -125,7 +129,7 @@ const back = new gn.nn.Linear(64, 64);
 const meta = gn.io.loadCheckpoint(target, { model: back });
 console.log(JSON.stringify({ error, temps, meta, ones: back.weight.data.every((v) => v === 1) }));
 `;
-    const r = spawnSync('bash', ['-c', 'ulimit -f 1024 && exec "$0" -e "$1"', process.execPath, script], { encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync('bash', ['-c', 'ulimit -f 1024 && exec "$0" -e "$1"', process.execPath, script], { encoding: 'utf8', timeout: 60_000, env: childEnv });
     expect(r.stderr).toBe('');
     const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
     expect(out.error.code).toBe('EFBIG');
