@@ -371,7 +371,8 @@ void packed_loops(const Product& g, const Plan& pl, float* ws, int t, int nthr) 
                                  g.b + pc * g.rs_b + (jc + q0 * nr) * g.cs_b, g.cs_b, g.rs_b,
                                  bpack + q0 * pl.ps_b, pl.ps_b);
       }
-      team_barrier(nthr);
+      // With the JR split each thread computes on the B micro-panels it packed itself.
+      if (!pl.split_jr) team_barrier(nthr);
 
       if (!pl.split_jr) {
         // IC split: this thread's rows of C, in blocks of at most MC rows.
