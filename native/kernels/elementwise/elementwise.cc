@@ -117,7 +117,7 @@ void unary_backward(UnaryOp op, const float* x, const float* y, const float* dy,
                     float alpha, float beta) {
   if (n <= 0) return;
   const VmathKernels& k = kernels().vmath;
-  const int threads = threads_for(n, grain(op));
+  const int threads = threads_for(n, kGrainCheap);  // every backward formula is a few multiplies
   parallel_ranges(n, threads, kAlign, [&](index_t b, index_t e) {
     k.unary_backward(op, offset(x, b), offset(y, b), dy + b, dx + b, e - b, alpha, beta);
   });

@@ -5,7 +5,7 @@
 // and dimensions both sides walk as one are merged. The innermost run is then a memcpy (both sides
 // contiguous), a fill (a broadcast source) or a strided loop; a transpose of the two innermost
 // dimensions (source contiguous along one, destination along the other) is copied in square tiles
-// so that both sides use whole cache lines. Large copies split the outer index space between
+// staged through a small buffer, so that both sides use whole cache lines. Large copies split the outer index space between
 // threads (a copy does no arithmetic: any partition gives the same bytes).
 #include <cstring>
 
@@ -32,16 +32,23 @@ void copy_run(const float* s, index_t ss, float* d, index_t ds, index_t n) {
   }
 }
 
-// Rows [p0, p1) of one [P, Q] transpose: dst[p * dp + q] = src[p + q * sq].
+// Rows [p0, p1) of one [P, Q] transpose: dst[p * dp + q] = src[p + q * sq]. Each tile goes through
+// a small contiguous buffer, so that every source line (fixed q) and every destination line (fixed
+// p) is read or written in one burst: with power-of-two strides all the lines of a tile fall in the
+// same L1 set, and a direct tile walk would thrash it.
 void transpose_rows(const float* src, index_t sq, float* dst, index_t dp, index_t p0, index_t p1, index_t q_count) {
+  float buf[kTileT * kTileT];  // buf[q * kTileT + p]
   for (index_t pb = p0; pb < p1; pb += kTileT) {
-    const index_t pe = pb + kTileT < p1 ? pb + kTileT : p1;
+    const index_t pw = pb + kTileT < p1 ? kTileT : p1 - pb;
     for (index_t qb = 0; qb < q_count; qb += kTileT) {
-      const index_t qe = qb + kTileT < q_count ? qb + kTileT : q_count;
-      for (index_t p = pb; p < pe; ++p) {
-        const float* s = src + p;
-        float* d = dst + p * dp;
-        for (index_t q = qb; q < qe; ++q) d[q] = s[q * sq];
+      const index_t qw = qb + kTileT < q_count ? kTileT : q_count - qb;
+      for (index_t q = 0; q < qw; ++q) {
+        const float* s = src + (qb + q) * sq + pb;
+        for (index_t p = 0; p < pw; ++p) buf[q * kTileT + p] = s[p];
+      }
+      for (index_t p = 0; p < pw; ++p) {
+        float* d = dst + (pb + p) * dp + qb;
+        for (index_t q = 0; q < qw; ++q) d[q] = buf[q * kTileT + p];
       }
     }
   }
