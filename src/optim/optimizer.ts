@@ -53,7 +53,7 @@ function describe(v: unknown): string {
 }
 
 function fmtValue(v: unknown): string {
-  if (typeof v === 'number') return String(v);
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   if (typeof v === 'string') return JSON.stringify(v);
   if (Array.isArray(v)) return `[${v.map(fmtValue).join(', ')}]`;
   return describe(v);
@@ -282,7 +282,8 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
     if (sd === null || typeof sd !== 'object' || !Array.isArray(sd.paramGroups) || sd.state === null || typeof sd.state !== 'object') {
       fail(['expected { state: {...}, paramGroups: [...] }']);
     }
-    const problems: string[] = [];
+    const problems: string[] = []; // structural: parameters cannot be matched up
+    const optionProblems: string[] = [];
     if (sd.paramGroups.length !== this.paramGroups.length) {
       fail([`the state dict has ${sd.paramGroups.length} parameter groups, the optimizer ${this.paramGroups.length}`]);
     }
@@ -300,8 +301,8 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
       }
       const ids: unknown[] = saved.params;
       const group = { ...copyOptions(saved), params: own.params } as unknown as ParamGroup<O>;
-      for (const k of Object.keys(this.defaults)) if (group[k] === undefined) problems.push(`group ${gi}: option ${k} is missing`);
-      for (const problem of this.checkOptions(group)) problems.push(`group ${gi}: ${problem}`);
+      for (const k of Object.keys(this.defaults)) if (group[k] === undefined) optionProblems.push(`group ${gi}: option ${k} is missing`);
+      for (const problem of this.checkOptions(group)) optionProblems.push(`group ${gi}: ${problem}`);
       newGroups.push(group);
       ids.forEach((raw, i) => {
         const id = raw as number;
@@ -310,7 +311,8 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
         else if (i < own.params.length) byIndex.set(String(id), { p: own.params[i], group });
       });
     });
-    if (problems.length) fail(problems);
+    if (problems.length) fail([...problems, ...optionProblems]);
+    problems.push(...optionProblems);
 
     const newState = new Map<Tensor, ParamState>();
     for (const [key, entry] of Object.entries(sd.state)) {
