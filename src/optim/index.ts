@@ -1,10 +1,11 @@
 /**
- * gn.optim: optimizers, following torch.optim.
+ * gn.optim: optimizers and gradient clipping, following torch.optim.
  *
  *   const opt = new gn.optim.AdamW(model.parameters(), { lr: 1e-3 });
  *   for (const [x, y] of loader) {
  *     opt.zeroGrad();
  *     lossFn(model.forward(x), y).backward();
+ *     gn.optim.clipGradNorm(model.parameters(), 1.0);
  *     opt.step();
  *   }
  *
@@ -24,3 +25,4 @@ export { Adagrad, adagradUpdate } from './adagrad';
 export type { AdagradOptions } from './adagrad';
 export { Adadelta, adadeltaUpdate } from './adadelta';
 export type { AdadeltaOptions } from './adadelta';
+export { clipGradNorm, clipGradValue } from './clip';
