@@ -10,7 +10,7 @@ import { describe, expect, test } from 'vitest';
 import type { Conv2dParams } from '../../src/backend/backend';
 import * as gn from '../../src/index';
 import { Tensor } from '../../src/tensor';
-import { assertWithin } from '../util/assert_close';
+import { assertWithin, nativeContext } from '../util/assert_close';
 import { nativeKernels, referenceBackend } from '../util/backends';
 import {
   abs64,
@@ -60,7 +60,7 @@ function checkConv(name: string, p: Conv2dParams, hasBias: boolean, seed: number
   assertWithin(y, yRef, convForwardBound(x, w, bias, p), { name: label('forward'), shape: yShape });
   if (!hasBias) {
     const K = cinG * p.kh * p.kw;
-    expect(relativeFrobenius(y, yRef), `${label('forward')}: relative Frobenius error`).toBeLessThanOrEqual(2 * U * Math.sqrt(K));
+    expect(relativeFrobenius(y, yRef), `${label('forward')}: relative Frobenius error [${nativeContext()}]`).toBeLessThanOrEqual(2 * U * Math.sqrt(K));
   }
 
   // Backward-data

@@ -182,7 +182,16 @@ describe('binary kernels', () => {
     });
   }
 
-  function checkBinary(op: BinaryOp, a: Float32Array, aStrides: number[], b: Float32Array, bStrides: number[], shape: number[], name: string): void {
+  function checkBinary(
+    op: BinaryOp,
+    a: Float32Array,
+    aStrides: number[],
+    b: Float32Array,
+    bStrides: number[],
+    shape: number[],
+    name: string,
+    describeIndex?: (i: number) => string,
+  ): void {
     const n = shape.reduce((x, y) => x * y, 1);
     const y = poisoned(n);
     native.binary(op, a, aStrides, b, bStrides, y, shape);
@@ -196,7 +205,7 @@ describe('binary kernels', () => {
       referenceBackend.binary('add', to64(a), aStrides, new Float64Array(1), shape.map(() => 0), av, shape);
       referenceBackend.binary('add', to64(b), bStrides, new Float64Array(1), shape.map(() => 0), bv, shape);
     }
-    assertWithin(y, want, bound(op, want, (i) => av[i], (i) => bv[i]), { name: `${op} ${name}`, shape });
+    assertWithin(y, want, bound(op, want, (i) => av[i], (i) => bv[i]), { name: `${op} ${name}`, shape, describeIndex });
   }
 
   /** Operands for an op: pow gets positive bases and moderate exponents; the rest any values. */
@@ -220,7 +229,8 @@ describe('binary kernels', () => {
     const n = v.length;
     // a[i][j] = v[i], b[i][j] = v[j] through broadcasting strides.
     const a = Float32Array.from(v);
-    for (const op of ops) checkBinary(op, a, [1, 0], a, [0, 1], [n, n], 'special value table');
+    const operands = (i: number) => `a = ${v[Math.floor(i / n)]}, b = ${v[i % n]}`;
+    for (const op of ops) checkBinary(op, a, [1, 0], a, [0, 1], [n, n], 'special value table', operands);
   });
 
   const broadcastPairs: [number[], number[]][] = [

@@ -8,7 +8,7 @@ import { describe, expect, test } from 'vitest';
 import type { GemmArgs } from '../../src/backend/backend';
 import * as gn from '../../src/index';
 import { Tensor } from '../../src/tensor';
-import { assertWithin } from '../util/assert_close';
+import { assertWithin, nativeContext } from '../util/assert_close';
 import { gemmTile, nativeKernels, referenceBackend } from '../util/backends';
 import { abs64, gamma, gemmBound, relativeFrobenius, to64, TINY, U } from '../util/bounds';
 import { uniform } from '../util/data';
@@ -65,7 +65,7 @@ describe('gemm: named shapes', () => {
         // Precision guard on zero-mean data: typical error ~0.3u√k; 2u√k flags a lost-precision kernel.
         const span = got.length - TRAILER;
         const rel = relativeFrobenius(got.subarray(0, span), want.subarray(0, span));
-        expect(rel, `gemm ${s.name}: relative Frobenius error`).toBeLessThanOrEqual(2 * U * Math.sqrt(s.k));
+        expect(rel, `gemm ${s.name}: relative Frobenius error [${nativeContext()}]`).toBeLessThanOrEqual(2 * U * Math.sqrt(s.k));
       }
     });
   }
@@ -140,7 +140,7 @@ describe('gemm: special values', () => {
       const b = uniform(s.n * s.k, 10);
       const c = new Float32Array(s.m * s.n).map((_, i) => (i % 2 ? NaN : -Infinity));
       native.gemm(a, b, c, args);
-      expect(c.every(Number.isFinite), `gemm beta0 m ${s.m} n ${s.n} k ${s.k}: C is finite`).toBe(true);
+      expect(c.every(Number.isFinite), `gemm beta0 m ${s.m} n ${s.n} k ${s.k}: C is finite [${nativeContext()}]`).toBe(true);
     }
   });
 });
