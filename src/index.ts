@@ -68,3 +68,4 @@ export * as optim from './optim';
 export * as io from './io';
 export * as data from './data';
 export * as train from './train';
+export * as models from './models';

@@ -4,6 +4,7 @@
  * thread and in a worker (runInWorker), where its progress becomes events on the main thread.
  */
 import { noGrad } from '../autograd/grad_mode';
+import { type CheckpointOptimizer, type CheckpointScheduler, saveCheckpoint } from '../io/checkpoint';
 import { crossEntropy } from '../nn/losses';
 import type { Module } from '../nn/module';
 import type { Tensor } from '../tensor';
@@ -90,7 +91,7 @@ export interface CheckpointOptions {
   monitor?: string;
   mode?: 'min' | 'max';
   saveBestOnly?: boolean;
-  /** Writes the checkpoint (fit uses gn.io.saveCheckpoint unless given another writer). */
+  /** Writes the checkpoint (default: gn.io.saveCheckpoint). */
   save?: (path: string, state: { model: Module; optimizer: OptimizerLike; scheduler?: SchedulerLike; metadata: Record<string, unknown> }) => void;
 }
 
@@ -280,7 +281,7 @@ export function fit(model: Forwardable, trainLoader: Iterable<Batch>, opts: FitO
         const better = value !== undefined && improves(ckMode, value, ckBest, 0);
         if (better) ckBest = value;
         if (!ck.saveBestOnly || better) {
-          const save = ck.save ?? defaultCheckpointWriter();
+          const save = ck.save ?? defaultCheckpointWriter;
           save(ck.path, { model, optimizer: opts.optimizer, scheduler: opts.scheduler, metadata: { ...logs } });
         }
       }
@@ -299,17 +300,14 @@ export function fit(model: Forwardable, trainLoader: Iterable<Batch>, opts: FitO
   return history;
 }
 
-let checkpointWriter: CheckpointOptions['save'] | null = null;
-
-/** Lets gn.io provide the default checkpoint writer without a dependency cycle. */
-export function setDefaultCheckpointWriter(save: NonNullable<CheckpointOptions['save']>): void {
-  checkpointWriter = save;
-}
-
-function defaultCheckpointWriter(): NonNullable<CheckpointOptions['save']> {
-  if (!checkpointWriter) throw new Error('fit: no checkpoint writer is available; pass checkpoint.save');
-  return checkpointWriter;
-}
+/** gn.io.saveCheckpoint: model, optimizer, schedule and the epoch's logs in one atomic safetensors file. */
+const defaultCheckpointWriter: NonNullable<CheckpointOptions['save']> = (path, s) =>
+  saveCheckpoint(path, {
+    model: s.model,
+    optimizer: s.optimizer as unknown as CheckpointOptimizer,
+    scheduler: s.scheduler as unknown as CheckpointScheduler | undefined,
+    metadata: s.metadata,
+  });
 
 function formatEpoch(l: EpochLogs, epochs: number): string {
   const parts = [`epoch ${l.epoch}/${epochs}`, `loss ${l.loss.toFixed(4)}`];

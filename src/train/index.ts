@@ -1,5 +1,5 @@
 /** gn.train: fit / evaluate, metrics, and training in a worker thread. */
-export { evaluate, fit, setDefaultCheckpointWriter } from './fit';
+export { evaluate, fit } from './fit';
 export type {
   Batch,
   BatchLogs,
