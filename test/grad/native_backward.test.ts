@@ -268,6 +268,21 @@ function cases(): Case[] {
     K: 5 + 2,
   });
   add({
+    name: 'narrow, chunk, clone, flatten / unflatten, squeeze / unsqueeze, t, to',
+    shapes: [[4, 6]],
+    fn: (x) => {
+      const [c0, c1] = x.narrow(1, 1, 4).chunk(2, 0); // [2, 4] each
+      const v = c0.clone().flatten().unflatten(0, [4, 2]).unsqueeze(0).squeeze(0).t(); // [2, 4]
+      return v.mul(c1.to('float64').to(x.dtype));
+    },
+    K: 2,
+  });
+  add({ name: 'matmul 1-D @ 1-D (dot)', shapes: [[257], [257]], fn: (a, b) => a.matmul(b), K: 1 });
+  add({ name: 'linear 2-D without bias', shapes: [[9, 33], [5, 33]], fn: (x, w) => gn.linear(x, w), K: 9 });
+  add({ name: 'conv2d groups 2 with bias, 3-D input', shapes: [[4, 6, 5], [6, 2, 2, 3], [6]], fn: (x, w, b) => gn.conv2d(x, w, b, { groups: 2, padding: [1, 0] }), K: 6 * 6 + 7 * 3 });
+  add({ name: 'maxPool2d 2x2 (non-overlapping: exact)', shapes: [[2, 2, 6, 6]], inputs: [distinct(144, 15, 0.01)], fn: (x) => x.maxPool2d(2), K: 0, keepSign: [true] });
+  add({ name: 'avgPool2d 3x3 stride 1 padding 1, countIncludePad true', shapes: [[1, 2, 5, 5]], fn: (x) => x.avgPool2d(3, { stride: 1, padding: 1 }), K: 9 + 2 });
+  add({
     name: 'dropout p 0.3 (the same seeded mask on both backends)',
     shapes: [[9, 17]],
     fn: (x) => gn.dropout(x, 0.3, true, new gn.Generator(3)),
