@@ -3,9 +3,11 @@
  *
  * Parameters and submodules are found by reflection, as attribute assignment finds them in PyTorch:
  * any own property holding a Parameter is a parameter, any holding a Module is a submodule
- * (containers list theirs explicitly). Buffers (state that is not trained, such as batch norm's
- * running statistics) are registered with registerBuffer. Names are dotted paths
- * (`features.0.weight`), in the order properties were assigned.
+ * (containers list theirs explicitly), whatever its name (`_encoder` too). To hold a module or
+ * parameter without registering it, use an ES private field (`#teacher`), which reflection cannot
+ * see. Buffers (state that is not trained, such as batch norm's running statistics) are registered
+ * with registerBuffer. Names are dotted paths (`features.0.weight`), in the order properties were
+ * assigned.
  */
 import { noGrad } from '../autograd/grad_mode';
 import { fmtShape, shapesEqual } from '../shape';
@@ -23,10 +25,6 @@ export type StateDict = Record<string, Tensor>;
 export interface LoadResult {
   missingKeys: string[];
   unexpectedKeys: string[];
-}
-
-function isInternal(key: string): boolean {
-  return key.startsWith('_');
 }
 
 export abstract class Module {
@@ -50,7 +48,7 @@ export abstract class Module {
   namedChildren(): [string, Module][] {
     const out: [string, Module][] = [];
     for (const [k, v] of Object.entries(this)) {
-      if (!isInternal(k) && v instanceof Module) out.push([k, v]);
+      if (v instanceof Module) out.push([k, v]);
     }
     return out;
   }
@@ -76,7 +74,7 @@ export abstract class Module {
   protected ownParameters(): [string, Parameter][] {
     const out: [string, Parameter][] = [];
     for (const [k, v] of Object.entries(this)) {
-      if (!isInternal(k) && v instanceof Parameter) out.push([k, v]);
+      if (v instanceof Parameter) out.push([k, v]);
     }
     return out;
   }
