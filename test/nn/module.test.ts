@@ -105,6 +105,25 @@ describe('namedParameters', () => {
     expect(net.numParameters()).toBe(6);
   });
 
+  test('underscore names are registered like any other; ES private fields are not', () => {
+    // Regression: names starting with '_' were skipped, so `_fc = new Linear(...)` (a common
+    // TypeScript style) silently left the layer out of parameters(), the optimizer and the state dict.
+    class M extends Module {
+      _fc = new Linear(2, 2);
+      _gain = new Parameter(gn.ones([1]));
+      #teacher = new Linear(2, 2);
+      forward(x: Tensor): Tensor {
+        return this._fc.forward(x).mul(this._gain).add(this.#teacher.forward(x).detach());
+      }
+    }
+    const m = new M();
+    expect(m.namedParameters().map(([k]) => k)).toEqual(['_gain', '_fc.weight', '_fc.bias']);
+    expect(Object.keys(m.stateDict())).toEqual(['_gain', '_fc.weight', '_fc.bias']);
+    expect(m.namedModules().map(([k]) => k)).toEqual(['', '_fc']);
+    m.eval();
+    expect(m._fc.training).toBe(false);
+  });
+
   test('Sequential with named layers uses the names', () => {
     const net = new Sequential({ embed: new Linear(2, 3), out: new Linear(3, 1) });
     expect(net.namedParameters().map(([k]) => k)).toEqual(['embed.weight', 'embed.bias', 'out.weight', 'out.bias']);
