@@ -6,7 +6,8 @@
 // functions here are serial; the drivers in elementwise.cc and softmax.cc split the work between
 // threads and handle broadcasting.
 //
-// NaN propagates through every op (relu, maximum, minimum and clamp included), as in PyTorch.
+// NaN propagates through every op (relu, maximum, minimum and clamp included), as in PyTorch, except
+// where C99 pow defines otherwise (pow(1, NaN) = 1, pow(x, 0) = 1).
 #ifndef GRADNODE_KERNELS_ELEMENTWISE_VMATH_H_
 #define GRADNODE_KERNELS_ELEMENTWISE_VMATH_H_
 
