@@ -121,6 +121,7 @@ export class ConvTranspose2d extends Module {
   override extraRepr(): string {
     const o = this.options;
     return `${this.inChannels}, ${this.outChannels}, kernelSize=[${this.kernelSize}], stride=${JSON.stringify(o.stride)}, ` +
-      `padding=${JSON.stringify(o.padding)}, outputPadding=${JSON.stringify(o.outputPadding)}, bias=${this.bias !== null}`;
+      `padding=${JSON.stringify(o.padding)}, outputPadding=${JSON.stringify(o.outputPadding)}` +
+      `${o.dilation !== 1 ? `, dilation=${JSON.stringify(o.dilation)}` : ''}${o.groups !== 1 ? `, groups=${o.groups}` : ''}, bias=${this.bias !== null}`;
   }
 }
