@@ -365,6 +365,14 @@ describe('toString and summary', () => {
     );
   });
 
+  test('convolutions show dilation and groups when they are not 1', () => {
+    expect(new Conv2d(4, 6, 3, { groups: 2, dilation: 2 }).toString()).toBe('Conv2d(4, 6, kernelSize=[3,3], stride=1, padding=0, dilation=2, groups=2, bias=true)');
+    expect(new gn.nn.ConvTranspose2d(4, 6, 3, { stride: 2, groups: 2, dilation: [2, 1], bias: false }).toString()).toBe(
+      'ConvTranspose2d(4, 6, kernelSize=[3,3], stride=2, padding=0, outputPadding=0, dilation=[2,1], groups=2, bias=false)',
+    );
+    expect(new gn.nn.ConvTranspose2d(2, 2, 1).toString()).toBe('ConvTranspose2d(2, 2, kernelSize=[1,1], stride=1, padding=0, outputPadding=0, bias=true)');
+  });
+
   test('LeNet-5 has 61,706 parameters, counted per layer in summary()', () => {
     const net = leNet5();
     expect(net.numParameters()).toBe(61706);
