@@ -129,7 +129,7 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
     if (params === null || typeof params !== 'object' || typeof (params as Iterable<unknown>)[Symbol.iterator] !== 'function') {
       throw new TypeError(`${name}: params should be an iterable of Tensors or parameter groups, got ${describe(params)}`);
     }
-    this.defaults = Object.freeze({ ...defaults });
+    this.defaults = Object.freeze(copyOptions(defaults as Record<string, unknown>) as Partial<O>);
     const problems = this.checkOptions(defaults);
     if (problems.length) throw new RangeError(`${name}: ${problems.join('; ')}`);
     const list = [...(params as Iterable<Tensor | ParamGroupInit<O>>)];
@@ -332,7 +332,9 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions> {
         const kind = spec.allowed[k];
         if (kind === undefined) problems.push(`state ${key}: unexpected entry ${k} (${name} keeps ${Object.keys(spec.allowed).join(', ')})`);
         else if (kind === 'count') {
-          if (typeof v === 'number' && Number.isInteger(v) && v >= 0) out[k] = v;
+          // PyTorch keeps some step counts as one-element tensors; gradnode as numbers.
+          const n = v instanceof Tensor && v.numel === 1 ? v.data[0] : v;
+          if (typeof n === 'number' && Number.isInteger(n) && n >= 0) out[k] = n;
           else problems.push(`state ${key}.${k}: expected a step count (an integer >= 0), got ${describe(v)}`);
         } else if (!(v instanceof Tensor)) problems.push(`state ${key}.${k}: expected a Tensor, got ${describe(v)}`);
         else if (!shapesEqual(v.shape, p.shape)) {

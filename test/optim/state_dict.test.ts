@@ -107,6 +107,18 @@ describe("PyTorch's layout", () => {
     expect(group.initialLr).toBe(0.05);
   });
 
+  test('a step count stored as a one-element tensor (as PyTorch stores it) loads as a number', () => {
+    const cfg = optimizersFixture.configs.find((c) => c.name === 'adam')!;
+    const pr = makeProblem();
+    const opt = makeOptimizer(cfg, pr);
+    run(cfg, 3, pr, opt);
+    const sd = opt.stateDict();
+    sd.state[0].step = gn.tensor(3);
+    const fresh = makeOptimizer(cfg, makeProblem());
+    fresh.loadStateDict(sd);
+    expect(fresh.stateDict().state[0].step).toBe(3);
+  });
+
   test('state tensors are cast to their parameter dtype', () => {
     const w = new gn.nn.Parameter(gn.tensor([1, 2], { dtype: 'float64' }));
     const opt = new gn.optim.SGD([w], { lr: 0.1, momentum: 0.9 });
