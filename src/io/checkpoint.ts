@@ -18,8 +18,11 @@
  *
  * loadCheckpoint checks the whole file first: the safetensors structure, the format and version,
  * the checksum, every model key and shape against the model, the optimizer's type, param groups
- * and state against the optimizer given. Only when everything fits is anything applied; a file for
- * another architecture, a truncated or a corrupted one leaves the model and optimizer untouched.
+ * and state against the optimizer given, and (through their checkStateDict, where they have one)
+ * the optimizer's and scheduler's own rules. Only when everything fits is anything applied; a file
+ * for another architecture, a truncated or a corrupted one leaves the model and optimizer
+ * untouched. Should an optimizer's or scheduler's loadStateDict still refuse, what was already
+ * applied is restored.
  */
 import { createHash } from 'node:crypto';
 import { fmtShape, shapesEqual } from '../shape';
@@ -49,12 +52,16 @@ export interface CheckpointOptimizer {
   loadStateDict(sd: OptimizerStateDict): void;
   /** When present, the parameter tensors (used to check the shapes of state tensors). */
   paramGroups?: readonly { params: readonly Tensor[] }[];
+  /** When present, the problems that would stop loadStateDict(sd) (checked before anything is applied). */
+  checkStateDict?(sd: OptimizerStateDict): string[];
 }
 
 /** What a checkpoint needs of a learning-rate scheduler: JSON-serialisable state. */
 export interface CheckpointScheduler {
   stateDict(): unknown;
   loadStateDict(sd: never): void;
+  /** When present, the problems that would stop loadStateDict(sd) (checked before anything is applied). */
+  checkStateDict?(sd: unknown): string[];
 }
 
 export interface SaveCheckpointOptions {
@@ -306,21 +313,34 @@ export function loadCheckpoint(file: string, opts: LoadCheckpointOptions): Recor
   const userMeta = meta.metadata === undefined ? {} : fromJson(meta.metadata, 'metadata', file);
   if (!isPlainObject(userMeta)) fail('the metadata entry is not a JSON object: the file is corrupt');
 
-  // Everything fits: make the tensors and apply, the optimizer and scheduler first (their own
-  // loadStateDict may still refuse), then the model (already checked key by key and shape by shape).
+  // Everything fits: make the tensors, let the optimizer and scheduler check their parts where they
+  // can, then apply: the optimizer and scheduler first (their own loadStateDict may still refuse),
+  // then the model (already checked key by key and shape by shape).
   const { tensors } = tensorsFromData(header, data);
   const modelSd: Record<string, Tensor> = {};
   for (const k of modelEntries.keys()) modelSd[k] = tensors[MODEL_PREFIX + k];
+  let optimizerSd: OptimizerStateDict | null = null;
+  if (opts.optimizer && saved) {
+    const state: OptimizerStateDict['state'] = {};
+    for (const [idx, values] of Object.entries(saved.state)) state[Number(idx)] = { ...values };
+    for (const { idx, key } of optEntries) (state[idx] ??= {})[key] = tensors[`${OPT_PREFIX}${idx}.${key}`];
+    optimizerSd = { state, paramGroups: saved.paramGroups };
+  }
+  const hookProblems: string[] = [];
+  if (optimizerSd && typeof opts.optimizer?.checkStateDict === 'function') {
+    for (const p of opts.optimizer.checkStateDict(optimizerSd)) hookProblems.push(`optimizer: ${p}`);
+  }
+  if (opts.scheduler && typeof opts.scheduler.checkStateDict === 'function') {
+    for (const p of opts.scheduler.checkStateDict(schedulerState)) hookProblems.push(`scheduler: ${p}`);
+  }
+  if (hookProblems.length) fail(`the checkpoint's state does not fit:\n  ${hookProblems.join('\n  ')}`);
 
   const undo: (() => void)[] = [];
   try {
-    if (opts.optimizer && saved && current) {
+    if (opts.optimizer && optimizerSd && current) {
       const before = cloneState(current);
-      const state: OptimizerStateDict['state'] = {};
-      for (const [idx, values] of Object.entries(saved.state)) state[Number(idx)] = { ...values };
-      for (const { idx, key } of optEntries) (state[idx] ??= {})[key] = tensors[`${OPT_PREFIX}${idx}.${key}`];
       const optimizer = opts.optimizer;
-      optimizer.loadStateDict({ state, paramGroups: saved.paramGroups });
+      optimizer.loadStateDict(optimizerSd);
       undo.push(() => optimizer.loadStateDict(before));
     }
     if (opts.scheduler) {

@@ -8,8 +8,11 @@ import { describe, expect, test } from 'vitest';
 import * as gn from '../../src';
 import { CheckpointError, SafetensorsError, encodeSafetensors, loadCheckpoint, loadSafetensors, saveCheckpoint, saveSafetensors } from '../../src/io';
 import { Tensor } from '../../src/tensor';
-import { StandInSGD, StandInStepLR, expectSameState, runRef, sameBits, snapshot, tempDir } from './helpers';
-import type { SdLike } from './helpers';
+import { expectSameState, runRef, sameBits, snapshot, tempDir } from './helpers';
+
+type Opt = gn.optim.Optimizer;
+type Sched = gn.optim.LRScheduler;
+type SdLike = ReturnType<Opt['stateDict']>;
 
 const dir = tempDir();
 let counter = 0;
@@ -27,7 +30,7 @@ function data(seed: number): { x: Tensor; y: Tensor } {
   return { x: gn.randn([6, 4], { generator: g }), y: gn.randn([6, 2], { generator: g }) };
 }
 
-function trainStep(model: Net, opt: StandInSGD, sched: StandInStepLR | null, seed: number): void {
+function trainStep(model: Net, opt: Opt, sched: Sched | null, seed: number): void {
   const { x, y } = data(seed);
   model.zeroGrad();
   const out = model.forward(x);
@@ -40,8 +43,8 @@ function trainStep(model: Net, opt: StandInSGD, sched: StandInStepLR | null, see
 function trainedCheckpoint(metadata: Record<string, unknown> = { epoch: 3 }) {
   gn.manualSeed(7);
   const model = makeNet();
-  const opt = new StandInSGD([...model.parameters()], { lr: 0.05, momentum: 0.9 });
-  const sched = new StandInStepLR(opt, 2, 0.5);
+  const opt = new gn.optim.SGD(model.parameters(), { lr: 0.05, momentum: 0.9 });
+  const sched = new gn.optim.StepLR(opt, { stepSize: 2, gamma: 0.5 });
   for (let s = 0; s < 3; s++) trainStep(model, opt, sched, 100 + s);
   const file = tmpFile();
   saveCheckpoint(file, { model, optimizer: opt, scheduler: sched, metadata });
@@ -52,8 +55,8 @@ function trainedCheckpoint(metadata: Record<string, unknown> = { epoch: 3 }) {
 function fresh(hidden = 8, extra = false) {
   gn.manualSeed(99);
   const model = makeNet(hidden, extra);
-  const opt = new StandInSGD([...model.parameters()], { lr: 0.3, momentum: 0.5 });
-  const sched = new StandInStepLR(opt, 2, 0.5);
+  const opt = new gn.optim.SGD(model.parameters(), { lr: 0.3, momentum: 0.5 });
+  const sched = new gn.optim.StepLR(opt, { stepSize: 2, gamma: 0.5 });
   return { model, opt, sched };
 }
 
@@ -169,16 +172,15 @@ describe('round trip', () => {
     const { tensors, metadata } = loadSafetensors(file);
     const names = Object.keys(tensors);
     for (const k of Object.keys(model.stateDict())) expect(names).toContain(`model.${k}`);
-    expect(names).toContain('optimizer.state.0.momentum_buffer');
-    expect(names.every((k) => k.startsWith('model.') || /^optimizer\.state\.\d+\.momentum_buffer$/.test(k))).toBe(true);
+    expect(names).toContain('optimizer.state.0.momentumBuffer');
+    expect(names.every((k) => k.startsWith('model.') || /^optimizer\.state\.\d+\.momentumBuffer$/.test(k))).toBe(true);
     expect(metadata.format).toBe('gradnode.checkpoint');
     expect(metadata.format_version).toBe('1');
     expect(metadata.data_sha256).toMatch(/^[0-9a-f]{64}$/);
     const optJson = JSON.parse(metadata.optimizer);
-    expect(optJson.type).toBe('StandInSGD');
-    expect(optJson.paramGroups[0].params).toEqual([0, 1, 2, 3, 4, 5]);
-    expect(optJson.state['0'].step).toBe(3);
-    expect(JSON.parse(metadata.scheduler)).toEqual({ lastEpoch: 3, stepSize: 2, gamma: 0.5 });
+    expect(optJson.type).toBe('SGD');
+    expect(optJson.paramGroups[0]).toMatchObject({ params: [0, 1, 2, 3, 4, 5], lr: 0.025, momentum: 0.9 });
+    expect(JSON.parse(metadata.scheduler)).toMatchObject({ lastEpoch: 3, stepSize: 2, gamma: 0.5 });
     expect(JSON.parse(metadata.metadata)).toEqual({ epoch: 3 });
     const r = runRef(['check', file]);
     expect(JSON.parse(r.stdout).ok).toBe(true);
@@ -308,18 +310,17 @@ describe('refused, with nothing applied', () => {
     const { file } = trainedCheckpoint();
     const f = fresh();
     const b = before(f);
-    const load = (p: string, opt: StandInSGD = f.opt) => () => loadCheckpoint(p, { model: f.model, optimizer: opt, scheduler: f.sched });
+    const load = (p: string, opt: Opt = f.opt) => () => loadCheckpoint(p, { model: f.model, optimizer: opt, scheduler: f.sched });
 
     // Another optimizer type.
-    class StandInAdam extends StandInSGD {}
-    const adam = new StandInAdam([...f.model.parameters()]);
-    expect(load(file, adam)).toThrow(/the checkpoint holds StandInSGD state, the optimizer given is StandInAdam/);
+    const adam = new gn.optim.Adam(f.model.parameters());
+    expect(load(file, adam)).toThrow(/the checkpoint holds SGD state, the optimizer given is Adam/);
 
     // Other parameter groups.
     const ps = f.model.parameters();
-    const twoGroups = new StandInSGD([{ params: ps.slice(0, 2) }, { params: ps.slice(2) }]);
+    const twoGroups = new gn.optim.SGD([{ params: ps.slice(0, 2) }, { params: ps.slice(2) }], { lr: 0.1 });
     expect(load(file, twoGroups)).toThrow(/1 param groups in the checkpoint, 2 in the optimizer/);
-    const fewer = new StandInSGD([...ps.slice(0, 4)]);
+    const fewer = new gn.optim.SGD(ps.slice(0, 4), { lr: 0.1 });
     expect(load(file, fewer)).toThrow(/param group 0: parameters \[0,1,2,3,4,5\] in the checkpoint, \[0,1,2,3\] in the optimizer/);
 
     // State for a parameter the optimizer does not have, and a state tensor of the wrong shape.
@@ -330,14 +331,14 @@ describe('refused, with nothing applied', () => {
     });
     expect(load(extraState)).toThrow(/state for parameter 17, which the optimizer does not have/);
     const misShaped = rewriteHeader(file, (h) => {
-      h['optimizer.state.0.momentum_buffer'].shape = [4, 8];
+      h['optimizer.state.0.momentumBuffer'].shape = [4, 8];
     });
-    expect(load(misShaped)).toThrow(/optimizer state 0\.momentum_buffer: shape \[4,8\] in the checkpoint, \[8,4\] expected/);
+    expect(load(misShaped)).toThrow(/optimizer state 0\.momentumBuffer: shape \[4,8\] in the checkpoint, \[8,4\] expected/);
     const renamed = rewriteHeader(file, (h) => {
-      h['optimizer.state.x.momentum_buffer'] = h['optimizer.state.0.momentum_buffer'];
-      delete h['optimizer.state.0.momentum_buffer'];
+      h['optimizer.state.x.momentumBuffer'] = h['optimizer.state.0.momentumBuffer'];
+      delete h['optimizer.state.0.momentumBuffer'];
     });
-    expect(load(renamed)).toThrow(/tensor "optimizer\.state\.x\.momentum_buffer" is not optimizer\.state\.<index>\.<key>/);
+    expect(load(renamed)).toThrow(/tensor "optimizer\.state\.x\.momentumBuffer" is not optimizer\.state\.<index>\.<key>/);
 
     // An optimizer is asked for but the file has none; the same for a scheduler.
     const modelOnly = tmpFile('model-only');
@@ -350,7 +351,22 @@ describe('refused, with nothing applied', () => {
     expectUnchanged(f, b);
   });
 
-  test("when the optimizer's or scheduler's own loadStateDict refuses, what was applied is rolled back", () => {
+  test("a scheduler's own checkStateDict refusal is reported before anything is applied", () => {
+    const { file } = trainedCheckpoint();
+    const f = fresh();
+    const cosine = new gn.optim.CosineAnnealingLR(f.opt, { tMax: 10 });
+    const b = { ...before(f), sched: cosine.stateDict() };
+    const err = errorOf(() => loadCheckpoint(file, { model: f.model, optimizer: f.opt, scheduler: cosine }));
+    expect(err).toBeInstanceOf(CheckpointError);
+    expect(err.message).toMatch(/the checkpoint's state does not fit:\n {2}scheduler: /);
+    expect(err.message).toMatch(/unexpected stepSize/);
+    expect(err.message).toMatch(/nothing was loaded/);
+    expectSameState(f.model, b.model);
+    expectSameOptState(b.opt, f.opt.stateDict());
+    expect(cosine.stateDict()).toEqual(b.sched);
+  });
+
+  test("when a loadStateDict refuses without a checkStateDict to warn first, what was applied is rolled back", () => {
     const { file } = trainedCheckpoint();
     const f = fresh();
     trainStep(f.model, f.opt, f.sched, 5); // give the fresh optimizer some state to lose

@@ -1,12 +1,11 @@
 // Shared by the io tests: temporary directories, hand-built safetensors files, the Python reference
-// script, and small stand-ins for an optimizer and a scheduler with PyTorch's state-dict layout.
+// script, model snapshots.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll } from 'vitest';
 import * as gn from '../../src';
-import { Tensor } from '../../src/tensor';
 
 export const repoRoot = path.resolve(__dirname, '..', '..');
 export const refScript = path.join(repoRoot, 'fixtures', 'safetensors_ref.py');
@@ -68,84 +67,4 @@ export function expectSameState(model: gn.nn.Module, snap: Record<string, Float3
   const keys = Object.keys(sd);
   if (keys.join() !== Object.keys(snap).join()) throw new Error(`keys changed: ${keys.join()} vs ${Object.keys(snap).join()}`);
   for (const k of keys) if (!sameBits(sd[k].data, snap[k])) throw new Error(`${k} changed`);
-}
-
-// ------------------------------------------------------------------------------------------------
-// Stand-ins with PyTorch's optimizer / scheduler state-dict layout (until gn.optim lands).
-// ------------------------------------------------------------------------------------------------
-
-type StateValue = Tensor | number;
-export interface SdLike {
-  state: Record<number, Record<string, StateValue>>;
-  paramGroups: (Record<string, unknown> & { params: number[] })[];
-}
-
-/** SGD with momentum: state per parameter {momentum_buffer: Tensor, step: number}. */
-export class StandInSGD {
-  paramGroups: { params: Tensor[]; lr: number; momentum: number }[];
-  state = new Map<Tensor, Record<string, StateValue>>();
-  constructor(groups: { params: Tensor[]; lr?: number; momentum?: number }[] | Tensor[], opts: { lr?: number; momentum?: number } = {}) {
-    const gs = groups[0] instanceof Tensor ? [{ params: groups as Tensor[] }] : (groups as { params: Tensor[]; lr?: number; momentum?: number }[]);
-    this.paramGroups = gs.map((g) => ({ params: g.params, lr: g.lr ?? opts.lr ?? 0.1, momentum: g.momentum ?? opts.momentum ?? 0.9 }));
-  }
-  step(): void {
-    for (const g of this.paramGroups) {
-      for (const p of g.params) {
-        if (!p.grad) continue;
-        let s = this.state.get(p);
-        if (!s) {
-          s = { momentum_buffer: new Tensor(p.grad.data.slice(), p.shape), step: 0 };
-          this.state.set(p, s);
-        } else {
-          const b = (s.momentum_buffer as Tensor).data;
-          for (let i = 0; i < b.length; i++) b[i] = g.momentum * b[i] + p.grad.data[i];
-        }
-        s.step = (s.step as number) + 1;
-        const b = (s.momentum_buffer as Tensor).data;
-        for (let i = 0; i < b.length; i++) p.data[i] -= g.lr * b[i];
-      }
-    }
-  }
-  stateDict(): SdLike {
-    const index = new Map<Tensor, number>();
-    let i = 0;
-    const paramGroups = this.paramGroups.map((g) => {
-      const { params, ...opts } = g;
-      return { ...opts, params: params.map((p) => (index.has(p) ? index.get(p)! : (index.set(p, i), i++))) };
-    });
-    const state: SdLike['state'] = {};
-    for (const [p, s] of this.state) state[index.get(p)!] = { ...s };
-    return { state, paramGroups };
-  }
-  loadStateDict(sd: SdLike): void {
-    if (sd.paramGroups.length !== this.paramGroups.length) throw new Error('StandInSGD.loadStateDict: param group count differs');
-    const params = this.paramGroups.flatMap((g) => g.params);
-    const state = new Map<Tensor, Record<string, StateValue>>();
-    for (const [idx, s] of Object.entries(sd.state)) {
-      const copy: Record<string, StateValue> = {};
-      for (const [k, v] of Object.entries(s)) copy[k] = v instanceof Tensor ? new Tensor(v.data.slice(), v.shape) : v;
-      state.set(params[Number(idx)], copy);
-    }
-    this.state = state;
-    sd.paramGroups.forEach((g, i) => {
-      const { params: _, ...opts } = g;
-      Object.assign(this.paramGroups[i], opts);
-    });
-  }
-}
-
-/** StepLR-like: lr of every group multiplied by gamma every stepSize epochs. */
-export class StandInStepLR {
-  lastEpoch = 0;
-  constructor(readonly optimizer: StandInSGD, readonly stepSize: number, readonly gamma: number) {}
-  step(): void {
-    this.lastEpoch++;
-    if (this.lastEpoch % this.stepSize === 0) for (const g of this.optimizer.paramGroups) g.lr *= this.gamma;
-  }
-  stateDict(): { lastEpoch: number; stepSize: number; gamma: number } {
-    return { lastEpoch: this.lastEpoch, stepSize: this.stepSize, gamma: this.gamma };
-  }
-  loadStateDict(sd: { lastEpoch: number }): void {
-    this.lastEpoch = sd.lastEpoch;
-  }
 }
