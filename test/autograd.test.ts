@@ -258,7 +258,7 @@ describe('custom differentiable functions', () => {
   });
 
   test('a forward that does not return a tensor is an error', () => {
-    const f = gn.defineFunction({ name: 'nothing', forward: () => 3 as unknown as Tensor, backward: () => null });
+    const f = gn.defineFunction({ name: 'nothing', forward: (_ctx: Context, _x: Tensor) => 3 as unknown as Tensor, backward: () => null });
     expect(() => f(gn.ones([1]))).toThrow(/nothing: forward must return a Tensor/);
   });
 });

@@ -18,12 +18,14 @@ export interface OptimizerLike {
   paramGroups: { lr: number }[];
 }
 
-/** What fit needs of a learning-rate schedule; ReduceLROnPlateau's step receives the monitored metric. */
-export interface SchedulerLike {
-  step(metric?: number): void;
-}
+/**
+ * What fit needs of a learning-rate schedule: step() once per epoch. ReduceLROnPlateau's step
+ * receives the monitored value (the early-stopping monitor, valLoss by default); others get nothing.
+ */
+export type SchedulerLike = { step(): void } | { step(metric: number): void };
 
-export type Batch = [Tensor, Tensor];
+/** A batch from a loader: [inputs, targets, ...] (a TensorDataset's or MNIST loader's batches). */
+export type Batch = readonly Tensor[];
 export type LossFn = (output: Tensor, target: Tensor) => Tensor;
 
 /** Per-epoch results: loss and metrics on the training data and, with a validation loader, on it. */
@@ -111,9 +113,9 @@ function topK(name: string): number {
   return Number(m[1]);
 }
 
-function checkBatch(where: string, b: unknown): Batch {
+function checkBatch(where: string, b: unknown): [Tensor, Tensor] {
   if (!Array.isArray(b) || b.length < 2) throw new TypeError(`${where}: each batch must be [inputs, targets]`);
-  return b as Batch;
+  return [b[0] as Tensor, b[1] as Tensor];
 }
 
 function improves(mode: 'min' | 'max', value: number, best: number, minDelta: number): boolean {
@@ -260,8 +262,8 @@ export function fit(model: Forwardable, trainLoader: Iterable<Batch>, opts: FitO
       }
       if (opts.scheduler) {
         const s = opts.scheduler;
-        if (s.constructor.name === 'ReduceLROnPlateau') s.step(logs[esMonitor] ?? logs.loss);
-        else s.step();
+        if (s.constructor.name === 'ReduceLROnPlateau') (s as { step(metric: number): void }).step(logs[esMonitor] ?? logs.loss);
+        else (s as { step(): void }).step();
       }
 
       let stop = false;

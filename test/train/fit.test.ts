@@ -2,6 +2,7 @@
 // stop when they should, schedules and checkpoints are driven per epoch.
 import { describe, expect, test } from 'vitest';
 import * as gn from '../../src/index';
+import type { FitOptions } from '../../src/train';
 
 const { nn, optim, train, data } = gn;
 
@@ -104,9 +105,9 @@ describe('fit', () => {
     const seen: number[] = [];
     const plateau = new optim.ReduceLROnPlateau(opt2, { patience: 0, factor: 0.5 });
     const original = plateau.step.bind(plateau);
-    plateau.step = (v?: number) => {
+    plateau.step = (v: number | gn.Tensor) => {
       seen.push(v as number);
-      original(v as number);
+      original(v);
     };
     const h2 = train.fit(m, loader, { epochs: 2, optimizer: opt2, scheduler: plateau, verbose: 'silent' });
     expect(seen).toEqual(h2.map((e) => e.loss));
@@ -202,7 +203,7 @@ describe('fit', () => {
     const m = model(8);
     const loader = new data.DataLoader(blobs(30, 1), { batchSize: 30 });
     expect(() => train.fit(m, loader, { epochs: 0, optimizer: new optim.SGD(m.parameters(), { lr: 0.1 }) })).toThrow(/epochs must be a positive integer/);
-    expect(() => train.fit(m, loader, { epochs: 1 } as train.FitOptions)).toThrow(/optimizer is required/);
+    expect(() => train.fit(m, loader, { epochs: 1 } as FitOptions)).toThrow(/optimizer is required/);
     expect(() => train.fit(m, loader, { epochs: 1, optimizer: new optim.SGD(m.parameters(), { lr: 0.1 }), metrics: ['f1' as 'accuracy'], verbose: 'silent' })).toThrow(/unknown metric "f1"/);
   });
 });
