@@ -319,8 +319,9 @@ GN_TEST(gemm_batched) {
 namespace {
 
 // Runs the same call with 1 and 2 threads (and 2 threads twice): results must be bitwise equal.
+// Returns the 2-thread result.
 template <typename Call>
-void check_deterministic(const std::string& what, std::size_t size, Call call) {
+std::vector<float> check_deterministic(const std::string& what, std::size_t size, Call call) {
   ThreadsGuard guard;
   std::vector<float> c1(size), c2(size), c3(size);
   gn::set_num_threads(1);
@@ -330,25 +331,31 @@ void check_deterministic(const std::string& what, std::size_t size, Call call) {
   call(c3.data());
   gn_test::check_equal(what + " (1 vs 2 threads)", c2.data(), c1.data(), size);
   gn_test::check_equal(what + " (2 threads, run to run)", c3.data(), c2.data(), size);
+  return c2;
 }
 
 void check_deterministic_shape(const Shape& s) {
   const Operands o = make_operands(s, 77);
-  check_deterministic(describe(s, GemmPath::kAuto), o.c0.size(), [&](float* c) {
-    for (std::size_t i = 0; i < o.c0.size(); ++i) c[i] = o.c0[i];
-    gn::sgemm(s.ta, s.tb, s.m, s.n, s.k, s.alpha, o.a.data(), o.lda, o.b.data(), o.ldb, s.beta, c,
-              o.ldc);
+  const std::string what = describe(s, GemmPath::kAuto);
+  const std::vector<float> c = check_deterministic(what, o.c0.size(), [&](float* out) {
+    for (std::size_t i = 0; i < o.c0.size(); ++i) out[i] = o.c0[i];
+    gn::sgemm(s.ta, s.tb, s.m, s.n, s.k, s.alpha, o.a.data(), o.lda, o.b.data(), o.ldb, s.beta,
+              out, o.ldc);
   });
+  std::vector<double> ref, absref;
+  reference(s, o, &ref, &absref);
+  check_result(s, o, c.data(), ref, absref, what + " (2 threads)");
 }
 
 }  // namespace
 
 // Bitwise identical results for 1 and 2 threads, for every parallel schedule of the driver.
 GN_TEST(gemm_deterministic_across_threads) {
-  check_deterministic_shape(shape(false, false, 517, 389, 611, 1.f, 0.f));       // IC split
-  check_deterministic_shape(shape(true, true, 517, 389, 611, -0.5f, 2.f, 3));    // IC split
-  check_deterministic_shape(shape(false, true, 13, 3001, 300, 1.f, 1.f));        // JR split
-  check_deterministic_shape(shape(true, false, 7, 5000, 257, 0.75f, 0.f));       // JR split
+  check_deterministic_shape(shape(false, false, 517, 389, 611, 1.f, 0.f));       // M split
+  check_deterministic_shape(shape(true, true, 517, 389, 611, -0.5f, 2.f, 3));    // M split
+  check_deterministic_shape(shape(false, true, 200, 4200, 100, 1.f, 1.f));       // M split, 2 n-blocks
+  check_deterministic_shape(shape(false, true, 13, 3001, 300, 1.f, 1.f));        // N split
+  check_deterministic_shape(shape(true, false, 7, 9001, 257, 0.75f, 0.f));       // N split, 2 n-blocks
   check_deterministic_shape(shape(false, false, 2, 5001, 400, 1.f, 1.f));        // small, rows form
   check_deterministic_shape(shape(false, true, 4001, 2, 300, 1.f, -1.25f));      // small, dots form
 

@@ -21,10 +21,11 @@
 //    products go packed: with the ISA micro-kernel that is faster down to 8^3, see kSkinny.)
 //
 // Threads (KERNELS.md §2.4): one OpenMP region per product when each thread gets >= ~50 us of
-// work. Threads share each packed B panel (packed cooperatively) and split either the IC loop
-// (each thread packs its own rows of A) or, when m is small, the JR loop (threads share the packed
-// A block). Static partitions only; inside an enclosing parallel region threads_for() returns 1
-// and the product runs on the calling thread. sgemm_batched runs the batch in parallel when the
+// work. Either the threads share each packed B panel (packed cooperatively) and split the IC loop
+// (each thread packs its own rows of A), or, when m fits in one MC block, each thread computes its
+// own range of columns with its own buffers and no barrier at all (see Split). Static partitions
+// only; inside an enclosing parallel region threads_for() returns 1 and the product runs on the
+// calling thread. sgemm_batched runs the batch in parallel when the
 // products are too small to split. Packing buffers come from the calling thread's scratch, sized
 // for all threads before the region starts.
 #include "gemm.h"
@@ -277,15 +278,17 @@ struct Plan {
   index_t a_floats;      // one packed mc x kc block of A
   index_t b_floats;      // one packed kc x nc panel of B
   index_t tile_floats;   // one MR x NR edge tile
-  int nt;                // threads
-  bool split_jr;         // threads split the JR loop (share A) instead of the IC loop
-  index_t workspace_floats() const {
-    const index_t a_blocks = split_jr ? 1 : nt;
-    return b_floats + a_blocks * a_floats + nt * tile_floats;
+  // Workspace of one run: one B panel shared by `threads` threads, each with its own A block and
+  // edge tile.
+  index_t workspace_floats(int threads) const {
+    return b_floats + threads * (a_floats + tile_floats);
   }
 };
 
-Plan make_plan(const Product& g, const GemmUkernel& uk, int nt) {
+// Results do not depend on mc and nc (each element sees the same k-blocks and the same position
+// in its tile whatever the cut), so the driver may choose them per thread count; only kc, which
+// sets the summation blocks, depends on k alone.
+Plan make_plan(const Product& g, const GemmUkernel& uk) {
   Plan pl;
   pl.uk = uk;
   const index_t mr = uk.mr, nr = uk.nr;
@@ -298,16 +301,6 @@ Plan make_plan(const Product& g, const GemmUkernel& uk, int nt) {
   pl.a_floats = (pl.mc / mr) * pl.ps_a;
   pl.b_floats = (pl.nc / nr) * pl.ps_b;
   pl.tile_floats = round_up(mr * nr, 16);
-  pl.nt = nt;
-  pl.split_jr = false;
-  if (nt > 1) {
-    // Split the loop that balances better (IC on ties: it needs no barrier around packing A).
-    const index_t mp = ceil_div(g.m, mr);
-    const index_t np = ceil_div(min_i(g.n, pl.nc), nr);
-    const double ic_load = static_cast<double>(ceil_div(mp, nt)) / (static_cast<double>(mp) / nt);
-    const double jr_load = static_cast<double>(ceil_div(np, nt)) / (static_cast<double>(np) / nt);
-    pl.split_jr = jr_load < 0.95 * ic_load;
-  }
   return pl;
 }
 
@@ -329,30 +322,33 @@ inline void run_tile(const Plan& pl, index_t kc, const float* ap, const float* b
     for (index_t j = 0; j < nrem; ++j) c[i * ldc + j] = tile[i * nr + j];
 }
 
-// The JR and IR loops: B micro-panels q0..q1-1 of the packed panel against every micro-panel of
-// the packed mcur x kc block of A; c points at C(ic, jc).
+// The JR and IR loops: the np micro-panels of the packed B panel against every micro-panel of the
+// packed mcur x kc block of A; c points at C(ic, jc).
 void macro_kernel(const Plan& pl, index_t kc, const float* apack, index_t mcur,
-                  const float* bpack, index_t q0, index_t q1, index_t ncur, float* c, index_t ldc,
+                  const float* bpack, index_t np, index_t ncur, float* c, index_t ldc,
                   float alpha, float beta, float* tile) {
   const index_t mr = pl.uk.mr, nr = pl.uk.nr;
-  for (index_t q = q0; q < q1; ++q) {
+  for (index_t q = 0; q < np; ++q) {  // JR
     const index_t j = q * nr;
     const index_t nrem = min_i(nr, ncur - j);
     const float* bp = bpack + q * pl.ps_b;
     const float* ap = apack;
-    for (index_t i = 0; i < mcur; i += mr, ap += pl.ps_a)
+    for (index_t i = 0; i < mcur; i += mr, ap += pl.ps_a)  // IR
       run_tile(pl, kc, ap, bp, c + i * ldc + j, ldc, min_i(mr, mcur - i), nrem, alpha, beta, tile);
   }
 }
 
-// The five loops, run by thread `t` of `nthr` (all threads run the same JC/PC loops and meet at
-// the barriers).
+// The five loops, run by thread `t` of `nthr`. With several threads, the threads share the packed
+// B panel (each packs a share of its micro-panels) and split the IC loop (each packs and computes
+// its own rows); all threads run the same JC/PC loops and meet at the barriers.
 void packed_loops(const Product& g, const Plan& pl, float* ws, int t, int nthr) {
   const index_t mr = pl.uk.mr, nr = pl.uk.nr;
   const index_t mp = ceil_div(g.m, mr);
   float* bpack = ws;
-  float* apack = ws + pl.b_floats + (pl.split_jr ? 0 : t * pl.a_floats);
-  float* tile = ws + pl.b_floats + (pl.split_jr ? 1 : pl.nt) * pl.a_floats + t * pl.tile_floats;
+  float* apack = ws + pl.b_floats + t * (pl.a_floats + pl.tile_floats);
+  float* tile = apack + pl.a_floats;
+  index_t p0, p1;  // this thread's micro-panels of A (rows of C)
+  share(mp, t, nthr, &p0, &p1);
 
   for (index_t jc = 0; jc < g.n; jc += pl.nc) {  // JC
     const index_t ncur = min_i(pl.nc, g.n - jc);
@@ -361,7 +357,6 @@ void packed_loops(const Product& g, const Plan& pl, float* ws, int t, int nthr) 
       const index_t kc = min_i(pl.kc, g.k - pc);
       // beta applies once, on the first k-block; later blocks accumulate.
       const float beta = pc == 0 ? g.beta : 1.f;
-      const bool last_block = pc + kc >= g.k && jc + ncur >= g.n;
 
       // Pack B(pc : pc+kc, jc : jc+ncur), each thread a share of the micro-panels.
       index_t q0, q1;
@@ -371,41 +366,18 @@ void packed_loops(const Product& g, const Plan& pl, float* ws, int t, int nthr) 
                                  g.b + pc * g.rs_b + (jc + q0 * nr) * g.cs_b, g.cs_b, g.rs_b,
                                  bpack + q0 * pl.ps_b, pl.ps_b);
       }
-      // With the JR split each thread computes on the B micro-panels it packed itself.
-      if (!pl.split_jr) team_barrier(nthr);
+      team_barrier(nthr);
 
-      if (!pl.split_jr) {
-        // IC split: this thread's rows of C, in blocks of at most MC rows.
-        index_t p0, p1;
-        share(mp, t, nthr, &p0, &p1);
-        for (index_t ip = p0; ip < p1; ip += pl.mc / mr) {  // IC
-          const index_t ic = ip * mr;
-          const index_t mcur = min_i(min_i(ip + pl.mc / mr, p1) * mr, g.m) - ic;
-          gemm_detail::pack_panels(static_cast<int>(mr), mcur, kc, g.a + ic * g.rs_a + pc * g.cs_a,
-                                   g.rs_a, g.cs_a, apack, pl.ps_a);
-          macro_kernel(pl, kc, apack, mcur, bpack, 0, np, ncur, g.c + ic * g.ldc + jc, g.ldc,
-                       g.alpha, beta, tile);
-        }
-      } else {
-        // JR split: all threads pack one block of A together, then take B micro-panels.
-        for (index_t ic = 0; ic < g.m; ic += pl.mc) {  // IC
-          const index_t mcur = min_i(pl.mc, g.m - ic);
-          index_t a0, a1;
-          share(ceil_div(mcur, mr), t, nthr, &a0, &a1);
-          if (a0 < a1) {
-            gemm_detail::pack_panels(static_cast<int>(mr), min_i(a1 * mr, mcur) - a0 * mr, kc,
-                                     g.a + (ic + a0 * mr) * g.rs_a + pc * g.cs_a, g.rs_a, g.cs_a,
-                                     apack + a0 * pl.ps_a, pl.ps_a);
-          }
-          team_barrier(nthr);
-          macro_kernel(pl, kc, apack, mcur, bpack, q0, q1, ncur, g.c + ic * g.ldc + jc, g.ldc,
-                       g.alpha, beta, tile);
-          // The next block of A overwrites the shared buffer (the last one is covered below).
-          if (ic + mcur < g.m) team_barrier(nthr);
-        }
+      for (index_t ip = p0; ip < p1; ip += pl.mc / mr) {  // IC
+        const index_t ic = ip * mr;
+        const index_t mcur = min_i(min_i(ip + pl.mc / mr, p1) * mr, g.m) - ic;
+        gemm_detail::pack_panels(static_cast<int>(mr), mcur, kc, g.a + ic * g.rs_a + pc * g.cs_a,
+                                 g.rs_a, g.cs_a, apack, pl.ps_a);
+        macro_kernel(pl, kc, apack, mcur, bpack, np, ncur, g.c + ic * g.ldc + jc, g.ldc, g.alpha,
+                     beta, tile);
       }
       // The next k- or n-block overwrites the shared B panel.
-      if (!last_block) team_barrier(nthr);
+      if (pc + kc < g.k || jc + ncur < g.n) team_barrier(nthr);
     }
   }
 }
@@ -414,8 +386,25 @@ int packed_threads(const Product& g, bool may_thread) {
   return may_thread ? threads_for_work(macs(g.m, g.n, g.k), kMinMacsPerThread) : 1;
 }
 
+// How several threads share a packed product.
+//   kSplitM: IC split around a shared, cooperatively packed B panel (barriers per k-block);
+//   kSplitN: each thread computes its own NR-aligned range of columns, start to finish, with its
+//            own buffers (A packed once per thread, no barrier) - for m up to one MC block, where
+//            the IC split would cut a single block of A into thin slices.
+enum class Split { kSplitM, kSplitN };
+
+Split choose_split(const Product& g, const GemmUkernel& uk, int nt) {
+  const index_t mp = ceil_div(g.m, uk.mr), np = ceil_div(g.n, uk.nr);
+  if (np < nt) return Split::kSplitM;
+  if (g.m <= uk.mc) return Split::kSplitN;
+  // Otherwise the better balanced split (M on ties: it packs A once).
+  const double m_load = static_cast<double>(ceil_div(mp, nt)) * nt / static_cast<double>(mp);
+  const double n_load = static_cast<double>(ceil_div(np, nt)) * nt / static_cast<double>(np);
+  return n_load < 0.95 * m_load ? Split::kSplitN : Split::kSplitM;
+}
+
 // One product. `may_thread`: whether it may open a parallel region. `ws`: packing workspace of
-// at least workspace_floats() of its plan, or null to use the calling thread's scratch.
+// at least serial_workspace_floats(g), or null to use the calling thread's scratch.
 void run_product(const Product& g, bool may_thread, float* ws) {
   if (g.m <= 0 || g.n <= 0) return;
   if (g.k <= 0 || g.alpha == 0.f) {
@@ -426,22 +415,51 @@ void run_product(const Product& g, bool may_thread, float* ws) {
     small_product(g, may_thread);
     return;
   }
-  const Plan pl = make_plan(g, kernels().gemm, packed_threads(g, may_thread));
-  if (ws == nullptr)
-    ws = scratch(kScratchGemm, static_cast<std::size_t>(pl.workspace_floats()) * sizeof(float));
-  if (pl.nt <= 1) {
+  const GemmUkernel& uk = kernels().gemm;
+  const int nt = packed_threads(g, may_thread);
+  if (nt <= 1) {
+    const Plan pl = make_plan(g, uk);
+    if (ws == nullptr)
+      ws = scratch(kScratchGemm, static_cast<std::size_t>(pl.workspace_floats(1)) * sizeof(float));
     packed_loops(g, pl, ws, 0, 1);
     return;
   }
-#pragma omp parallel num_threads(pl.nt)
-  packed_loops(g, pl, ws, team_rank(), team_size());
+
+  if (choose_split(g, uk, nt) == Split::kSplitM) {
+    const Plan pl = make_plan(g, uk);
+    ws = scratch(kScratchGemm, static_cast<std::size_t>(pl.workspace_floats(nt)) * sizeof(float));
+#pragma omp parallel num_threads(nt)
+    packed_loops(g, pl, ws, team_rank(), team_size());
+    return;
+  }
+
+  // N split: one plan (the widest thread's) for every thread, so that one workspace slice fits all.
+  const index_t np = ceil_div(g.n, uk.nr);
+  Product widest = g;
+  widest.n = min_i(g.n, ceil_div(np, nt) * uk.nr);
+  const Plan pl = make_plan(widest, uk);
+  const index_t slice = pl.workspace_floats(1);
+  ws = scratch(kScratchGemm, static_cast<std::size_t>(nt * slice) * sizeof(float));
+#pragma omp parallel num_threads(nt)
+  {
+    const int t = team_rank();
+    index_t q0, q1;
+    share(np, t, team_size(), &q0, &q1);
+    if (q0 < q1) {
+      Product part = g;
+      part.b = g.b + q0 * uk.nr * g.cs_b;
+      part.c = g.c + q0 * uk.nr;
+      part.n = min_i(q1 * uk.nr, g.n) - q0 * uk.nr;
+      packed_loops(part, pl, ws + t * slice, 0, 1);
+    }
+  }
 }
 
 // Workspace (floats) one single-threaded run of `g` needs.
 index_t serial_workspace_floats(const Product& g) {
   if (g.m <= 0 || g.n <= 0 || g.k <= 0 || g.alpha == 0.f) return 0;
   if (shape_path(g.m, g.n, g.k, g.cs_a, g.rs_b, g.cs_b) == GemmPath::kSmall) return 0;
-  return make_plan(g, kernels().gemm, 1).workspace_floats();
+  return make_plan(g, kernels().gemm).workspace_floats(1);
 }
 
 }  // namespace

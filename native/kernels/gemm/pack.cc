@@ -6,6 +6,8 @@
 // so that each source row is read 16 bytes at a time.
 #include "pack.h"
 
+#include <cstring>
+
 #if defined(__SSE2__) || defined(_M_X64)
 #include <emmintrin.h>
 #define GN_PACK_SSE2 1
@@ -71,13 +73,18 @@ void pack_panel_any(int r, index_t valid, index_t kc, const float* src, index_t 
   }
 }
 
-// Copy case (stride_r == 1): the R floats of step p are contiguous at src + p * stride_k.
+// Copy case (stride_r == 1): the R floats of step p are contiguous at src + p * stride_k. Panels
+// q0 .. q1-1 are packed together, step by step, so that the source is read in runs of
+// (q1 - q0) * R floats per row rather than one R-float strip per row and panel (with a large
+// stride_k, e.g. B of a convolution with 65536 columns, strips cost one cache miss each).
 template <int R>
-void pack_panel_copy(const float* src, index_t kc, index_t stride_k, float* dst) {
+void pack_panels_copy(const float* src, index_t q0, index_t q1, index_t kc, index_t stride_k,
+                      float* dst, index_t panel_stride) {
   for (index_t p = 0; p < kc; ++p) {
-    const float* s = src + p * stride_k;
-    float* d = dst + p * R;
-    for (int i = 0; i < R; ++i) d[i] = s[i];
+    const float* s = src + p * stride_k + q0 * R;
+    float* d = dst + q0 * panel_stride + p * R;
+    // A fixed-size memcpy compiles to a few vector moves (the plain loop stayed scalar).
+    for (index_t q = q0; q < q1; ++q, s += R, d += panel_stride) std::memcpy(d, s, R * sizeof(float));
   }
 }
 
@@ -99,18 +106,30 @@ void pack_panel_transpose(const float* src, index_t kc, index_t stride_r, float*
     for (int i = 0; i < R; ++i) dst[p * R + i] = src[i * stride_r + p];
 }
 
+// Floats of one source row read in one run by the copy case (4 KB: 16x65536x144 runs ~30% faster
+// than with 1 KB runs on Zen3, the hardware prefetcher tracks few concurrent streams).
+constexpr index_t kCopyRun = 1024;
+
 template <int R>
 void pack_panels_fixed(index_t rows, index_t kc, const float* src, index_t stride_r,
                        index_t stride_k, float* dst, index_t panel_stride) {
-  for (; rows >= R; rows -= R, src += R * stride_r, dst += panel_stride) {
-    if (stride_r == 1)
-      pack_panel_copy<R>(src, kc, stride_k, dst);
-    else if (stride_k == 1)
-      pack_panel_transpose<R>(src, kc, stride_r, dst);
-    else
-      pack_panel_any(R, R, kc, src, stride_r, stride_k, dst);
+  const index_t full = rows / R;  // panels without padding
+  if (stride_r == 1) {
+    constexpr index_t kGroup = kCopyRun / R > 0 ? kCopyRun / R : 1;
+    for (index_t q0 = 0; q0 < full; q0 += kGroup)
+      pack_panels_copy<R>(src, q0, q0 + kGroup < full ? q0 + kGroup : full, kc, stride_k, dst,
+                          panel_stride);
+  } else {
+    for (index_t q = 0; q < full; ++q) {
+      if (stride_k == 1)
+        pack_panel_transpose<R>(src + q * R * stride_r, kc, stride_r, dst + q * panel_stride);
+      else
+        pack_panel_any(R, R, kc, src + q * R * stride_r, stride_r, stride_k, dst + q * panel_stride);
+    }
   }
-  if (rows > 0) pack_panel_any(R, rows, kc, src, stride_r, stride_k, dst);
+  if (rows > full * R)
+    pack_panel_any(R, rows - full * R, kc, src + full * R * stride_r, stride_r, stride_k,
+                   dst + full * panel_stride);
 }
 
 }  // namespace
