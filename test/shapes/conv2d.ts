@@ -29,6 +29,8 @@ export interface Conv2dShape {
   groups?: number;
   bias?: boolean;
   training?: boolean;
+  /** Benchmarks only: too large for the reference oracle of the tests, which skip it. */
+  benchOnly?: boolean;
 }
 
 export const conv2dShapes: readonly Conv2dShape[] = [
@@ -76,6 +78,8 @@ export const conv2dShapes: readonly Conv2dShape[] = [
   { name: 'resnet20_stage1_3x3_16_b32', n: 32, cIn: 16, h: 32, w: 32, cOut: 16, kh: 3, kw: 3, padH: 1, padW: 1, training: true },
   { name: 'resnet20_stage3_3x3_64_b32', n: 32, cIn: 64, h: 8, w: 8, cOut: 64, kh: 3, kw: 3, padH: 1, padW: 1, training: true },
   { name: 'resnet20_down_3x3_s2_32to64_b32', n: 32, cIn: 32, h: 16, w: 16, cOut: 64, kh: 3, kw: 3, strideH: 2, strideW: 2, padH: 1, padW: 1, training: true },
+  // The 64-channel layer of the conv goals (docs/benchmarks.md): 38 M multiply-adds per sample
+  { name: 'conv3x3_64to64_32x32_b32', n: 32, cIn: 64, h: 32, w: 32, cOut: 64, kh: 3, kw: 3, padH: 1, padW: 1, training: true, benchOnly: true },
 ];
 
 /** The kernel parameters of a case (output size from the pads, as the conv2d op computes it). */

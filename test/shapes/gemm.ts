@@ -25,6 +25,11 @@ export interface GemmShape {
   beta?: number;
   /** A realistic training layer (benchmarks report these). */
   training?: boolean;
+  /**
+   * Benchmarks only: too large for the reference oracle of the tests (seconds to minutes of
+   * TypeScript loops per case), so the tests skip it.
+   */
+  benchOnly?: boolean;
 }
 
 export const gemmShapes: readonly GemmShape[] = [
@@ -82,6 +87,18 @@ export const gemmShapes: readonly GemmShape[] = [
   { name: 'fc784x256_b64_dx', m: 64, n: 784, k: 256, training: true },
   { name: 'fc784x256_b64_dw', m: 256, n: 784, k: 64, transA: true, training: true },
   { name: 'fc256x10_b64_fwd', m: 64, n: 10, k: 256, transB: true, training: true },
+  // The products the performance goals name (docs/benchmarks.md), as (M, K, N) row-major A·B:
+  // LeNet-5 conv1 and a 5x5 6 -> 16 layer as NHWC im2col products at batch 64, a 3x3 32 -> 64 layer
+  // at 16 x 16 x 64, and two FC layers at batch 64. The large ones are benchOnly.
+  { name: 'cnn_m50176_k25_n6', m: 50176, n: 6, k: 25, training: true },
+  { name: 'cnn_m12544_k150_n16', m: 12544, n: 16, k: 150, training: true, benchOnly: true },
+  { name: 'cnn_m16384_k288_n64', m: 16384, n: 64, k: 288, training: true, benchOnly: true },
+  { name: 'fc_m64_k784_n512', m: 64, n: 512, k: 784, training: true },
+  { name: 'fc_m64_k512_n256', m: 64, n: 256, k: 512, training: true },
+  // Square products (the large-GEMM goals); benchOnly.
+  { name: 'square512', m: 512, n: 512, k: 512, benchOnly: true },
+  { name: 'square1024', m: 1024, n: 1024, k: 1024, benchOnly: true },
+  { name: 'square2048', m: 2048, n: 2048, k: 2048, benchOnly: true },
 ];
 
 /** The Backend.gemm arguments of a case (strides from the shapes, 0 for shared operands). */
