@@ -404,3 +404,31 @@ GN_TEST(pool_random_shapes) {
     }
   }
 }
+
+// The 2x2 stride-2 fast path (four outputs at a time plus a scalar tail): every special value in
+// every window position, ties, and windows that are partly cut off by an odd input size.
+GN_TEST(pool_max_2x2_fast_path_special_values) {
+  const float inf = std::numeric_limits<float>::infinity();
+  const float values[] = {0.f, 1.f, 1.f, -1.f, kNaN, inf, -inf, 2.f};
+  const Case shapes[] = {pool_case("k2_s2_ow9", 2, 3, 6, 18, 2, 2, 2, 2, 0, 0),
+                         pool_case("k2_s2_ow13_odd", 1, 2, 9, 27, 2, 2, 2, 2, 0, 0),
+                         pool_case("k2_s2_ow4", 1, 1, 4, 8, 2, 2, 2, 2, 0, 0)};
+  std::uint64_t seed = 40;
+  for (const Case& c : shapes) {
+    require_valid(c);
+    const Pool2dShape& s = c.s;
+    for (int trial = 0; trial < 20; ++trial) {
+      gn_test::Rng rng(seed++);
+      std::vector<float> x(x_size(s));
+      for (auto& v : x) v = values[rng.integer(0, 7)];
+      std::vector<float> y(y_size(s), 7.f);
+      std::vector<std::int32_t> am(y_size(s), -1);
+      gn::maxpool2d_forward(s, x.data(), y.data(), am.data());
+      const std::vector<std::int32_t> want = ref_argmax(s, x);
+      check_argmax(describe(c), am, want);
+      std::vector<float> want_y(y.size());
+      for (index_t o = 0; o < y_size(s); ++o) want_y[o] = x[(o / (s.oh * s.ow)) * s.h * s.w + want[o]];
+      gn_test::check_equal(describe(c), y.data(), want_y.data(), y.size());
+    }
+  }
+}

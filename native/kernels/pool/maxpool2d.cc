@@ -3,6 +3,10 @@
 #include <cstring>
 #include <initializer_list>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "pool_internal.h"
 
 namespace gn {
@@ -20,6 +24,15 @@ bool count_fits(index_t a, index_t b, index_t c, index_t d) {
   return true;
 }
 
+// Takes v (at index `at_v`) as the new maximum when it is larger, or when it is the first NaN (once
+// best is NaN nothing replaces it). Written as selects, not branches: on real data which element wins
+// is unpredictable, and a mispredicted branch per comparison cost most of the pooling time.
+inline void take_max(float v, std::int32_t at_v, float& best, std::int32_t& at) {
+  const bool better = (v > best) | ((v != v) & (best == best));
+  best = better ? v : best;
+  at = better ? at_v : at;
+}
+
 void maxpool_plane(const Pool2dShape& s, const float* x, float* y, std::int32_t* argmax) {
   for (index_t i = 0; i < s.oh; ++i) {
     index_t r0, r1, unused;
@@ -27,22 +40,78 @@ void maxpool_plane(const Pool2dShape& s, const float* x, float* y, std::int32_t*
     for (index_t j = 0; j < s.ow; ++j) {
       index_t c0, c1;
       pool_window(j, s.stride_w, s.pad_w, s.kw, s.w, &c0, &c1, &unused);
-      // First maximum in row-major window order; a NaN beats everything and the first NaN wins
-      // (once best is NaN, neither test below can succeed).
-      index_t best_at = r0 * s.w + c0;
-      float best = x[best_at];
+      // First maximum in row-major window order; a NaN beats everything and the first NaN wins.
+      std::int32_t at = static_cast<std::int32_t>(r0 * s.w + c0);
+      float best = x[at];
       for (index_t r = r0; r < r1; ++r) {
         const float* xr = x + r * s.w;
-        for (index_t c = c0; c < c1; ++c) {
-          const float v = xr[c];
-          if (v > best || (v != v && best == best)) {
-            best = v;
-            best_at = r * s.w + c;
-          }
-        }
+        for (index_t c = c0; c < c1; ++c) take_max(xr[c], static_cast<std::int32_t>(r * s.w + c), best, at);
       }
       y[i * s.ow + j] = best;
-      argmax[i * s.ow + j] = static_cast<std::int32_t>(best_at);
+      argmax[i * s.ow + j] = at;
+    }
+  }
+}
+
+// The common case (every pooling layer of LeNet, VGG and most CNNs): 2x2 windows, stride 2, no
+// padding, every window inside the input. Same selection rule, unrolled.
+bool is_2x2_stride2(const Pool2dShape& s) {
+  return s.kh == 2 && s.kw == 2 && s.stride_h == 2 && s.stride_w == 2 && s.pad_h == 0 && s.pad_w == 0 &&
+         2 * s.oh <= s.h && 2 * s.ow <= s.w;
+}
+
+#if defined(__SSE2__)
+// Four outputs at a time with SSE2 (part of the x86-64 baseline): the even and odd columns of the two
+// window rows are split with shuffles, and the selection rule becomes compare masks and blends for
+// both the value and its index, so no branch depends on the data.
+inline __m128 blend(__m128 mask, __m128 a, __m128 b) {  // mask ? a : b
+  return _mm_or_ps(_mm_and_ps(mask, a), _mm_andnot_ps(mask, b));
+}
+
+inline void take_max4(__m128 v, __m128i at_v, __m128& best, __m128i& at) {
+  const __m128 better = _mm_or_ps(_mm_cmpgt_ps(v, best), _mm_and_ps(_mm_cmpunord_ps(v, v), _mm_cmpord_ps(best, best)));
+  best = blend(better, v, best);
+  at = _mm_castps_si128(blend(better, _mm_castsi128_ps(at_v), _mm_castsi128_ps(at)));
+}
+#endif
+
+void maxpool_plane_2x2(const Pool2dShape& s, const float* x, float* y, std::int32_t* argmax) {
+  for (index_t i = 0; i < s.oh; ++i) {
+    const float* r0 = x + 2 * i * s.w;
+    const float* r1 = r0 + s.w;
+    const std::int32_t top = static_cast<std::int32_t>(2 * i * s.w);
+    const std::int32_t bottom = top + static_cast<std::int32_t>(s.w);
+    float* yo = y + i * s.ow;
+    std::int32_t* ao = argmax + i * s.ow;
+    index_t j = 0;
+#if defined(__SSE2__)
+    const __m128i lane = _mm_setr_epi32(0, 2, 4, 6);
+    for (; j + 4 <= s.ow; j += 4) {
+      const index_t c = 2 * j;
+      const __m128 a0 = _mm_loadu_ps(r0 + c), a1 = _mm_loadu_ps(r0 + c + 4);
+      const __m128 b0 = _mm_loadu_ps(r1 + c), b1 = _mm_loadu_ps(r1 + c + 4);
+      const __m128i col = _mm_add_epi32(lane, _mm_set1_epi32(static_cast<std::int32_t>(c)));
+      const __m128i at_top = _mm_add_epi32(col, _mm_set1_epi32(top));
+      const __m128i at_bottom = _mm_add_epi32(col, _mm_set1_epi32(bottom));
+      const __m128i one = _mm_set1_epi32(1);
+      __m128 best = _mm_shuffle_ps(a0, a1, _MM_SHUFFLE(2, 0, 2, 0));
+      __m128i at = at_top;
+      take_max4(_mm_shuffle_ps(a0, a1, _MM_SHUFFLE(3, 1, 3, 1)), _mm_add_epi32(at_top, one), best, at);
+      take_max4(_mm_shuffle_ps(b0, b1, _MM_SHUFFLE(2, 0, 2, 0)), at_bottom, best, at);
+      take_max4(_mm_shuffle_ps(b0, b1, _MM_SHUFFLE(3, 1, 3, 1)), _mm_add_epi32(at_bottom, one), best, at);
+      _mm_storeu_ps(yo + j, best);
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(ao + j), at);
+    }
+#endif
+    for (; j < s.ow; ++j) {
+      const std::int32_t c = static_cast<std::int32_t>(2 * j);
+      float best = r0[c];
+      std::int32_t at = top + c;
+      take_max(r0[c + 1], top + c + 1, best, at);
+      take_max(r1[c], bottom + c, best, at);
+      take_max(r1[c + 1], bottom + c + 1, best, at);
+      yo[j] = best;
+      ao[j] = at;
     }
   }
 }
@@ -81,8 +150,14 @@ bool pool2d_shape_valid(const Pool2dShape& s, const char** why) {
 void maxpool2d_forward(const Pool2dShape& s, const float* x, float* y, std::int32_t* argmax) {
   const index_t planes = s.n * s.c, hw = s.h * s.w, ohw = s.oh * s.ow;
   const int nt = pool_threads(s);
+  const bool fast = is_2x2_stride2(s);
 #pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
-  for (index_t q = 0; q < planes; ++q) maxpool_plane(s, x + q * hw, y + q * ohw, argmax + q * ohw);
+  for (index_t q = 0; q < planes; ++q) {
+    if (fast)
+      maxpool_plane_2x2(s, x + q * hw, y + q * ohw, argmax + q * ohw);
+    else
+      maxpool_plane(s, x + q * hw, y + q * ohw, argmax + q * ohw);
+  }
 }
 
 void maxpool2d_backward(const Pool2dShape& s, const float* dy, const std::int32_t* argmax, float* dx) {
