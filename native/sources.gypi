@@ -17,7 +17,9 @@
       "native/kernels/conv/conv2d_bwd_filter.cc",
       "native/kernels/pool/maxpool2d.cc",
       "native/kernels/pool/avgpool2d.cc",
-      "native/kernels/norm/batchnorm.cc"
+      "native/kernels/norm/batchnorm.cc",
+      "native/kernels/optim/optim.cc",
+      "native/kernels/random/dropout.cc"
     ],
     "gradnode_sources_avx2": [
       "native/kernels/gemm/ukernel_avx2.cc",
@@ -39,7 +41,8 @@
       "native/addon/bind_elementwise.cc",
       "native/addon/bind_reduce.cc",
       "native/addon/bind_layout.cc",
-      "native/addon/bind_norm.cc"
+      "native/addon/bind_norm.cc",
+      "native/addon/bind_optim.cc"
     ],
     "gradnode_flags_avx2": [
       "-mavx2",

@@ -211,6 +211,47 @@ export interface Backend {
   ): void;
 
   /**
+   * One SGD step over a parameter, in place (src/optim/sgd.ts states the algorithm). buf is the
+   * momentum buffer (null without momentum); bufIsNew makes this step initialise it.
+   */
+  sgdStep(
+    param: FloatArray,
+    grad: FloatArray,
+    buf: FloatArray | null,
+    bufIsNew: boolean,
+    lr: number,
+    momentum: number,
+    dampening: number,
+    weightDecay: number,
+    nesterov: boolean,
+  ): void;
+  /**
+   * One Adam / AdamW step over a parameter, in place (src/optim/adam.ts): p *= shrink;
+   * g = grad + weightDecay p; m, v updated; v' = max(vmax, v) when vmax is given (amsgrad);
+   * p -= stepSize m / (sqrt(v') / bc2Sqrt + eps).
+   */
+  adamStep(
+    param: FloatArray,
+    grad: FloatArray,
+    expAvg: FloatArray,
+    expAvgSq: FloatArray,
+    maxExpAvgSq: FloatArray | null,
+    stepSize: number,
+    bc2Sqrt: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    weightDecay: number,
+    shrink: number,
+  ): void;
+  /**
+   * Dropout with a counter-based random stream: mask[i] = dropoutBits(i, seed0, seed1) < threshold
+   * ? 0 : scale and y[i] = x[i] mask[i], where threshold = round(p 2^24) and dropoutBits is the
+   * 24-bit hash in src/backend/reference/random.ts (the same in every backend, for any thread count).
+   */
+  dropoutForward(x: FloatArray, y: FloatArray, mask: FloatArray, threshold: number, scale: number, seed0: number, seed1: number): void;
+
+  /**
    * dst[dstOffset + idx . dstStrides] = src[srcOffset + idx . srcStrides] for every index of
    * `shape`. The one data-movement kernel: permute, slicing, cat, pad, expand. src and dst must not
    * overlap.

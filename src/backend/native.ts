@@ -95,6 +95,32 @@ export interface Addon {
     inner: number,
     training: boolean,
   ): void;
+  sgdStep(
+    param: Float32Array,
+    grad: Float32Array,
+    buf: Float32Array | null,
+    bufIsNew: boolean,
+    lr: number,
+    momentum: number,
+    dampening: number,
+    weightDecay: number,
+    nesterov: boolean,
+  ): void;
+  adamStep(
+    param: Float32Array,
+    grad: Float32Array,
+    expAvg: Float32Array,
+    expAvgSq: Float32Array,
+    maxExpAvgSq: Float32Array | null,
+    stepSize: number,
+    bc2Sqrt: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    weightDecay: number,
+    shrink: number,
+  ): void;
+  dropoutForward(x: Float32Array, y: Float32Array, mask: Float32Array, threshold: number, scale: number, seed0: number, seed1: number): void;
   unaryOps: Record<UnaryOp, number>;
   binaryOps: Record<BinaryOp, number>;
   reduceOps: Record<ReduceOp, number>;
@@ -225,6 +251,18 @@ export function createNativeBackend(addon: Addon): Backend {
       addon.batchNormBackward(f32(x, 'batchNorm', 'x'), f32(dy, 'batchNorm', 'dy'), f32(mean, 'batchNorm', 'mean'),
         f32(invstd, 'batchNorm', 'invstd'), f32OrNull(weight, 'batchNorm', 'weight'), f32OrNull(dx, 'batchNorm', 'dx'),
         f32OrNull(dweight, 'batchNorm', 'dweight'), f32OrNull(dbias, 'batchNorm', 'dbias'), n, c, inner, training);
+    },
+    sgdStep(param, grad, buf, bufIsNew, lr, momentum, dampening, weightDecay, nesterov) {
+      addon.sgdStep(f32(param, 'SGD', 'param'), f32(grad, 'SGD', 'grad'), f32OrNull(buf, 'SGD', 'momentumBuffer'), bufIsNew, lr,
+        momentum, dampening, weightDecay, nesterov);
+    },
+    adamStep(param, grad, expAvg, expAvgSq, maxExpAvgSq, stepSize, bc2Sqrt, beta1, beta2, eps, weightDecay, shrink) {
+      addon.adamStep(f32(param, 'Adam', 'param'), f32(grad, 'Adam', 'grad'), f32(expAvg, 'Adam', 'expAvg'),
+        f32(expAvgSq, 'Adam', 'expAvgSq'), f32OrNull(maxExpAvgSq, 'Adam', 'maxExpAvgSq'), stepSize, bc2Sqrt, beta1, beta2, eps,
+        weightDecay, shrink);
+    },
+    dropoutForward(x, y, mask, threshold, scale, seed0, seed1) {
+      addon.dropoutForward(f32(x, 'dropout', 'x'), f32(y, 'dropout', 'y'), f32(mask, 'dropout', 'mask'), threshold, scale, seed0, seed1);
     },
     copyStrided(src, srcOffset, srcStrides, dst, dstOffset, dstStrides, shape) {
       addon.copyStrided(f32(src, 'copy', 'src'), srcOffset, i32(srcStrides), f32(dst, 'copy', 'dst'), dstOffset,

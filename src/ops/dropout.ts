@@ -3,19 +3,23 @@ import { defineFunction } from '../autograd/function';
 import { give, takeFloat } from '../autograd/scratch';
 import { type Generator, defaultGenerator } from '../random';
 import { Tensor } from '../tensor';
+import { backendFor } from '../backend';
 import { binaryRaw } from './kernels';
-import { checkTensor } from './util';
+import { checkTensor, empty } from './util';
 
 const Dropout = defineFunction({
   name: 'dropout',
   forward(ctx, x: Tensor, p: number, generator: Generator) {
     const mask = takeFloat(x.numel, x.dtype);
+    const y = empty(x.shape, x.dtype);
+    // The mask comes from a counter-based stream keyed by two draws of the library's generator, so
+    // it is reproducible with manualSeed and the same on every backend and thread count.
+    const threshold = Math.round(p * 2 ** 24);
     const scale = p < 1 ? 1 / (1 - p) : 0;
-    for (let i = 0; i < mask.length; i++) mask[i] = generator.random() < p ? 0 : scale;
-    const m = new Tensor(mask, x.shape);
-    ctx.mask = m;
+    backendFor(x.data).dropoutForward(x.data, y.data, mask, threshold, scale, generator.nextUint32(), generator.nextUint32());
+    ctx.mask = new Tensor(mask, x.shape);
     ctx.onRelease(() => give(mask));
-    return binaryRaw('mul', x, m);
+    return y;
   },
   backward(ctx, g) {
     return [binaryRaw('mul', g, ctx.mask as Tensor)];

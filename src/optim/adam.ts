@@ -10,7 +10,8 @@
  *   v̂ ← amsgrad ? (vmax ← max(vmax, v)) : v
  *   p ← p − lr/(1 − β1^t) · m / (√v̂ / √(1 − β2^t) + eps)
  */
-import type { FloatArray } from '../backend/backend';
+import { backendFor } from '../backend';
+import { adamBiasCorrection, adamUpdate } from '../backend/reference/optim';
 import type { Tensor } from '../tensor';
 import { Optimizer, checkBoolean, checkNonNegative, checkRange, problemsOf } from './optimizer';
 import type { ParamGroup, ParamGroupInit, StateKind } from './optimizer';
@@ -22,44 +23,6 @@ export interface AdamOptions {
   eps: number;
   weightDecay: number;
   amsgrad: boolean;
-}
-
-/**
- * One Adam/AdamW step over one parameter, in place. `step` is the step number after incrementing
- * (1 on the first step); `maxExpAvgSq` is null unless amsgrad. Adam passes its weight decay as
- * `weightDecay` (added to the gradient), AdamW as `decoupledWeightDecay` (shrinks the parameter).
- */
-export function adamUpdate(
-  param: FloatArray,
-  grad: FloatArray,
-  expAvg: FloatArray,
-  expAvgSq: FloatArray,
-  maxExpAvgSq: FloatArray | null,
-  step: number,
-  lr: number,
-  beta1: number,
-  beta2: number,
-  eps: number,
-  weightDecay: number,
-  decoupledWeightDecay: number,
-): void {
-  const stepSize = lr / (1 - beta1 ** step);
-  const bc2Sqrt = Math.sqrt(1 - beta2 ** step);
-  const shrink = 1 - lr * decoupledWeightDecay;
-  const n = param.length;
-  for (let i = 0; i < n; i++) {
-    if (decoupledWeightDecay !== 0) param[i] *= shrink;
-    let g = grad[i];
-    if (weightDecay !== 0) g += weightDecay * param[i];
-    expAvg[i] = beta1 * expAvg[i] + (1 - beta1) * g;
-    expAvgSq[i] = beta2 * expAvgSq[i] + (1 - beta2) * g * g;
-    let v = expAvgSq[i];
-    if (maxExpAvgSq !== null) {
-      if (v > maxExpAvgSq[i] || Number.isNaN(v)) maxExpAvgSq[i] = v; // torch.maximum: NaN propagates
-      v = maxExpAvgSq[i];
-    }
-    param[i] -= (stepSize * expAvg[i]) / (Math.sqrt(v) / bc2Sqrt + eps);
-  }
 }
 
 /** Adam and AdamW: the same state and update, with the weight decay applied differently. */
@@ -100,7 +63,8 @@ export abstract class AdamFamily extends Optimizer<AdamOptions> {
       const expAvgSq = this.stateTensor(s, 'expAvgSq', p);
       const maxExpAvgSq = g.amsgrad ? this.stateTensor(s, 'maxExpAvgSq', p) : null;
       s.step = step;
-      adamUpdate(p.data, p.grad.data, expAvg, expAvgSq, maxExpAvgSq, step, g.lr, beta1, beta2, g.eps, l2, decoupled);
+      const { stepSize, bc2Sqrt, shrink } = adamBiasCorrection(step, g.lr, beta1, beta2, decoupled);
+      backendFor(p.data, p.grad.data).adamStep(p.data, p.grad.data, expAvg, expAvgSq, maxExpAvgSq, stepSize, bc2Sqrt, beta1, beta2, g.eps, l2, shrink);
     }
   }
 }
@@ -112,3 +76,6 @@ export class Adam extends AdamFamily {
     super(params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, ...options });
   }
 }
+
+/** One Adam/AdamW step over typed arrays (the reference loop; the native backend has a fused kernel). */
+export { adamUpdate };

@@ -11,7 +11,9 @@
  * As in PyTorch (and unlike Sutskever et al.), the learning rate multiplies the whole update, not
  * the gradient inside the buffer.
  */
+import { backendFor } from '../backend';
 import type { FloatArray } from '../backend/backend';
+import { sgdUpdate } from '../backend/reference/optim';
 import type { Tensor } from '../tensor';
 import { Optimizer, checkBoolean, checkNonNegative, problemsOf } from './optimizer';
 import type { ParamGroup, ParamGroupInit, StateKind } from './optimizer';
@@ -23,34 +25,6 @@ export interface SGDOptions {
   dampening: number;
   weightDecay: number;
   nesterov: boolean;
-}
-
-/**
- * One SGD step over one parameter, in place. `buf` is the momentum buffer (null without momentum);
- * `bufIsNew` makes this step initialise it with the gradient.
- */
-export function sgdUpdate(
-  param: FloatArray,
-  grad: FloatArray,
-  buf: FloatArray | null,
-  bufIsNew: boolean,
-  lr: number,
-  momentum: number,
-  dampening: number,
-  weightDecay: number,
-  nesterov: boolean,
-): void {
-  const n = param.length;
-  for (let i = 0; i < n; i++) {
-    let d = grad[i];
-    if (weightDecay !== 0) d += weightDecay * param[i];
-    if (buf !== null) {
-      const b = bufIsNew ? d : momentum * buf[i] + (1 - dampening) * d;
-      buf[i] = b;
-      d = nesterov ? d + momentum * buf[i] : buf[i];
-    }
-    param[i] -= lr * d;
-  }
 }
 
 export class SGD extends Optimizer<SGDOptions> {
@@ -87,7 +61,10 @@ export class SGD extends Optimizer<SGDOptions> {
         bufIsNew = state.momentumBuffer === undefined;
         buf = this.stateTensor(state, 'momentumBuffer', p);
       }
-      sgdUpdate(p.data, p.grad.data, buf, bufIsNew, g.lr, g.momentum, g.dampening, g.weightDecay, g.nesterov);
+      backendFor(p.data, p.grad.data).sgdStep(p.data, p.grad.data, buf, bufIsNew, g.lr, g.momentum, g.dampening, g.weightDecay, g.nesterov);
     }
   }
 }
+
+/** One SGD step over typed arrays (the reference loop; the native backend has a fused kernel). */
+export { sgdUpdate };

@@ -8,6 +8,8 @@ import { conv2dBackwardData, conv2dBackwardFilter, conv2dForward } from './conv'
 import { binary, unary, unaryBackward, where } from './elementwise';
 import { gemm } from './gemm';
 import { batchNormBackward, batchNormStats, channelAffine } from './norm';
+import { adamStep, sgdUpdate } from './optim';
+import { dropoutForward } from './random';
 import { copyStrided } from './layout';
 import { avgPool2dBackward, avgPool2dForward, maxPool2dBackward, maxPool2dForward } from './pool';
 import { argReduce, reduce, softmax, softmaxBackward } from './reduce';
@@ -34,4 +36,7 @@ export const referenceBackend: Backend = {
   batchNormStats,
   channelAffine,
   batchNormBackward,
+  sgdStep: sgdUpdate,
+  adamStep,
+  dropoutForward,
 };
