@@ -539,4 +539,63 @@ void sgemm_batched(index_t batch, bool trans_a, bool trans_b, index_t m, index_t
   }
 }
 
+
+GemmBlocking sgemm_blocking(index_t k) {
+  const GemmUkernel& uk = kernels().gemm;
+  GemmBlocking b;
+  b.mr = uk.mr;
+  b.nr = uk.nr;
+  if (k <= 0) {
+    b.kc = 0;
+    b.nblocks = 0;
+    return b;
+  }
+  // The cut of make_plan: equal blocks of at most KC.
+  b.kc = ceil_div(k, ceil_div(k, uk.kc));
+  b.nblocks = ceil_div(k, b.kc);
+  return b;
+}
+
+void sgemm_pack_a(bool trans_a, index_t m, index_t kb, const float* a, index_t lda, float* dst) {
+  const int mr = kernels().gemm.mr;
+  if (m <= 0 || kb <= 0) return;
+  gemm_detail::pack_panels(mr, m, kb, a, trans_a ? 1 : lda, trans_a ? lda : 1, dst,
+                           sgemm_panel_floats(mr, kb));
+}
+
+void sgemm_pack_b(bool trans_b, index_t n, index_t kb, const float* b, index_t ldb, float* dst) {
+  const int nr = kernels().gemm.nr;
+  if (n <= 0 || kb <= 0) return;
+  gemm_detail::pack_panels(nr, n, kb, b, trans_b ? ldb : 1, trans_b ? 1 : ldb, dst,
+                           sgemm_panel_floats(nr, kb));
+}
+
+void sgemm_packed_block(index_t m, index_t n, index_t kb, float alpha, const float* apack,
+                        const float* bpack, float beta, float* c, index_t ldc) {
+  if (m <= 0 || n <= 0) return;
+  if (kb <= 0 || alpha == 0.f) {
+    Product g = make_product(false, false, m, n, 0, alpha, nullptr, 0, nullptr, n, beta, c, ldc);
+    scale_c(g);
+    return;
+  }
+  const GemmUkernel& uk = kernels().gemm;
+  Plan pl;
+  pl.uk = uk;
+  pl.kc = kb;
+  pl.ps_a = sgemm_panel_floats(uk.mr, kb);
+  pl.ps_b = sgemm_panel_floats(uk.nr, kb);
+  // Edge tiles go through this temporary tile, as in run_tile (every ISA's tile fits).
+  constexpr int kMaxTile = 1024;
+  alignas(64) float tile[kMaxTile];
+  if (uk.mr * uk.nr > kMaxTile) return;  // cannot happen with the shipped micro-kernels
+  const index_t np = ceil_div(n, uk.nr);
+  // IC blocks of MC rows (a multiple of MR) keep the part of A that the JR loop sweeps in L2.
+  const index_t mc = uk.mc;
+  for (index_t ic = 0; ic < m; ic += mc) {
+    const index_t mcur = min_i(mc, m - ic);
+    macro_kernel(pl, kb, apack + (ic / uk.mr) * pl.ps_a, mcur, bpack, np, n, c + ic * ldc, ldc,
+                 alpha, beta, tile);
+  }
+}
+
 }  // namespace gn

@@ -28,6 +28,41 @@ void sgemm_batched(index_t batch, bool trans_a, bool trans_b, index_t m, index_t
                    index_t ldb, index_t stride_b, float beta, float* c, index_t ldc,
                    index_t stride_c);
 
+// ---- Prepacked operands -------------------------------------------------------------------------
+//
+// For callers that reuse one operand across many products (the convolution packs its weights once
+// per call and multiplies them with every sample) or write an operand straight into the packed
+// layout (the implicit-GEMM convolution packs its im2col panels without building the column
+// matrix first).
+//
+// sgemm cuts the reduction into k-blocks of equal length (at most the micro-kernel's kc, the last
+// one possibly shorter; the cut depends on k only) and multiplies one k-block at a time.
+// sgemm_blocking(k) reports that cut for the ISA in use. One k-block of length kb is packed as
+// (gemm/ukernel.h):
+//   A: ceil(m / mr) micro-panels, panel q at q * sgemm_panel_floats(mr, kb):
+//        panel[p * mr + i] = op(A)(q * mr + i, p), and 0 for rows past m;
+//   B: ceil(n / nr) micro-panels, panel q at q * sgemm_panel_floats(nr, kb):
+//        panel[p * nr + j] = op(B)(p, q * nr + j), and 0 for columns past n.
+// Packed buffers must be 64-byte aligned (gn::scratch buffers are). Calling sgemm_packed_block for
+// the k-blocks of a product in order, with beta for the first and 1 for the others, computes every
+// element of C by exactly the operations sgemm's packed path uses: the results are bitwise equal.
+struct GemmBlocking {
+  int mr;           // rows of an A micro-panel
+  int nr;           // columns of a B micro-panel
+  index_t kc;       // length of each k-block but the last (which may be shorter)
+  index_t nblocks;  // number of k-blocks, ceil(k / kc)
+};
+GemmBlocking sgemm_blocking(index_t k);
+inline index_t sgemm_panel_floats(int r, index_t kb) { return (r * kb + 15) / 16 * 16; }
+// Pack op(A) [m x kb] (one k-block) / op(B) [kb x n] into dst, in the layout above.
+void sgemm_pack_a(bool trans_a, index_t m, index_t kb, const float* a, index_t lda, float* dst);
+void sgemm_pack_b(bool trans_b, index_t n, index_t kb, const float* b, index_t ldb, float* dst);
+// C = alpha * A * B + beta * C for one k-block of packed operands (m x kb and kb x n), on the
+// calling thread (no parallel region, no allocation: safe inside a caller's parallel region).
+// beta == 0 does not read C.
+void sgemm_packed_block(index_t m, index_t n, index_t kb, float alpha, const float* apack,
+                        const float* bpack, float beta, float* c, index_t ldc);
+
 }  // namespace gn
 
 #endif  // GRADNODE_KERNELS_GEMM_GEMM_H_
