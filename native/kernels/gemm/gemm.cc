@@ -274,7 +274,7 @@ void small_product(const Product& g, bool may_thread) {
 struct Plan {
   GemmUkernel uk;
   index_t kc, mc, nc;    // k-, m-, n-blocks (mc a multiple of mr, nc of nr)
-  index_t ps_a, ps_b;    // floats from one packed micro-panel to the next (panel_stride)
+  index_t ps_a, ps_b;    // floats from one packed micro-panel to the next (sgemm_panel_floats)
   index_t a_floats;      // one packed mc x kc block of A
   index_t b_floats;      // one packed kc x nc panel of B
   index_t tile_floats;   // one MR x NR edge tile
@@ -284,16 +284,6 @@ struct Plan {
     return b_floats + threads * (a_floats + tile_floats);
   }
 };
-
-// Floats from one packed micro-panel to the next: whole 64-byte lines (the kernels' panels are
-// aligned), an odd number of them, so that step p of consecutive panels falls into different L1
-// sets. (With kc * NR * 4 a multiple of 4 KB, e.g. 6x16 and kc = 192, all panels would map to one
-// set and the packing routine, which writes many panels per source row, would thrash it.)
-index_t panel_stride(index_t floats) {
-  index_t lines = ceil_div(floats, 16);
-  if (lines % 2 == 0) ++lines;
-  return lines * 16;
-}
 
 // Results do not depend on mc and nc (each element sees the same k-blocks and the same position
 // in its tile whatever the cut), so the driver may choose them per thread count; only kc, which
@@ -306,8 +296,8 @@ Plan make_plan(const Product& g, const GemmUkernel& uk) {
   pl.kc = ceil_div(g.k, ceil_div(g.k, uk.kc));
   pl.nc = round_up(ceil_div(g.n, ceil_div(g.n, uk.nc)), nr);
   pl.mc = min_i(uk.mc, round_up(g.m, mr));
-  pl.ps_a = panel_stride(mr * pl.kc);
-  pl.ps_b = panel_stride(nr * pl.kc);
+  pl.ps_a = sgemm_panel_floats(uk.mr, pl.kc);
+  pl.ps_b = sgemm_panel_floats(uk.nr, pl.kc);
   pl.a_floats = (pl.mc / mr) * pl.ps_a;
   pl.b_floats = (pl.nc / nr) * pl.ps_b;
   pl.tile_floats = round_up(mr * nr, 16);

@@ -53,7 +53,10 @@ struct GemmBlocking {
   index_t nblocks;  // number of k-blocks, ceil(k / kc)
 };
 GemmBlocking sgemm_blocking(index_t k);
-inline index_t sgemm_panel_floats(int r, index_t kb) { return (r * kb + 15) / 16 * 16; }
+// Floats from one packed micro-panel to the next: whole 64-byte lines, an odd number of them, so
+// that step p of consecutive panels falls into different L1 sets while packing (with r * kb * 4 a
+// multiple of 4 KB they would all share one set).
+inline index_t sgemm_panel_floats(int r, index_t kb) { return ((r * kb + 15) / 16 | 1) * 16; }
 // Pack op(A) [m x kb] (one k-block) / op(B) [kb x n] into dst, in the layout above.
 void sgemm_pack_a(bool trans_a, index_t m, index_t kb, const float* a, index_t lda, float* dst);
 void sgemm_pack_b(bool trans_b, index_t n, index_t kb, const float* b, index_t ldb, float* dst);
