@@ -442,8 +442,9 @@ int cmd_gemm_openblas(int argc, char** argv) {
       cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n, k, 1.0f,
                   A.data(), ta ? m : k, B.data(), tb ? k : n, 0.0f, C.data(), n);
     };
-    // Warm-up; then samples of `inner` calls each (>= ~2 ms per sample), at least `reps` samples
-    // and at least `min_time` seconds (at most 200 samples).
+    // Warm-up; then samples of `inner` calls each (>= ~2 ms per sample, sized from a second call),
+    // at least `reps` samples and at least `min_time` seconds (at most 200 samples).
+    call();  // warm-up (thread start-up, first touch of C)
     auto t0 = Clock::now();
     call();
     double first = seconds_since(t0);

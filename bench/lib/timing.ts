@@ -1,0 +1,67 @@
+/**
+ * Wall-clock timing of synchronous calls with process.hrtime.bigint(): one warm-up call, then
+ * samples of `inner` back-to-back calls (inner sized from a second call so that a sample takes at
+ * least ~2 ms), at least `reps` samples and `minTime` seconds, at most `maxSamples`. Best and median
+ * are per call. bench/peers/torch_bench.py and `gradnode_bench gemm-openblas` use the same method.
+ */
+export interface Timing {
+  /** Seconds per call: the fastest sample and the median sample. */
+  best: number;
+  median: number;
+  /** Samples taken and calls per sample. */
+  reps: number;
+  inner: number;
+}
+
+export interface TimingOptions {
+  reps: number;
+  minTime: number;
+  maxSamples?: number;
+  /** Seconds a sample should at least take (default 0.002). */
+  sampleTime?: number;
+}
+
+function seconds(fn: () => void): number {
+  const t0 = process.hrtime.bigint();
+  fn();
+  return Number(process.hrtime.bigint() - t0) / 1e9;
+}
+
+export function timeIt(fn: () => void, o: TimingOptions): Timing {
+  fn(); // warm-up (JIT, first-touch of outputs, scratch buffers)
+  const first = seconds(fn);
+  const inner = Math.max(1, Math.floor((o.sampleTime ?? 0.002) / Math.max(first, 1e-9)));
+  const maxSamples = o.maxSamples ?? 200;
+  const times: number[] = [];
+  let total = 0;
+  while ((times.length < o.reps || total < o.minTime) && times.length < maxSamples) {
+    const t = seconds(() => {
+      for (let i = 0; i < inner; i++) fn();
+    });
+    total += t;
+    times.push(t / inner);
+  }
+  times.sort((a, b) => a - b);
+  return { best: times[0], median: times[Math.floor(times.length / 2)], reps: times.length, inner };
+}
+
+/** Timing of a sequence of timed passes, as if run back to back (sums of best and of median). */
+export function sumTimings(ts: Timing[]): Timing {
+  return {
+    best: ts.reduce((s, t) => s + t.best, 0),
+    median: ts.reduce((s, t) => s + t.median, 0),
+    reps: Math.min(...ts.map((t) => t.reps)),
+    inner: 1,
+  };
+}
+
+/** Uniform values in [-1, 1) from a small LCG (fast, reproducible, no Math.random state). */
+export function uniform(n: number, seed = 1): Float32Array {
+  const a = new Float32Array(n);
+  let s = (seed * 2654435761) >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    a[i] = s / 2147483648 - 1;
+  }
+  return a;
+}
