@@ -214,7 +214,7 @@ async function main(): Promise<void> {
   let openblasSkip: string | null = null;
   if (!o.openblas) openblasSkip = 'disabled (--no-openblas)';
   else if (!helper) openblasSkip = 'bench/native helper not built';
-  else if (!helperInfo?.openblas) openblasSkip = 'OpenBLAS not found at build time (bash scripts/install-system-deps.sh --with-peers)';
+  else if (!helperInfo?.openblas) openblasSkip = 'OpenBLAS not found when build-bench/ was configured (bash scripts/install-system-deps.sh --with-peers, then delete build-bench/)';
   if (torchSkip) log(`bench: PyTorch skipped: ${torchSkip}`);
   if (openblasSkip) log(`bench: OpenBLAS skipped: ${openblasSkip}`);
 

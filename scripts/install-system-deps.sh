@@ -5,7 +5,11 @@
 #   binutils                          objdump, for the ISA guard (npm test)
 #   dataset-fashion-mnist             the full data set (/usr/share/datasets/fashion-mnist) for the data tests
 #   python3-numpy                     the independent safetensors reader/writer of the interop tests
-#   libopenblas-dev, python3-torch    peers the benchmarks compare against (npm run bench); optional
+#   libopenblas-dev, python3-torch    peers the benchmarks compare against (npm run bench); optional:
+#                                     bench/native/gradnode_bench links OpenBLAS's cblas_sgemm (found
+#                                     by CMake when it configures build-bench/), bench/peers/*.py run
+#                                     with /usr/bin/python3, which has python3-torch; without them the
+#                                     OpenBLAS / PyTorch columns say "skipped" and why
 # Usage: bash scripts/install-system-deps.sh [--with-peers]
 set -euo pipefail
 packages=(g++ make cmake python3 python3-numpy binutils g++-aarch64-linux-gnu qemu-user dataset-fashion-mnist)
