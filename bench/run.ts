@@ -17,7 +17,7 @@ import * as path from 'node:path';
 import { runConv } from './families/conv';
 import { runGemm } from './families/gemm';
 import { type LenetResult, runLenet } from './families/lenet';
-import { runCopy, runEltwise, runNorm, runPool, runReduce, runSoftmax } from './families/memory';
+import { runCopy, runEltwise, runNorm, runOptim, runPool, runReduce, runSoftmax } from './families/memory';
 import { type Context, loadPackage, type Row } from './lib/context';
 import { evaluateGoals } from './lib/goals';
 import { buildInfo, busyCores, loadavg, machineInfo } from './lib/machine';
@@ -25,7 +25,7 @@ import { bandwidthFor, type Calibration, levelFor, mergeCalibrations, NativeHelp
 import { goalTable, kernelTables, lenetTables, renderMarkdown, renderText, type Table } from './lib/table';
 import { detectTorch, runTorchKernels, runTorchLenet, type TorchLenetResult, type TorchPeer } from './lib/torch';
 
-const FAMILIES = ['gemm', 'conv', 'pool', 'batchnorm', 'eltwise', 'reduce', 'softmax', 'copy', 'lenet'] as const;
+const FAMILIES = ['gemm', 'conv', 'pool', 'batchnorm', 'eltwise', 'reduce', 'softmax', 'optim', 'copy', 'lenet'] as const;
 type Family = (typeof FAMILIES)[number];
 
 const USAGE = `usage: npm run bench -- [options]
@@ -241,6 +241,7 @@ async function main(): Promise<void> {
     ['eltwise', runEltwise],
     ['reduce', runReduce],
     ['softmax', runSoftmax],
+    ['optim', runOptim],
     ['copy', runCopy],
   ];
   for (const [family, run] of runners) {

@@ -315,3 +315,74 @@ export function runCopy(ctx: Context): Row[] {
   }
   return rows;
 }
+
+/**
+ * Optimizer steps and dropout: sgdStep with momentum (reads param, grad, buffer; writes param,
+ * buffer: 20 B/element), adamStep (reads param, grad, both moments; writes param and moments:
+ * 28 B/element), dropoutForward at p = 0.5 (reads x; writes y and the mask: 12 B/element). Sizes:
+ * LeNet-5's first FC weight, a 1M-parameter tensor, a 2048 x 2048 FC weight; dropout on the
+ * activation sizes of the elementwise family.
+ */
+export function runOptim(ctx: Context): Row[] {
+  const rows: Row[] = [];
+  const params = [
+    { name: 'lenet5_fc1_400x120', numel: 400 * 120 },
+    { name: 'p1M', numel: 2 ** 20 },
+  ];
+  if (!ctx.quick) params.push({ name: 'fc_2048x2048', numel: 2048 * 2048 });
+  for (const { name, numel } of params) {
+    const param = uniform(numel, 1);
+    const grad = uniform(numel, 2);
+    const buf = uniform(numel, 3);
+    const m1 = uniform(numel, 4);
+    const m2 = uniform(numel, 5).map(Math.abs);
+    const shape = `${numel} parameters (${fmtBytes(4 * numel)} each array)`;
+    const base = { family: 'optim', name, shape, loop: '2R+1W' as Loop };
+    rows.push(
+      memRow(ctx, {
+        ...base,
+        pass: 'sgd_momentum',
+        bytes: 20 * numel,
+        footprint: 12 * numel,
+        run: (be) => be.sgdStep(param, grad, buf, false, 1e-6, 0.9, 0, 0, false),
+        torch: { kind: 'optim', pass: 'sgd_momentum', numel },
+        note: 'lr 1e-6 (keeps the values bounded over many calls), momentum 0.9',
+      }),
+      memRow(ctx, {
+        ...base,
+        pass: 'adam',
+        bytes: 28 * numel,
+        footprint: 16 * numel,
+        run: (be) => be.adamStep(param, grad, m1, m2, null, 1e-6, 1, 0.9, 0.999, 1e-8, 0, 1),
+        torch: { kind: 'optim', pass: 'adam', numel },
+      }),
+    );
+  }
+  const sizes = [{ name: 'n32k', numel: 32768 }];
+  const lenet = conv2dShapes.find((s) => s.name === 'lenet5_conv1_b64');
+  if (lenet) {
+    const p = conv2dParams(lenet);
+    sizes.push({ name: 'lenet5_conv1_b64.out', numel: p.n * p.cOut * p.oh * p.ow });
+  }
+  if (!ctx.quick) sizes.push({ name: 'n16M', numel: 16 * 2 ** 20 });
+  for (const { name, numel } of sizes) {
+    const x = uniform(numel, 1);
+    const y = new Float32Array(numel);
+    const mask = new Float32Array(numel);
+    rows.push(
+      memRow(ctx, {
+        family: 'optim',
+        name,
+        pass: 'dropout_fwd',
+        shape: `${numel} elements, p = 0.5`,
+        bytes: 12 * numel,
+        footprint: 12 * numel,
+        loop: '1R+1W',
+        run: (be) => be.dropoutForward(x, y, mask, 2 ** 23, 2, 12345, 67890),
+        torch: { kind: 'eltwise', pass: 'dropout', numel },
+        note: 'x read; y and the mask written (PyTorch: F.dropout, allocating)',
+      }),
+    );
+  }
+  return rows;
+}

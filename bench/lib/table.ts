@@ -41,6 +41,7 @@ const FAMILY_TITLES: Record<string, string> = {
   eltwise: 'Elementwise and activations (compulsory bytes)',
   reduce: 'Reductions (compulsory bytes)',
   softmax: 'Softmax, log-softmax, cross-entropy (compulsory bytes)',
+  optim: 'Optimizer steps and dropout (compulsory bytes)',
   copy: 'Strided copies (compulsory bytes)',
 };
 

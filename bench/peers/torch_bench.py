@@ -127,8 +127,27 @@ def eltwise_fns(it):
         "add": lambda: torch.add(a, b, out=y),
         "mul": lambda: torch.mul(a, b, out=y),
         "where": lambda: torch.where(cond, a, b),
+        "dropout": lambda: F.dropout(x, 0.5, True),
     }
     return fns
+
+
+def optim_fns(it):
+    """The single-tensor (for-loop) updates of torch.optim.SGD / Adam for one parameter."""
+    n = it["numel"]
+    p, g, buf, m, v = rand(n), rand(n), rand(n), rand(n), rand(n).abs()
+
+    def sgd():
+        buf.mul_(0.9).add_(g)
+        p.add_(buf, alpha=-1e-6)
+
+    def adam():
+        m.mul_(0.9).add_(g, alpha=0.1)
+        v.mul_(0.999).addcmul_(g, g, value=0.001)
+        denom = v.sqrt().add_(1e-8)
+        p.addcdiv_(m, denom, value=-1e-6)
+
+    return {"sgd_momentum": sgd, "adam": adam}
 
 
 def bias_add_fns(it):
@@ -199,6 +218,7 @@ BUILDERS = {
     "bn": bn_fns,
     "eltwise": eltwise_fns,
     "bias_add": bias_add_fns,
+    "optim": optim_fns,
     "reduce": reduce_fns,
     "softmax": softmax_fns,
     "copy": copy_fns,
