@@ -7,6 +7,7 @@
 
 #include "../gemm/gemm.h"
 #include "../threads.h"
+#include "conv_igemm.h"
 #include "im2col.h"
 
 namespace gn {
@@ -102,8 +103,35 @@ bool conv2d_shape_valid(const Conv2dShape& s, const char** why) {
   return true;
 }
 
+IgemmConv forward_igemm(const Conv2dShape& s, const ConvPlan& p) {
+  IgemmConv cv;
+  cv.batch = s.n;
+  cv.groups = s.groups;
+  cv.c = p.cg_in;
+  cv.h = s.h;
+  cv.w = s.w;
+  cv.in_n_stride = s.c_in * p.hw;
+  cv.m = p.cg_out;
+  cv.oh = s.oh;
+  cv.ow = s.ow;
+  cv.out_n_stride = s.c_out * p.P;
+  cv.kh = s.kh;
+  cv.kw = s.kw;
+  cv.sh = s.stride_h;
+  cv.sw = s.stride_w;
+  cv.ph = s.pad_h;
+  cv.pw = s.pad_w;
+  cv.dh = s.dil_h;
+  cv.dw = s.dil_w;
+  return cv;
+}
+
 void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y) {
   const ConvPlan p = conv_plan(s);
+  if (!p.direct && !p.depthwise) {
+    conv_igemm(forward_igemm(s, p), x, w, IgemmWeights::kForward, bias, y);
+    return;
+  }
   const int nt = threads_for(s.n, 1);
   if (nt > 1 && s.n >= num_threads()) {
     // Scratch for every thread's column buffer, taken here: never allocate inside the region.

@@ -1,0 +1,332 @@
+// Implicit-GEMM convolution (conv_igemm.h). Baseline unit: the arithmetic is the GEMM
+// micro-kernel of the ISA in use (through gn::sgemm_packed_block); this file only moves data.
+//
+// Per call:
+//   1. W (with the bias as one more column) is laid out as A_g [m x Kb] and packed once, k-block by
+//      k-block, into the micro-kernel's A layout; shared read-only by every thread.
+//   2. The Q = batch * oh * ow output columns are cut into blocks of nb columns (a multiple of NR);
+//      threads take contiguous ranges of blocks. For each block, group and k-block, a thread packs
+//      the B slice (kb x nb) straight from zero-padded copies of the samples the block touches,
+//      then multiplies it with the packed A block into the output (ldc = oh * ow), or into a
+//      buffer scattered to the output afterwards when the block spans two or more samples.
+//
+// Padded samples: row R, column C of a channel's padded plane holds input row R - ph, column
+// C - pw (zero outside the input), for R < hp, C < wp: exactly the positions the windows read. So
+// output pixel (i, j) and tap (r, s) read padded position (i*sh + r*dh, j*sw + s*dw), and a panel
+// row is one copy per run of columns of one output row (one run of NR columns, mostly).
+#include "conv_igemm.h"
+
+#include <cstring>
+
+#include "../gemm/gemm.h"
+#include "../threads.h"
+#include "im2col.h"
+
+namespace gn {
+namespace {
+
+inline index_t ceil_div(index_t a, index_t b) { return (a + b - 1) / b; }
+inline index_t round_up(index_t a, index_t b) { return ceil_div(a, b) * b; }
+inline index_t min_i(index_t a, index_t b) { return a < b ? a : b; }
+inline index_t max_i(index_t a, index_t b) { return a > b ? a : b; }
+
+// One packed B slice (kc x nb) of about 128 KB: stays in L2 next to the packed W while the
+// micro-kernels sweep it.
+constexpr index_t kBSliceFloats = index_t(1) << 15;
+constexpr index_t kMaxBlockCols = 512;
+// Multiply-adds a thread should at least get (~25-50 us).
+constexpr index_t kMinMacsPerThread = index_t(1) << 20;
+// Memory for the padded samples of one thread's ring, beyond which blocks get narrower.
+constexpr index_t kRingBudgetFloats = index_t(1) << 22;
+// Slack after the ring and after the B slice: at least the widest micro-panel (NR <= 32).
+constexpr index_t kSlack = 64;
+
+// Columns dst .. dst+len-1 of a panel come from one output row of one sample: column dst + t reads
+// ring[src + t * sw + tap offset].
+struct Segment {
+  index_t src;
+  int dst, len;
+};
+
+struct Plan {
+  IgemmConv cv;
+  index_t K, Kb;         // reduction length without / with the bias row
+  GemmBlocking bl;
+  index_t P, Q;          // output pixels per sample; columns in all
+  index_t hp, wp;        // padded plane
+  index_t plane;         // hp * wp
+  index_t sample_pad;    // floats of one padded sample (all groups)
+  index_t nb;            // columns per block
+  index_t nblocks;       // blocks of columns
+  index_t a_block;       // floats of one packed k-block of A (one group)
+  index_t b_slice;       // floats of one packed k-block of B (one column block)
+  index_t cap;           // padded samples in a thread's ring
+  index_t thread_floats; // per-thread scratch: ring, B slice, C buffer
+  bool cross;            // some block spans two or more samples
+};
+
+Plan make_plan(const IgemmConv& cv, bool bias) {
+  Plan pl;
+  pl.cv = cv;
+  pl.K = cv.c * cv.kh * cv.kw;
+  pl.Kb = pl.K + (bias ? 1 : 0);
+  pl.bl = sgemm_blocking(pl.Kb);
+  pl.P = cv.oh * cv.ow;
+  pl.Q = cv.batch * pl.P;
+  pl.hp = (cv.oh - 1) * cv.sh + (cv.kh - 1) * cv.dh + 1;
+  pl.wp = (cv.ow - 1) * cv.sw + (cv.kw - 1) * cv.dw + 1;
+  pl.plane = pl.hp * pl.wp;
+  pl.sample_pad = round_up(cv.groups * cv.c * pl.plane, 16);
+  const index_t nr = pl.bl.nr;
+  index_t nb = kBSliceFloats / pl.bl.kc;
+  nb = min_i(max_i(nb - nb % nr, nr), kMaxBlockCols - kMaxBlockCols % nr);
+  nb = min_i(nb, round_up(pl.Q, nr));
+  // Blocks spanning many small samples need many padded samples at once: keep the ring bounded.
+  while (nb > nr && ((nb - 1) / pl.P + 2) * pl.sample_pad > kRingBudgetFloats) nb -= nr;
+  pl.nb = nb;
+  pl.nblocks = ceil_div(pl.Q, nb);
+  pl.a_block = ceil_div(cv.m, pl.bl.mr) * sgemm_panel_floats(pl.bl.mr, pl.bl.kc);
+  pl.b_slice = (nb / nr) * sgemm_panel_floats(nr, pl.bl.kc);
+  pl.cap = min_i(cv.batch, (nb - 1) / pl.P + 2);
+  // Unless nb divides P, some block spans two or more samples.
+  pl.cross = cv.batch > 1 && pl.P % nb != 0;
+  // The ring and the B slice each with kSlack floats at the end (see pack_b).
+  pl.thread_floats = pl.cap * pl.sample_pad + kSlack + pl.b_slice + kSlack +
+                     (pl.cross ? round_up(cv.m * nb, 16) : 0);
+  return pl;
+}
+
+// A_g [m x Kb] for every group, row-major (row stride Kb): W in the engine's order, then the bias.
+void layout_weights(const Plan& pl, const float* w, IgemmWeights form, const float* bias, float* a) {
+  const IgemmConv& cv = pl.cv;
+  const index_t taps = cv.kh * cv.kw;
+  for (index_t g = 0; g < cv.groups; ++g)
+    for (index_t co = 0; co < cv.m; ++co) {
+      float* row = a + (g * cv.m + co) * pl.Kb;
+      if (form == IgemmWeights::kForward) {
+        std::memcpy(row, w + (g * cv.m + co) * pl.K, sizeof(float) * pl.K);
+      } else {
+        for (index_t ci = 0; ci < cv.c; ++ci) {
+          const float* src = w + ((g * cv.c + ci) * cv.m + co) * taps;
+          float* dst = row + ci * taps;
+          for (index_t t = 0; t < taps; ++t) dst[t] = src[taps - 1 - t];  // (r, s) -> (kh-1-r, kw-1-s)
+        }
+      }
+      if (bias) row[pl.K] = bias[g * cv.m + co];
+    }
+}
+
+// One thread's view of the call.
+struct Worker {
+  const Plan& pl;
+  const float* in;
+  const float* apack;
+  const index_t* toff;  // tap offsets in a padded sample, per row of the reduction (< K)
+  float* out;
+  float* ring;
+  float* bslice;
+  float* cbuf;
+  Segment* segs;   // at most nb
+  index_t* first;  // per panel of the block, its first segment (npanels + 1 entries)
+  index_t next = -1;  // samples [next - cap, next) are in the ring (those at or above `lo`)
+
+  float* slot(index_t n) const { return ring + (n % pl.cap) * pl.sample_pad; }
+
+  void pad_sample(index_t n) const {
+    const IgemmConv& cv = pl.cv;
+    const float* src = in + n * cv.in_n_stride;
+    float* dst = slot(n);
+    // Input columns that land in the padded row: padded column C = input column + pw.
+    const index_t c_lo = max_i(cv.pw, 0), c_hi = min_i(cv.w + cv.pw, pl.wp);
+    const index_t copy = c_hi > c_lo ? c_hi - c_lo : 0;
+    for (index_t ch = 0; ch < cv.groups * cv.c; ++ch) {
+      const float* xc = src + ch * cv.h * cv.w;
+      float* pc = dst + ch * pl.plane;
+      for (index_t R = 0; R < pl.hp; ++R) {
+        float* prow = pc + R * pl.wp;
+        const index_t ih = R - cv.ph;
+        if (ih < 0 || ih >= cv.h || copy == 0) {
+          std::memset(prow, 0, sizeof(float) * pl.wp);
+          continue;
+        }
+        if (c_lo > 0) std::memset(prow, 0, sizeof(float) * c_lo);
+        std::memcpy(prow + c_lo, xc + ih * cv.w + (c_lo - cv.pw), sizeof(float) * copy);
+        if (c_lo + copy < pl.wp) std::memset(prow + c_lo + copy, 0, sizeof(float) * (pl.wp - c_lo - copy));
+      }
+    }
+  }
+
+  // Pads samples n0 .. n1 (inclusive) unless already in the ring. Blocks come in increasing order.
+  void ensure(index_t n0, index_t n1) {
+    if (next < 0 || n0 >= next) next = n0;
+    for (; next <= n1; ++next) pad_sample(next);
+  }
+
+  // Segments of the panels of columns [q0, q1); returns the panel count.
+  index_t segment(index_t q0, index_t q1) {
+    const IgemmConv& cv = pl.cv;
+    const index_t nr = pl.bl.nr, np = ceil_div(q1 - q0, nr);
+    index_t ns = 0;
+    for (index_t jp = 0; jp < np; ++jp) {
+      first[jp] = ns;
+      const index_t start = q0 + jp * nr, end = min_i(start + nr, q1);
+      for (index_t q = start; q < end;) {
+        const index_t n = q / pl.P, pix = q % pl.P, i = pix / cv.ow, j = pix % cv.ow;
+        const index_t len = min_i(end - q, cv.ow - j);
+        segs[ns].src = (n % pl.cap) * pl.sample_pad + i * cv.sh * pl.wp + j * cv.sw;
+        segs[ns].dst = static_cast<int>(q - start);
+        segs[ns].len = static_cast<int>(len);
+        ++ns;
+        q += len;
+      }
+    }
+    first[np] = ns;
+    return np;
+  }
+
+  // B slice of group g, reduction rows [k0, k0 + kb), for the np panels of the block (ncols columns).
+  // kNr: the micro-kernel's panel width as a constant (0: read it at run time).
+  template <int kNr>
+  void pack_b(index_t g, index_t k0, index_t kb, index_t np, index_t ncols) const {
+    const int NR = kNr > 0 ? kNr : pl.bl.nr;
+    const index_t ps = sgemm_panel_floats(NR, kb);
+    const float* base = ring + g * pl.cv.c * pl.plane;
+    const index_t sw = pl.cv.sw;
+    const index_t kend = min_i(k0 + kb, pl.K);
+    for (index_t jp = 0; jp < np; ++jp) {
+      float* dst = bslice + jp * ps;
+      const index_t s0 = first[jp], s1 = first[jp + 1];
+      const index_t valid = min_i(NR, ncols - jp * NR);
+      if (s1 - s0 == 1 && valid == NR && sw == 1) {
+        const float* src = base + segs[s0].src;
+        for (index_t k = k0; k < kend; ++k) std::memcpy(dst + (k - k0) * NR, src + toff[k], sizeof(float) * NR);
+      } else if (sw == 1) {
+        // Several runs (output rows or samples) in the panel: each run copies a full NR floats
+        // from its source, in increasing column order, so that a run's excess is overwritten by
+        // the next run, or spills into the next panel row, which is written afterwards (the slice
+        // and the ring have NR floats of slack at their ends for the last row and the last read).
+        for (index_t k = k0; k < kend; ++k) {
+          float* d = dst + (k - k0) * NR;
+          const float* src = base + toff[k];
+          for (index_t sg = s0; sg < s1; ++sg) std::memcpy(d + segs[sg].dst, src + segs[sg].src, sizeof(float) * NR);
+        }
+        if (valid < NR)
+          for (index_t k = k0; k < kend; ++k)
+            for (index_t j = valid; j < NR; ++j) dst[(k - k0) * NR + j] = 0.f;
+      } else {
+        for (index_t k = k0; k < kend; ++k) {
+          float* d = dst + (k - k0) * NR;
+          const float* src = base + toff[k];
+          for (index_t sg = s0; sg < s1; ++sg) {
+            const float* sp = src + segs[sg].src;
+            float* dp = d + segs[sg].dst;
+            for (int t = 0; t < segs[sg].len; ++t) dp[t] = sp[t * sw];
+          }
+          for (index_t j = valid; j < NR; ++j) d[j] = 0.f;
+        }
+      }
+      // The bias row: ones in the valid columns.
+      for (index_t k = kend; k < k0 + kb; ++k) {
+        float* d = dst + (k - k0) * NR;
+        for (index_t j = 0; j < NR; ++j) d[j] = j < valid ? 1.f : 0.f;
+      }
+    }
+  }
+
+  void pack_b_any(index_t g, index_t k0, index_t kb, index_t np, index_t ncols) const {
+    switch (pl.bl.nr) {
+      case 8: return pack_b<8>(g, k0, kb, np, ncols);
+      case 12: return pack_b<12>(g, k0, kb, np, ncols);
+      case 16: return pack_b<16>(g, k0, kb, np, ncols);
+      case 32: return pack_b<32>(g, k0, kb, np, ncols);
+      default: return pack_b<0>(g, k0, kb, np, ncols);
+    }
+  }
+
+  void block(index_t blk) {
+    const IgemmConv& cv = pl.cv;
+    const index_t q0 = blk * pl.nb, q1 = min_i(q0 + pl.nb, pl.Q), ncols = q1 - q0;
+    const index_t n0 = q0 / pl.P, n1 = (q1 - 1) / pl.P;
+    ensure(n0, n1);
+    const index_t np = segment(q0, q1);
+    const bool direct = n0 == n1;
+    for (index_t g = 0; g < cv.groups; ++g) {
+      float* c;
+      index_t ldc;
+      if (direct) {
+        c = out + n0 * cv.out_n_stride + g * cv.m * pl.P + (q0 - n0 * pl.P);
+        ldc = pl.P;
+      } else {
+        c = cbuf;
+        ldc = pl.nb;
+      }
+      for (index_t b = 0; b < pl.bl.nblocks; ++b) {
+        const index_t k0 = b * pl.bl.kc, kb = min_i(pl.bl.kc, pl.Kb - k0);
+        pack_b_any(g, k0, kb, np, ncols);
+        sgemm_packed_block(cv.m, ncols, kb, 1.f, apack + (g * pl.bl.nblocks + b) * pl.a_block,
+                           bslice, b == 0 ? 0.f : 1.f, c, ldc);
+      }
+      if (!direct) {
+        // Scatter the block's columns to their samples.
+        for (index_t q = q0; q < q1;) {
+          const index_t n = q / pl.P, pix = q % pl.P, len = min_i(q1 - q, pl.P - pix);
+          float* dst = out + n * cv.out_n_stride + g * cv.m * pl.P + pix;
+          for (index_t co = 0; co < cv.m; ++co)
+            std::memcpy(dst + co * pl.P, cbuf + co * pl.nb + (q - q0), sizeof(float) * len);
+          q += len;
+        }
+      }
+    }
+  }
+};
+
+}  // namespace
+
+void conv_igemm(const IgemmConv& cv, const float* in, const float* w, IgemmWeights form,
+                const float* bias, float* out) {
+  const Plan pl = make_plan(cv, bias != nullptr);
+  const index_t macs = cv.batch * cv.groups * cv.m * pl.P * pl.K;
+  int nt = threads_for(macs, kMinMacsPerThread);
+  if (nt > pl.nblocks) nt = static_cast<int>(pl.nblocks);
+  if (nt < 1) nt = 1;
+
+  // One scratch allocation, made before any parallel region: the weights laid out and packed, the
+  // tap offsets, and each thread's ring, B slice, C buffer, segments and panel index.
+  const index_t wa_floats = round_up(cv.groups * cv.m * pl.Kb, 16);
+  const index_t apack_floats = cv.groups * pl.bl.nblocks * pl.a_block;
+  const index_t toff_floats = round_up(pl.K * 2, 16);  // index_t = 2 floats
+  const index_t seg_floats = round_up(pl.nb * static_cast<index_t>(sizeof(Segment) / sizeof(float)), 16);
+  const index_t first_floats = round_up((pl.nb + 1) * 2, 16);
+  const index_t per_thread = pl.thread_floats + seg_floats + first_floats;
+  float* buf = scratch(kScratchConv, sizeof(float) * (wa_floats + apack_floats + toff_floats + nt * per_thread));
+  float* wa = buf;
+  float* apack = wa + wa_floats;
+  index_t* toff = reinterpret_cast<index_t*>(apack + apack_floats);
+  float* threads_base = apack + apack_floats + toff_floats;
+
+  layout_weights(pl, w, form, bias, wa);
+  for (index_t g = 0; g < cv.groups; ++g)
+    for (index_t b = 0; b < pl.bl.nblocks; ++b) {
+      const index_t k0 = b * pl.bl.kc, kb = min_i(pl.bl.kc, pl.Kb - k0);
+      sgemm_pack_a(false, cv.m, kb, wa + g * cv.m * pl.Kb + k0, pl.Kb,
+                   apack + (g * pl.bl.nblocks + b) * pl.a_block);
+    }
+  for (index_t ci = 0, k = 0; ci < cv.c; ++ci)
+    for (index_t r = 0; r < cv.kh; ++r)
+      for (index_t s = 0; s < cv.kw; ++s, ++k) toff[k] = (ci * pl.hp + r * cv.dh) * pl.wp + s * cv.dw;
+
+  auto run = [&](int t, int nthr) {
+    float* tb = threads_base + t * per_thread;
+    float* bslice = tb + pl.cap * pl.sample_pad + kSlack;
+    Worker wk{pl, in, apack, toff, out, tb, bslice, pl.cross ? bslice + pl.b_slice + kSlack : nullptr,
+              reinterpret_cast<Segment*>(tb + pl.thread_floats),
+              reinterpret_cast<index_t*>(tb + pl.thread_floats + seg_floats)};
+    const index_t b0 = pl.nblocks * t / nthr, b1 = pl.nblocks * (t + 1) / nthr;
+    for (index_t blk = b0; blk < b1; ++blk) wk.block(blk);
+  };
+  // One iteration per share of blocks (and set of buffers), whatever team OpenMP provides.
+#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
+  for (int t = 0; t < nt; ++t) run(t, nt);
+}
+
+}  // namespace gn
