@@ -43,6 +43,7 @@ const USAGE = `usage: npm run bench -- [options]
   --package DIR      benchmark the built package (dist/ and its addon) in DIR instead of this checkout
   --out FILE         results file (default bench/results/latest.json; latest.md next to it)
   --save             also write bench/results/<date>-<host>-t<threads>.{json,md} (to commit)
+  --wait-idle S      after taking the lock, wait up to S seconds for other processes to use < 0.3 cores
   --no-lock          do not take /tmp/gradnode-bench.lock (only when you hold it yourself)`;
 
 interface Options {
@@ -62,6 +63,7 @@ interface Options {
   out: string;
   save: boolean;
   lock: boolean;
+  waitIdle: number;
 }
 
 const benchDir = path.resolve(__dirname, '..', '..', '..', 'bench');
@@ -85,6 +87,7 @@ function parseArgs(argv: string[]): Options {
     out: path.join(benchDir, 'results', 'latest.json'),
     save: false,
     lock: true,
+    waitIdle: 0,
   };
   const num = (v: string | undefined, name: string) => {
     const n = Number(v);
@@ -117,6 +120,7 @@ function parseArgs(argv: string[]): Options {
       case '--out': o.out = path.resolve(next()); break;
       case '--save': o.save = true; break;
       case '--no-lock': o.lock = false; break;
+      case '--wait-idle': o.waitIdle = num(next(), a); break;
       case '-h':
       case '--help':
         console.log(USAGE);
@@ -172,8 +176,13 @@ function derive(r: Row, cal: Calibration | null, threads: number): void {
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   takeLock(o);
+  let busyBefore = busyCores(1);
+  if (o.waitIdle > 0 && (busyBefore ?? 0) >= 0.3) {
+    log(`bench: other processes use ${busyBefore?.toFixed(2)} cores; waiting up to ${o.waitIdle} s for the machine to be idle`);
+    const until = Date.now() + o.waitIdle * 1000;
+    while ((busyBefore ?? 0) >= 0.3 && Date.now() < until) busyBefore = busyCores(5);
+  }
   const loadStart = loadavg();
-  const busyBefore = busyCores(1);
   const startedAt = new Date();
   log(`bench: load average ${loadStart.map((l) => l.toFixed(2)).join(' ')}, other processes busy on ${busyBefore?.toFixed(2) ?? '?'} cores`);
 
