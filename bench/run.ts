@@ -22,7 +22,7 @@ import { type Context, loadPackage, type Row } from './lib/context';
 import { evaluateGoals } from './lib/goals';
 import { buildInfo, busyCores, loadavg, machineInfo } from './lib/machine';
 import { bandwidthFor, type Calibration, levelFor, mergeCalibrations, NativeHelper, peakFor } from './lib/native_helper';
-import { goalTable, kernelTables, lenetTables, renderMarkdown, renderText, type Table } from './lib/table';
+import { CONTENDED, goalTable, kernelTables, lenetTables, renderMarkdown, renderText, type Table } from './lib/table';
 import { detectTorch, runTorchKernels, runTorchLenet, type TorchLenetResult, type TorchPeer } from './lib/torch';
 
 const FAMILIES = ['gemm', 'conv', 'pool', 'batchnorm', 'eltwise', 'reduce', 'softmax', 'optim', 'copy', 'lenet'] as const;
@@ -318,6 +318,7 @@ async function main(): Promise<void> {
     for (const r of rows) derive(r, cal, threads);
   }
   const overPeak = rows.filter((r) => typeof r.fraction === 'number' && r.fraction > 1.05);
+  const contended = rows.filter((r) => (r.native?.othersBusy ?? 0) >= CONTENDED);
 
   const goals = evaluateGoals(rows, lenet, torchLenet, o.lenetLimit === 0);
   const loadEnd = loadavg();
@@ -340,6 +341,9 @@ async function main(): Promise<void> {
     `peers: OpenBLAS ${openblasConfig ?? `skipped: ${openblasSkip ?? 'no GEMM rows'}`}; PyTorch ${torch ? torch.version : `skipped: ${torchSkip}`}`,
   ];
   if (!publishable) header.push('WARNING: the machine was not idle; these figures are not publishable (re-measure on an idle machine).');
+  if (contended.length) {
+    header.push(`WARNING: ${contended.length} of ${rows.length} timings (marked *) ran while other processes kept >= ${CONTENDED} cores busy.`);
+  }
   if (overPeak.length) {
     header.push(
       `WARNING: ${overPeak.length} row(s) above 105 % of the calibrated peak / bandwidth (e.g. ${overPeak[0].family} ${overPeak[0].name} ${overPeak[0].pass}): ` +

@@ -11,6 +11,7 @@ import { PerformanceObserver } from 'node:perf_hooks';
 import type { Backend } from '../../src/backend/backend';
 import type { Tensor } from '../../src/tensor';
 import type { Context } from '../lib/context';
+import { contentionMeter } from '../lib/timing';
 
 export type Phase = 'data' | 'forward' | 'backward' | 'optimizer' | 'other';
 
@@ -20,6 +21,8 @@ export interface EpochResult {
   loss: number;
   /** Seconds per phase over the epoch. */
   phases: Record<Phase, number>;
+  /** Cores other processes kept busy meanwhile. */
+  othersBusy?: number;
 }
 
 export interface KernelProfile {
@@ -127,6 +130,7 @@ export async function runLenet(ctx: Context, opts: { data: string; epochs: numbe
     let seen = 0;
     let steps = 0;
     const it = loader[Symbol.iterator]();
+    const others = contentionMeter();
     const tEpoch = process.hrtime.bigint();
     while (steps < maxSteps) {
       const t0 = process.hrtime.bigint();
@@ -156,7 +160,7 @@ export async function runLenet(ctx: Context, opts: { data: string; epochs: numbe
     }
     const seconds = Number(process.hrtime.bigint() - tEpoch) / 1e9;
     ph.other = seconds - ph.data - ph.forward - ph.backward - ph.optimizer;
-    return { seconds, imagesPerSecond: seen / seconds, loss: lossSum / Math.max(seen, 1), phases: ph, steps };
+    return { seconds, imagesPerSecond: seen / seconds, loss: lossSum / Math.max(seen, 1), phases: ph, steps, othersBusy: others() };
   };
 
   const epochs: EpochResult[] = [];
@@ -166,7 +170,7 @@ export async function runLenet(ctx: Context, opts: { data: string; epochs: numbe
     steps = r.steps;
     const { steps: _, ...rest } = r;
     epochs.push(rest);
-    ctx.log(`  lenet epoch ${e + 1}: ${r.seconds.toFixed(2)} s (${r.imagesPerSecond.toFixed(0)} images/s, loss ${r.loss.toFixed(4)})`);
+    ctx.log(`  lenet epoch ${e + 1}: ${r.seconds.toFixed(2)} s (${r.imagesPerSecond.toFixed(0)} images/s, loss ${r.loss.toFixed(4)}, others busy on ${r.othersBusy?.toFixed(2) ?? '?'} cores)`);
   }
   const best = epochs.reduce((b, e) => (e.seconds < b.seconds ? e : b));
 

@@ -28,6 +28,9 @@ function ratio(v: number | null | undefined): string {
   return v >= 100 ? `${v.toFixed(0)}x` : v >= 10 ? `${v.toFixed(1)}x` : `${v.toFixed(2)}x`;
 }
 
+/** Cores other processes used during a timing above which it is marked (*) as contended. */
+export const CONTENDED = 0.5;
+
 function goalCell(r: Row): string {
   if (!r.goal) return '';
   return `${r.goal.met === true ? 'yes' : r.goal.met === false ? 'NO' : '?'} (${r.goal.text})`;
@@ -57,7 +60,7 @@ export function kernelTables(rows: Row[]): Table[] {
       rows: fr.map((r) => [
         r.name,
         r.pass,
-        r.native ? ms(r.native.best) : `failed: ${r.nativeError ?? ''}`,
+        r.native ? ms(r.native.best) + ((r.native.othersBusy ?? 0) >= CONTENDED ? '*' : '') : `failed: ${r.nativeError ?? ''}`,
         r.native ? ms(r.native.median) : '',
         r.rate === undefined ? '' : r.rate.toFixed(r.rate >= 100 ? 0 : 1),
         r.fraction === undefined || r.fraction === null ? '' : `${(100 * r.fraction).toFixed(0)} %${r.level && r.unit === 'GB/s' ? ` ${r.level}` : ''}`,
@@ -66,7 +69,10 @@ export function kernelTables(rows: Row[]): Table[] {
         r.torchError ? 'err' : ratio(r.xTorch),
         goalCell(r),
       ]),
-      notes: [...new Set(fr.map((r) => r.shape && `${r.name}: ${r.shape}${r.note ? ` (${r.pass}: ${r.note})` : ''}`))],
+      notes: [
+        ...new Set(fr.map((r) => r.shape && `${r.name}: ${r.shape}${r.note ? ` (${r.pass}: ${r.note})` : ''}`)),
+        ...(fr.some((r) => (r.native?.othersBusy ?? 0) >= CONTENDED) ? [`* other processes kept >= ${CONTENDED} cores busy during the timing`] : []),
+      ],
     };
   });
 }
@@ -93,7 +99,7 @@ export function lenetTables(l: LenetResult, torch: Record<string, TorchLenetResu
     String(threads),
     ms(l.best.seconds),
     l.best.imagesPerSecond.toFixed(0),
-    l.epochs.map((e) => e.seconds.toFixed(2)).join(', '),
+    l.epochs.map((e) => e.seconds.toFixed(2) + ((e.othersBusy ?? 0) >= CONTENDED ? '*' : '')).join(', '),
     torchBest ? ratio(torchBest / l.best.seconds) : 'n/a',
   ]);
   for (const [t, r] of Object.entries(torch)) {

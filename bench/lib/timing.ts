@@ -4,6 +4,8 @@
  * least ~2 ms), at least `reps` samples and `minTime` seconds, at most `maxSamples`. Best and median
  * are per call. bench/peers/torch_bench.py and `gradnode_bench gemm-openblas` use the same method.
  */
+import * as fs from 'node:fs';
+
 export interface Timing {
   /** Seconds per call: the fastest sample and the median sample. */
   best: number;
@@ -11,6 +13,52 @@ export interface Timing {
   /** Samples taken and calls per sample. */
   reps: number;
   inner: number;
+  /**
+   * Cores other processes kept busy while the samples ran (all CPU time of the machine minus this
+   * process's, per second of wall time; Linux only). Above ~0.5 the figure was measured under
+   * contention.
+   */
+  othersBusy?: number;
+}
+
+let statFile: number | null | undefined;
+
+/** Jiffies the whole machine spent busy (Linux /proc/stat), or null. */
+function machineBusySeconds(): number | null {
+  try {
+    if (statFile === undefined) statFile = fs.openSync('/proc/stat', 'r');
+    if (statFile === null) return null;
+    const buf = Buffer.alloc(256);
+    const n = fs.readSync(statFile, buf, 0, 256, 0);
+    const v = buf.toString('latin1', 0, n).split('\n')[0].trim().split(/\s+/).slice(1, 9).map(Number);
+    // user nice system idle iowait irq softirq steal: busy = all but idle and iowait, in 1/100 s
+    return (v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / 100;
+  } catch {
+    statFile = null;
+    return null;
+  }
+}
+
+function processCpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
+/**
+ * Starts measuring the CPU time other processes use; the returned function gives the cores they
+ * kept busy since (undefined where /proc/stat is missing or the interval is too short for its
+ * 10 ms ticks).
+ */
+export function contentionMeter(): () => number | undefined {
+  const busy0 = machineBusySeconds();
+  const own0 = processCpuSeconds();
+  const wall0 = process.hrtime.bigint();
+  return () => {
+    const wall = Number(process.hrtime.bigint() - wall0) / 1e9;
+    const busy1 = machineBusySeconds();
+    if (busy0 === null || busy1 === null || wall < 0.2) return undefined;
+    return Math.max(0, (busy1 - busy0 - (processCpuSeconds() - own0)) / wall);
+  };
 }
 
 export interface TimingOptions {
@@ -34,6 +82,7 @@ export function timeIt(fn: () => void, o: TimingOptions): Timing {
   const maxSamples = o.maxSamples ?? 200;
   const times: number[] = [];
   let total = 0;
+  const others = contentionMeter();
   while ((times.length < o.reps || total < o.minTime) && times.length < maxSamples) {
     const t = seconds(() => {
       for (let i = 0; i < inner; i++) fn();
@@ -41,8 +90,11 @@ export function timeIt(fn: () => void, o: TimingOptions): Timing {
     total += t;
     times.push(t / inner);
   }
+  const othersBusy = others();
   times.sort((a, b) => a - b);
-  return { best: times[0], median: times[Math.floor(times.length / 2)], reps: times.length, inner };
+  const r: Timing = { best: times[0], median: times[Math.floor(times.length / 2)], reps: times.length, inner };
+  if (othersBusy !== undefined) r.othersBusy = othersBusy;
+  return r;
 }
 
 /** Timing of a sequence of timed passes, as if run back to back (sums of best and of median). */
