@@ -41,21 +41,26 @@ describe('thread count', () => {
 });
 
 describe('no spinning after a call returns', () => {
+  type Probe = { idleCpuMs: number; wallMs: number; policy: string | null; threads: number };
+  let passive: Probe;
+
   test('an idle process that ran 2-thread kernels uses almost no CPU (passive wait policy set by the loader)', () => {
     const r = runChild(idleProbe, { GRADNODE_BACKEND: 'native', OMP_WAIT_POLICY: undefined, GOMP_SPINCOUNT: undefined });
-    const out = r.json as { idleCpuMs: number; wallMs: number; policy: string | null; threads: number };
     expect(r.status, r.stderr).toBe(0);
-    expect(out.policy).toBe('PASSIVE');
-    expect(out.threads).toBe(2);
+    passive = r.json as Probe;
+    expect(passive.policy).toBe('PASSIVE');
+    expect(passive.threads).toBe(2);
     // A spinning OpenMP worker would burn about one core for the whole idle period (see below).
-    expect(out.idleCpuMs).toBeLessThan(0.1 * out.wallMs);
+    expect(passive.idleCpuMs).toBeLessThan(0.1 * passive.wallMs);
   });
 
-  test('the measurement catches spinning: with an active wait policy the same idle period burns a core', () => {
+  test('the measurement catches spinning: with an active wait policy the same idle period burns CPU', () => {
     const r = runChild(idleProbe, { GRADNODE_BACKEND: 'native', OMP_WAIT_POLICY: 'active' });
-    const out = r.json as { idleCpuMs: number; wallMs: number; policy: string };
     expect(r.status, r.stderr).toBe(0);
-    expect(out.policy).toBe('active'); // the user's choice is kept
-    expect(out.idleCpuMs).toBeGreaterThan(0.5 * out.wallMs);
+    const active = r.json as Probe;
+    expect(active.policy).toBe('active'); // the user's choice is kept
+    // On an idle machine the spinning worker takes a whole core (~600 ms); on a loaded one it still
+    // gets its share, far above the passive process's few milliseconds.
+    expect(active.idleCpuMs).toBeGreaterThan(Math.max(100, 10 * passive.idleCpuMs));
   });
 });

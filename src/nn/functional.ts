@@ -10,7 +10,7 @@ import { backendFor } from '../backend';
 import type { Conv2dParams } from '../backend/backend';
 import { reduceKeepdim } from '../ops/kernels';
 import { avgPool2d } from '../ops/pool';
-import { checkTensor, dataAs, describe, empty, resultDtype } from '../ops/util';
+import { checkTensor, dataAs, describe, empty, resultDtype, zerosOf } from '../ops/util';
 import { fmtShape, pair } from '../shape';
 import { Tensor } from '../tensor';
 import { stack } from '../ops/join';
@@ -238,7 +238,7 @@ const Embedding = defineFunction({
   backward(ctx, g) {
     const indices = ctx.indices as Int32Array;
     const [rows, dim] = ctx.shape as number[];
-    const gw = empty([rows, dim], g.dtype);
+    const gw = zerosOf([rows, dim], g.dtype);
     for (let i = 0; i < indices.length; i++) {
       const r = indices[i];
       if (r === ctx.paddingIdx) continue;

@@ -8,7 +8,7 @@ import { fmtShape, shapesEqual } from '../shape';
 import type { Tensor } from '../tensor';
 import { abs, clamp, exp, log, relu } from '../ops/unary';
 import { logSoftmax } from '../ops/softmax';
-import { checkTensor, empty } from '../ops/util';
+import { checkTensor, zerosOf } from '../ops/util';
 import { mean, sum } from '../ops/reduce';
 
 export type Reduction = 'mean' | 'sum' | 'none';
@@ -43,7 +43,7 @@ function targetDistribution(op: string, input: Tensor, labels: Tensor, smoothing
   if (!shapesEqual(labels.shape, want)) {
     throw new RangeError(`${op}: class labels must have shape ${fmtShape(want)} for input ${fmtShape(input.shape)}, got ${fmtShape(labels.shape)}`);
   }
-  const t = empty(input.shape, input.dtype);
+  const t = zerosOf(input.shape, input.dtype);
   const off = smoothing / c;
   if (off !== 0) t.data.fill(off);
   for (let i = 0; i < n; i++) {

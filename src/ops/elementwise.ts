@@ -10,7 +10,7 @@ import type { BinaryOp } from '../backend/backend';
 import { broadcastShapes, broadcastStrides } from '../shape';
 import type { Tensor } from '../tensor';
 import { binaryRaw, scalarRaw, sumTo, unaryRaw } from './kernels';
-import { type TensorLike, dataAs, empty, operands, resultDtype } from './util';
+import { type TensorLike, dataAs, empty, operands, resultDtype, zerosOf } from './util';
 
 type Shapes = { aShape: readonly number[]; bShape: readonly number[] };
 
@@ -103,8 +103,8 @@ const Pow = defineFunction({
       // a^b * log(a), taken as 0 where a^b is 0 (PyTorch's convention for a = 0)
       const logA = unaryRaw('log', a);
       const d = binaryRaw('mul', y, logA);
-      const zero = binaryRaw('eq', y, empty([], y.dtype));
-      const safe = whereRaw(zero, empty([], y.dtype), d);
+      const zero = binaryRaw('eq', y, zerosOf([], y.dtype));
+      const safe = whereRaw(zero, zerosOf([], y.dtype), d);
       gb = sumTo(binaryRaw('mul', g, safe), b.shape);
     }
     return [ga, gb];
@@ -208,7 +208,7 @@ const Where = defineFunction({
   backward(ctx, g) {
     const [cond] = ctx.savedTensors;
     const { aShape, bShape } = shapes(ctx);
-    const zero = empty([], g.dtype);
+    const zero = zerosOf([], g.dtype);
     return [
       null,
       ctx.needsInputGrad[1] ? sumTo(whereRaw(cond, g, zero), aShape) : null,

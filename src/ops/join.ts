@@ -8,7 +8,7 @@ import { backendFor } from '../backend';
 import type { FloatArray } from '../backend/backend';
 import { contiguousStrides, fmtShape, normalizeDim, shapesEqual } from '../shape';
 import type { Tensor } from '../tensor';
-import { checkInt, checkNumber, checkTensor, dataAs, empty, resultDtype } from './util';
+import { checkInt, checkNumber, checkTensor, dataAs, empty, resultDtype, zerosOf } from './util';
 import { reshape, unsqueeze } from './views';
 
 /** One range per dim: elements start, start + step, ... (count of them). */
@@ -50,7 +50,7 @@ const Slice = defineFunction({
   },
   backward(ctx, g) {
     const inShape = ctx.inShape as number[];
-    const dx = empty(inShape, g.dtype);
+    const dx = zerosOf(inShape, g.dtype);
     copyRegion(dx.data, inShape, ctx.ranges as Range[], g.data, 'in');
     return [dx];
   },
@@ -242,7 +242,7 @@ const Pad = defineFunction({
   name: 'pad',
   forward(ctx, x: Tensor, before: number[], after: number[], value: number) {
     const shape = x.shape.map((s, d) => s + before[d] + after[d]);
-    const out = empty(shape, x.dtype);
+    const out = value === 0 ? zerosOf(shape, x.dtype) : empty(shape, x.dtype);
     if (value !== 0) out.data.fill(value);
     const ranges = x.shape.map((s, d) => ({ start: before[d], step: 1, count: s }));
     ctx.ranges = ranges;

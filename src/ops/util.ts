@@ -6,12 +6,42 @@ import { type DType, Tensor } from '../tensor';
 /** A tensor, or a number used as a 0-d tensor. */
 export type TensorLike = Tensor | number;
 
+/** A zero-filled array. */
 export function allocate(n: number, dtype: DType): FloatArray {
   return dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
 }
 
-/** A new tensor of zeros. */
+/**
+ * An array whose contents are unspecified, for outputs a kernel overwrites completely. Large ones
+ * skip the zero fill (Buffer.allocUnsafe gives each allocation of 4 KiB or more an ArrayBuffer of its
+ * own, not zeroed): on a training step's activations the fill cost more than the kernels that
+ * overwrite them.
+ */
+export function allocateUninitialized(n: number, dtype: DType): FloatArray {
+  const Ctor = dtype === 'float64' ? Float64Array : Float32Array;
+  const bytes = n * Ctor.BYTES_PER_ELEMENT;
+  let a: FloatArray;
+  if (bytes < 4096) {
+    a = new Ctor(n);
+  } else {
+    const b = Buffer.allocUnsafe(bytes);
+    a = new Ctor(b.buffer, b.byteOffset, n);
+  }
+  // GRADNODE_DEBUG_UNINITIALIZED=1 fills these with NaN, so that a kernel that leaves part of its
+  // output unwritten (or code that relies on zeros) shows up in tests instead of passing by luck.
+  if (debugUninitialized) a.fill(Number.NaN);
+  return a;
+}
+
+const debugUninitialized = process.env.GRADNODE_DEBUG_UNINITIALIZED === '1';
+
+/** A new tensor with unspecified contents (as torch.empty): for outputs a kernel overwrites completely. */
 export function empty(shape: readonly number[], dtype: DType): Tensor {
+  return new Tensor(allocateUninitialized(numel(shape), dtype), shape);
+}
+
+/** A new tensor of zeros (for accumulation, and outputs that are only partly written). */
+export function zerosOf(shape: readonly number[], dtype: DType): Tensor {
   return new Tensor(allocate(numel(shape), dtype), shape);
 }
 
