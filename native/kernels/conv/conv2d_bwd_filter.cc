@@ -11,6 +11,7 @@
 #include "../gemm/gemm.h"
 #include "../threads.h"
 #include "conv2d.h"
+#include "conv_igemm.h"
 #include "im2col.h"
 
 namespace gn {
@@ -20,6 +21,10 @@ namespace {
 // partial sums of at most ~8 MB: large weights get fewer chunks, their GEMMs parallelise anyway.
 constexpr index_t kMaxChunks = 32;
 constexpr index_t kPartialBudgetFloats = index_t(2) << 20;
+// Output pixels a chunk should at least cover: each partial dW costs one add per element in the
+// final reduction, i.e. one add per (pixels of the chunk) multiply-adds. Below ~1024 that pass
+// shows (32 chunks of one 8x8 sample each: ~7% of a 64->64 3x3 backward-filter).
+constexpr index_t kMinChunkPixels = 1024;
 // Elements per thread below which the partial-sum reduction stays serial.
 constexpr index_t kReduceGrain = index_t(1) << 15;
 
@@ -40,12 +45,31 @@ struct FilterJob {
   const float* x;
   const float* dy;
   index_t nchunks;
+  const IgemmFilterPlan* fp;  // the implicit-GEMM engine, or null for im2col + sgemm
 
   index_t chunk_begin(index_t c) const { return c * s.n / nchunks; }
 
+  // dbias over the samples of chunk c.
+  void chunk_bias(index_t c, float* db_c) const {
+    const index_t n0 = chunk_begin(c), n1 = chunk_begin(c + 1);
+    for (index_t n = n0; n < n1; ++n) {
+      const float* dyn = dy + n * s.c_out * p.P;
+      for (index_t co = 0; co < s.c_out; ++co) {
+        const float v = row_sum(dyn + co * p.P, p.P);
+        db_c[co] = n == n0 ? v : db_c[co] + v;
+      }
+    }
+  }
+
   // dw_c [c_out x K] (and db_c [c_out] when not null) = the sums over the samples of chunk c.
+  // ws: this thread's column buffer, or the engine's workspace.
   void chunk(index_t c, float* dw_c, float* db_c, float* col) const {
     const index_t n0 = chunk_begin(c), n1 = chunk_begin(c + 1);
+    if (fp) {
+      igemm_filter_chunk(*fp, x, dy, n0, n1, 0, fp->panels, dw_c, col);
+      if (db_c) chunk_bias(c, db_c);
+      return;
+    }
     for (index_t n = n0; n < n1; ++n) {
       for (index_t g = 0; g < s.groups; ++g) {
         const float* xg = x + (n * s.c_in + g * p.cg_in) * p.hw;
@@ -91,6 +115,8 @@ void reduce_partials(float* dst, index_t len, const float* parts, index_t stride
   }
 }
 
+inline index_t round_up16(index_t v) { return (v + 15) / 16 * 16; }
+
 }  // namespace
 
 void conv2d_backward_filter(const Conv2dShape& s, const float* x, const float* dy, float* dw,
@@ -103,16 +129,52 @@ void conv2d_backward_filter(const Conv2dShape& s, const float* x, const float* d
   index_t nchunks = 1 + kPartialBudgetFloats / part_floats;
   if (nchunks > kMaxChunks) nchunks = kMaxChunks;
   if (nchunks > s.n) nchunks = s.n;
-  const FilterJob job{s, p, x, dy, nchunks};
+  {
+    // A power of two (even splits between 2, 4, ... threads), each chunk >= kMinChunkPixels.
+    const index_t by_pixels = s.n * p.P / kMinChunkPixels;
+    index_t pow2 = 1;
+    while (pow2 * 2 <= by_pixels && pow2 * 2 <= nchunks) pow2 *= 2;
+    nchunks = pow2;
+  }
+  // The implicit-GEMM engine for all but 1x1 (a plain GEMM on X) and depthwise (one output channel
+  // per group: the engine's MR-row panels would be mostly empty) convolutions.
+  const bool engine = !p.direct && !p.depthwise;
+  IgemmFilterPlan fplan;
+  if (engine) {
+    IgemmConv cv;
+    cv.batch = s.n;
+    cv.groups = s.groups;
+    cv.c = p.cg_in;
+    cv.h = s.h;
+    cv.w = s.w;
+    cv.in_n_stride = s.c_in * p.hw;
+    cv.m = p.cg_out;
+    cv.oh = s.oh;
+    cv.ow = s.ow;
+    cv.out_n_stride = s.c_out * p.P;
+    cv.kh = s.kh;
+    cv.kw = s.kw;
+    cv.sh = s.stride_h;
+    cv.sw = s.stride_w;
+    cv.ph = s.pad_h;
+    cv.pw = s.pad_w;
+    cv.dh = s.dil_h;
+    cv.dw = s.dil_w;
+    fplan = igemm_filter_plan(cv, (s.n + nchunks - 1) / nchunks);
+  }
+  const FilterJob job{s, p, x, dy, nchunks, engine ? &fplan : nullptr};
 
   const int nt = threads_for(nchunks, 1);
   const bool chunk_parallel = nt > 1 && nchunks >= num_threads();
-  const int ncols = chunk_parallel ? nt : 1;
+  // Fewer chunks than threads: with the engine, threads split each chunk's tap panels.
+  const int nt_panels = engine && !chunk_parallel ? threads_for(fplan.panels, 1) : 1;
+  const int ncols = chunk_parallel ? nt : nt_panels;
+  const index_t col_floats = engine ? round_up16(fplan.ws_floats) : p.col_floats;
   // Partials of chunks 1.. and the column buffers, in one allocation made before any region.
   const index_t part_total = (nchunks - 1) * part_floats;
   float* buf = nullptr;
   if (part_total > 0 || !p.direct)
-    buf = scratch(kScratchConv, sizeof(float) * (part_total + p.col_floats * ncols));
+    buf = scratch(kScratchConv, sizeof(float) * (part_total + col_floats * ncols));
   float* parts = buf;
   float* cols = buf ? buf + part_total : nullptr;
   auto chunk_dw = [&](index_t c) { return c == 0 ? dw : parts + (c - 1) * part_floats; };
@@ -123,7 +185,17 @@ void conv2d_backward_filter(const Conv2dShape& s, const float* x, const float* d
   if (chunk_parallel) {
 #pragma omp parallel for num_threads(nt) schedule(static)
     for (index_t c = 0; c < nchunks; ++c)
-      job.chunk(c, chunk_dw(c), chunk_db(c), p.direct ? nullptr : cols + p.col_floats * conv_thread_id());
+      job.chunk(c, chunk_dw(c), chunk_db(c), p.direct ? nullptr : cols + col_floats * conv_thread_id());
+  } else if (nt_panels > 1) {
+    for (index_t c = 0; c < nchunks; ++c) {
+      const index_t n0 = job.chunk_begin(c), n1 = job.chunk_begin(c + 1);
+      float* dw_c = chunk_dw(c);
+#pragma omp parallel for num_threads(nt_panels) schedule(static)
+      for (int t = 0; t < nt_panels; ++t)
+        igemm_filter_chunk(fplan, x, dy, n0, n1, fplan.panels * t / nt_panels,
+                           fplan.panels * (t + 1) / nt_panels, dw_c, cols + col_floats * t);
+      if (float* db_c = chunk_db(c)) job.chunk_bias(c, db_c);
+    }
   } else {
     for (index_t c = 0; c < nchunks; ++c) job.chunk(c, chunk_dw(c), chunk_db(c), cols);
   }

@@ -18,7 +18,16 @@
 
 #include <cstring>
 
+#if defined(__SSE2__) || defined(_M_X64)
+#include <emmintrin.h>
+#define GN_CONV_SSE2 1
+#elif defined(__aarch64__) || defined(_M_ARM64)
+#include <arm_neon.h>
+#define GN_CONV_NEON 1
+#endif
+
 #include "../gemm/gemm.h"
+#include "../isa.h"
 #include "../threads.h"
 #include "im2col.h"
 
@@ -40,6 +49,8 @@ constexpr index_t kMinMacsPerThread = index_t(1) << 20;
 constexpr index_t kRingBudgetFloats = index_t(1) << 22;
 // Slack after the ring and after the B slice: at least the widest micro-panel (NR <= 32).
 constexpr index_t kSlack = 64;
+// Slack after a B panel of the backward-filter engine: 3 panel rows (NR <= 32).
+constexpr index_t kPanelSlack = 96;
 
 // Columns dst .. dst+len-1 of a panel come from one output row of one sample: column dst + t reads
 // ring[src + t * sw + tap offset].
@@ -48,14 +59,77 @@ struct Segment {
   int dst, len;
 };
 
+// The padded plane of a convolution: row R, column C hold input row R - ph, column C - pw (zero
+// outside the input), for R < hp, C < wp, exactly the positions the windows read.
+struct PadGeom {
+  index_t hp, wp, plane;  // plane = hp * wp
+  index_t sample_pad;     // floats of one padded sample (all groups), a multiple of 16
+};
+
+PadGeom pad_geom(const IgemmConv& cv) {
+  PadGeom pg;
+  pg.hp = (cv.oh - 1) * cv.sh + (cv.kh - 1) * cv.dh + 1;
+  pg.wp = (cv.ow - 1) * cv.sw + (cv.kw - 1) * cv.dw + 1;
+  pg.plane = pg.hp * pg.wp;
+  pg.sample_pad = round_up(cv.groups * cv.c * pg.plane, 16);
+  return pg;
+}
+
+// A thread's ring of `cap` padded samples (plus kSlack floats), filled on demand for samples taken
+// in increasing order.
+struct PadRing {
+  const IgemmConv* cv;
+  PadGeom pg;
+  const float* in;
+  float* ring;
+  index_t cap;
+  index_t next = -1;  // samples [next - cap, next) are in the ring (those at or above the first)
+
+  float* slot(index_t n) const { return ring + (n % cap) * pg.sample_pad; }
+
+  void pad_sample(index_t n) const {
+    const float* src = in + n * cv->in_n_stride;
+    float* dst = slot(n);
+    // Input columns that land in the padded row: padded column C = input column + pw.
+    const index_t c_lo = max_i(cv->pw, 0), c_hi = min_i(cv->w + cv->pw, pg.wp);
+    const index_t copy = c_hi > c_lo ? c_hi - c_lo : 0;
+    for (index_t ch = 0; ch < cv->groups * cv->c; ++ch) {
+      const float* xc = src + ch * cv->h * cv->w;
+      float* pc = dst + ch * pg.plane;
+      for (index_t R = 0; R < pg.hp; ++R) {
+        float* prow = pc + R * pg.wp;
+        const index_t ih = R - cv->ph;
+        if (ih < 0 || ih >= cv->h || copy == 0) {
+          std::memset(prow, 0, sizeof(float) * pg.wp);
+          continue;
+        }
+        if (c_lo > 0) std::memset(prow, 0, sizeof(float) * c_lo);
+        std::memcpy(prow + c_lo, xc + ih * cv->w + (c_lo - cv->pw), sizeof(float) * copy);
+        if (c_lo + copy < pg.wp) std::memset(prow + c_lo + copy, 0, sizeof(float) * (pg.wp - c_lo - copy));
+      }
+    }
+  }
+
+  // Pads samples n0 .. n1 (inclusive; n1 - n0 < cap) unless already in the ring.
+  void ensure(index_t n0, index_t n1) {
+    if (next < 0 || n0 >= next) next = n0;
+    for (; next <= n1; ++next) pad_sample(next);
+  }
+};
+
+// Tap offsets in a padded sample, per reduction row (ci, r, s) of one group.
+void tap_offsets(const IgemmConv& cv, const PadGeom& pg, index_t* toff) {
+  for (index_t ci = 0, k = 0; ci < cv.c; ++ci)
+    for (index_t r = 0; r < cv.kh; ++r)
+      for (index_t s = 0; s < cv.kw; ++s, ++k) toff[k] = (ci * pg.hp + r * cv.dh) * pg.wp + s * cv.dw;
+}
+
 struct Plan {
   IgemmConv cv;
   index_t K, Kb;         // reduction length without / with the bias row
   GemmBlocking bl;
   index_t P, Q;          // output pixels per sample; columns in all
-  index_t hp, wp;        // padded plane
-  index_t plane;         // hp * wp
-  index_t sample_pad;    // floats of one padded sample (all groups)
+  PadGeom pg;
   index_t nb;            // columns per block
   index_t nblocks;       // blocks of columns
   index_t a_block;       // floats of one packed k-block of A (one group)
@@ -73,16 +147,13 @@ Plan make_plan(const IgemmConv& cv, bool bias) {
   pl.bl = sgemm_blocking(pl.Kb);
   pl.P = cv.oh * cv.ow;
   pl.Q = cv.batch * pl.P;
-  pl.hp = (cv.oh - 1) * cv.sh + (cv.kh - 1) * cv.dh + 1;
-  pl.wp = (cv.ow - 1) * cv.sw + (cv.kw - 1) * cv.dw + 1;
-  pl.plane = pl.hp * pl.wp;
-  pl.sample_pad = round_up(cv.groups * cv.c * pl.plane, 16);
+  pl.pg = pad_geom(cv);
   const index_t nr = pl.bl.nr;
   index_t nb = kBSliceFloats / pl.bl.kc;
   nb = min_i(max_i(nb - nb % nr, nr), kMaxBlockCols - kMaxBlockCols % nr);
   nb = min_i(nb, round_up(pl.Q, nr));
   // Blocks spanning many small samples need many padded samples at once: keep the ring bounded.
-  while (nb > nr && ((nb - 1) / pl.P + 2) * pl.sample_pad > kRingBudgetFloats) nb -= nr;
+  while (nb > nr && ((nb - 1) / pl.P + 2) * pl.pg.sample_pad > kRingBudgetFloats) nb -= nr;
   pl.nb = nb;
   pl.nblocks = ceil_div(pl.Q, nb);
   pl.a_block = ceil_div(cv.m, pl.bl.mr) * sgemm_panel_floats(pl.bl.mr, pl.bl.kc);
@@ -91,7 +162,7 @@ Plan make_plan(const IgemmConv& cv, bool bias) {
   // Unless nb divides P, some block spans two or more samples.
   pl.cross = cv.batch > 1 && pl.P % nb != 0;
   // The ring and the B slice each with kSlack floats at the end (see pack_b).
-  pl.thread_floats = pl.cap * pl.sample_pad + kSlack + pl.b_slice + kSlack +
+  pl.thread_floats = pl.cap * pl.pg.sample_pad + kSlack + pl.b_slice + kSlack +
                      (pl.cross ? round_up(cv.m * nb, 16) : 0);
   return pl;
 }
@@ -119,48 +190,14 @@ void layout_weights(const Plan& pl, const float* w, IgemmWeights form, const flo
 // One thread's view of the call.
 struct Worker {
   const Plan& pl;
-  const float* in;
   const float* apack;
   const index_t* toff;  // tap offsets in a padded sample, per row of the reduction (< K)
   float* out;
-  float* ring;
+  PadRing pad;
   float* bslice;
   float* cbuf;
   Segment* segs;   // at most nb
   index_t* first;  // per panel of the block, its first segment (npanels + 1 entries)
-  index_t next = -1;  // samples [next - cap, next) are in the ring (those at or above `lo`)
-
-  float* slot(index_t n) const { return ring + (n % pl.cap) * pl.sample_pad; }
-
-  void pad_sample(index_t n) const {
-    const IgemmConv& cv = pl.cv;
-    const float* src = in + n * cv.in_n_stride;
-    float* dst = slot(n);
-    // Input columns that land in the padded row: padded column C = input column + pw.
-    const index_t c_lo = max_i(cv.pw, 0), c_hi = min_i(cv.w + cv.pw, pl.wp);
-    const index_t copy = c_hi > c_lo ? c_hi - c_lo : 0;
-    for (index_t ch = 0; ch < cv.groups * cv.c; ++ch) {
-      const float* xc = src + ch * cv.h * cv.w;
-      float* pc = dst + ch * pl.plane;
-      for (index_t R = 0; R < pl.hp; ++R) {
-        float* prow = pc + R * pl.wp;
-        const index_t ih = R - cv.ph;
-        if (ih < 0 || ih >= cv.h || copy == 0) {
-          std::memset(prow, 0, sizeof(float) * pl.wp);
-          continue;
-        }
-        if (c_lo > 0) std::memset(prow, 0, sizeof(float) * c_lo);
-        std::memcpy(prow + c_lo, xc + ih * cv.w + (c_lo - cv.pw), sizeof(float) * copy);
-        if (c_lo + copy < pl.wp) std::memset(prow + c_lo + copy, 0, sizeof(float) * (pl.wp - c_lo - copy));
-      }
-    }
-  }
-
-  // Pads samples n0 .. n1 (inclusive) unless already in the ring. Blocks come in increasing order.
-  void ensure(index_t n0, index_t n1) {
-    if (next < 0 || n0 >= next) next = n0;
-    for (; next <= n1; ++next) pad_sample(next);
-  }
 
   // Segments of the panels of columns [q0, q1); returns the panel count.
   index_t segment(index_t q0, index_t q1) {
@@ -173,7 +210,7 @@ struct Worker {
       for (index_t q = start; q < end;) {
         const index_t n = q / pl.P, pix = q % pl.P, i = pix / cv.ow, j = pix % cv.ow;
         const index_t len = min_i(end - q, cv.ow - j);
-        segs[ns].src = (n % pl.cap) * pl.sample_pad + i * cv.sh * pl.wp + j * cv.sw;
+        segs[ns].src = (n % pl.cap) * pl.pg.sample_pad + i * cv.sh * pl.pg.wp + j * cv.sw;
         segs[ns].dst = static_cast<int>(q - start);
         segs[ns].len = static_cast<int>(len);
         ++ns;
@@ -190,7 +227,7 @@ struct Worker {
   void pack_b(index_t g, index_t k0, index_t kb, index_t np, index_t ncols) const {
     const int NR = kNr > 0 ? kNr : pl.bl.nr;
     const index_t ps = sgemm_panel_floats(NR, kb);
-    const float* base = ring + g * pl.cv.c * pl.plane;
+    const float* base = pad.ring + g * pl.cv.c * pl.pg.plane;
     const index_t sw = pl.cv.sw;
     const index_t kend = min_i(k0 + kb, pl.K);
     for (index_t jp = 0; jp < np; ++jp) {
@@ -247,7 +284,7 @@ struct Worker {
     const IgemmConv& cv = pl.cv;
     const index_t q0 = blk * pl.nb, q1 = min_i(q0 + pl.nb, pl.Q), ncols = q1 - q0;
     const index_t n0 = q0 / pl.P, n1 = (q1 - 1) / pl.P;
-    ensure(n0, n1);
+    pad.ensure(n0, n1);
     const index_t np = segment(q0, q1);
     const bool direct = n0 == n1;
     for (index_t g = 0; g < cv.groups; ++g) {
@@ -280,7 +317,222 @@ struct Worker {
   }
 };
 
+// ---- backward-filter -----------------------------------------------------------------------------
+
+// d[q * ldd + i] = rows[i][q] for i, q < 4 (rows of the source become columns of d).
+inline void transpose_4x4(const float* r0, const float* r1, const float* r2, const float* r3, float* d,
+                          index_t ldd) {
+#if GN_CONV_SSE2
+  __m128 a = _mm_loadu_ps(r0), b = _mm_loadu_ps(r1), c = _mm_loadu_ps(r2), e = _mm_loadu_ps(r3);
+  _MM_TRANSPOSE4_PS(a, b, c, e);
+  _mm_storeu_ps(d, a);
+  _mm_storeu_ps(d + ldd, b);
+  _mm_storeu_ps(d + 2 * ldd, c);
+  _mm_storeu_ps(d + 3 * ldd, e);
+#elif GN_CONV_NEON
+  const float32x4x2_t t01 = vtrnq_f32(vld1q_f32(r0), vld1q_f32(r1));
+  const float32x4x2_t t23 = vtrnq_f32(vld1q_f32(r2), vld1q_f32(r3));
+  vst1q_f32(d, vcombine_f32(vget_low_f32(t01.val[0]), vget_low_f32(t23.val[0])));
+  vst1q_f32(d + ldd, vcombine_f32(vget_low_f32(t01.val[1]), vget_low_f32(t23.val[1])));
+  vst1q_f32(d + 2 * ldd, vcombine_f32(vget_high_f32(t01.val[0]), vget_high_f32(t23.val[0])));
+  vst1q_f32(d + 3 * ldd, vcombine_f32(vget_high_f32(t01.val[1]), vget_high_f32(t23.val[1])));
+#else
+  const float* r[4] = {r0, r1, r2, r3};
+  for (int q = 0; q < 4; ++q)
+    for (int i = 0; i < 4; ++i) d[q * ldd + i] = r[i][q];
+#endif
+}
+
+// The same for a 2x4 block: d[q * ldd + i] = rows[i][q] for i < 2, q < 4.
+inline void transpose_2x4(const float* r0, const float* r1, float* d, index_t ldd) {
+#if GN_CONV_SSE2
+  const __m128 a = _mm_loadu_ps(r0), b = _mm_loadu_ps(r1);
+  const __m128 lo = _mm_unpacklo_ps(a, b), hi = _mm_unpackhi_ps(a, b);
+  _mm_storel_pi(reinterpret_cast<__m64*>(d), lo);
+  _mm_storeh_pi(reinterpret_cast<__m64*>(d + ldd), lo);
+  _mm_storel_pi(reinterpret_cast<__m64*>(d + 2 * ldd), hi);
+  _mm_storeh_pi(reinterpret_cast<__m64*>(d + 3 * ldd), hi);
+#else
+  for (int q = 0; q < 4; ++q) {
+    d[q * ldd] = r0[q];
+    d[q * ldd + 1] = r1[q];
+  }
+#endif
+}
+
+// d[q * R + i] = rows[i][q * stride] for q < len, i < nrows, and 0 for nrows <= i < R: R source rows
+// (nrows of them real) written k-major, as a micro-panel of the GEMM. With `overrun` (stride 1
+// only), a tail of len % 4 is done as one more 4-wide block: it reads up to 3 floats past the end
+// of each row and writes up to 3 rows of d past q = len, which the caller must allow (later runs
+// overwrite them, or they land in slack).
+void transpose_rows(const float* const* rows, int nrows, int R, index_t len, index_t stride, float* d,
+                    bool overrun = false) {
+  index_t q = 0;
+  if (stride == 1) {
+    const index_t qend = overrun ? len : len - 3;
+    for (; q < qend; q += 4) {
+      int i = 0;
+      for (; i + 4 <= nrows; i += 4)
+        transpose_4x4(rows[i] + q, rows[i + 1] + q, rows[i + 2] + q, rows[i + 3] + q, d + q * R + i, R);
+      if (i + 2 <= nrows) {
+        transpose_2x4(rows[i] + q, rows[i + 1] + q, d + q * R + i, R);
+        i += 2;
+      }
+      for (; i < nrows; ++i)
+        for (int u = 0; u < 4; ++u) d[(q + u) * R + i] = rows[i][q + u];
+      for (; i < R; ++i)
+        for (int u = 0; u < 4; ++u) d[(q + u) * R + i] = 0.f;
+    }
+  }
+  for (; q < len; ++q) {
+    int i = 0;
+    for (; i < nrows; ++i) d[q * R + i] = rows[i][q * stride];
+    for (; i < R; ++i) d[q * R + i] = 0.f;
+  }
+}
+
+// A run of the k-block's pixels: local positions p .. p+len-1 are output pixels pix .. pix+len-1
+// of sample n, all in one output row (x runs) or anywhere in the plane (dY runs).
+struct Run {
+  index_t p, len;
+  index_t off;  // x runs: offset in the ring of tap (0, 0), channel 0; dY runs: offset in dY
+  index_t pad_;
+};
+
+struct FilterWorker {
+  const IgemmFilterPlan& fp;
+  const GemmBlocking& bl;   // of the chunk's reduction length
+  PadRing pad;
+  const float* dy;
+  const index_t* toff;
+  float* apack;
+  float* bpanel;
+  Run* xruns;
+  Run* yruns;
+
+  // Runs of the pixels [l0, l0 + kb) of the chunk starting at sample n0; returns the counts.
+  void runs(index_t n0, index_t l0, index_t kb, index_t g, index_t* nx, index_t* ny) {
+    const IgemmConv& cv = fp.cv;
+    const index_t P = cv.oh * cv.ow;
+    index_t cx = 0, cy = 0;
+    for (index_t l = l0; l < l0 + kb;) {
+      const index_t n = n0 + l / P, pix = l % P;
+      const index_t len = min_i(l0 + kb - l, P - pix);
+      yruns[cy++] = Run{l - l0, len, n * cv.out_n_stride + g * cv.m * P + pix, 0};
+      for (index_t t = pix; t < pix + len;) {
+        const index_t i = t / cv.ow, j = t % cv.ow, seg = min_i(pix + len - t, cv.ow - j);
+        xruns[cx++] = Run{l - l0 + (t - pix), seg,
+                          (n % pad.cap) * pad.pg.sample_pad + g * cv.c * pad.pg.plane +
+                              i * cv.sh * pad.pg.wp + j * cv.sw, 0};
+        t += seg;
+      }
+      l += len;
+    }
+    *nx = cx;
+    *ny = cy;
+  }
+
+  // The B panel of taps t0 .. t0+taps-1 (stride 1): four taps at a time, 4x4 transposes along each
+  // run. Runs come in increasing order, each ending with one 4-wide block that may reach up to 3
+  // pixels past its end (reads stay in the ring's slack; writes are overwritten by the next run or
+  // land in the panel's slack). A missing tap of the last group re-reads a present one; its column
+  // is zeroed afterwards.
+  void pack_taps_s1(index_t t0, int taps, index_t nx, index_t kb) {
+    const int nr = bl.nr;
+    for (int j = 0; j < taps; j += 4) {
+      const float* r[4];
+      for (int u = 0; u < 4; ++u) r[u] = pad.ring + toff[t0 + (j + u < taps ? j + u : j)];
+      for (index_t u = 0; u < nx; ++u) {
+        const index_t off = xruns[u].off, len = xruns[u].len;
+        float* d = bpanel + xruns[u].p * nr + j;
+        for (index_t q = 0; q < len; q += 4)
+          transpose_4x4(r[0] + off + q, r[1] + off + q, r[2] + off + q, r[3] + off + q, d + q * nr, nr);
+      }
+    }
+    if (taps < nr)
+      for (index_t q = 0; q < kb; ++q)
+        for (int j = taps; j < nr; ++j) bpanel[q * nr + j] = 0.f;
+  }
+
+  void chunk(index_t n0, index_t n1, index_t panel0, index_t panel1, float* dw) {
+    const IgemmConv& cv = fp.cv;
+    const index_t P = cv.oh * cv.ow, L = (n1 - n0) * P;
+    const int mr = bl.mr, nr = bl.nr;
+    const float* rows[32];
+    // k-blocks outside, groups inside: the ring pads each sample (all groups) once.
+    for (index_t b = 0; b < bl.nblocks; ++b) {
+      const index_t l0 = b * bl.kc, kb = min_i(bl.kc, L - l0);
+      pad.ensure(n0 + l0 / P, n0 + (l0 + kb - 1) / P);
+      for (index_t g = 0; g < cv.groups; ++g) {
+        index_t nx, ny;
+        runs(n0, l0, kb, g, &nx, &ny);
+        // A = dY^T: micro-panel ip holds output channels ip*mr .. of group g.
+        const index_t psa = sgemm_panel_floats(mr, kb);
+        for (index_t ip = 0; ip * mr < cv.m; ++ip) {
+          const int rows_here = static_cast<int>(min_i(mr, cv.m - ip * mr));
+          for (index_t u = 0; u < ny; ++u) {
+            for (int i = 0; i < rows_here; ++i) rows[i] = dy + yruns[u].off + (ip * mr + i) * P;
+            transpose_rows(rows, rows_here, mr, yruns[u].len, 1, apack + ip * psa + yruns[u].p * mr);
+          }
+        }
+        // B: panel jp holds taps jp*nr .. of group g, read from the padded samples.
+        for (index_t jp = panel0; jp < panel1; ++jp) {
+          const index_t t0 = jp * nr;
+          const int taps_here = static_cast<int>(min_i(nr, fp.K - t0));
+          if (cv.sw == 1) {
+            pack_taps_s1(t0, taps_here, nx, kb);
+          } else {
+            for (index_t u = 0; u < nx; ++u) {
+              const float* base = pad.ring + xruns[u].off;
+              for (int j = 0; j < taps_here; ++j) rows[j] = base + toff[t0 + j];
+              transpose_rows(rows, taps_here, nr, xruns[u].len, cv.sw, bpanel + xruns[u].p * nr);
+            }
+          }
+          sgemm_packed_block(cv.m, taps_here, kb, 1.f, apack, bpanel, b == 0 ? 0.f : 1.f,
+                             dw + g * cv.m * fp.K + t0, fp.K);
+        }
+      }
+    }
+  }
+};
+
 }  // namespace
+
+IgemmFilterPlan igemm_filter_plan(const IgemmConv& cv, index_t max_samples) {
+  IgemmFilterPlan fp;
+  fp.cv = cv;
+  fp.K = cv.c * cv.kh * cv.kw;
+  const GemmUkernel& uk = kernels().gemm;
+  fp.panels = ceil_div(fp.K, uk.nr);
+  fp.max_samples = max_samples;
+  const index_t P = cv.oh * cv.ow;
+  const index_t kc = min_i(uk.kc, max_samples * P);
+  const PadGeom pg = pad_geom(cv);
+  fp.cap = min_i(max_samples, (kc - 1) / P + 2);
+  fp.a_floats = ceil_div(cv.m, uk.mr) * sgemm_panel_floats(uk.mr, kc);
+  fp.b_floats = sgemm_panel_floats(uk.nr, kc);
+  fp.run_floats = round_up(2 * kc * static_cast<index_t>(sizeof(Run) / sizeof(float)), 16);
+  fp.toff_floats = round_up(2 * fp.K, 16);
+  fp.ws_floats = fp.cap * pg.sample_pad + kSlack + fp.a_floats + fp.b_floats + kPanelSlack +
+                 fp.run_floats + fp.toff_floats;
+  return fp;
+}
+
+void igemm_filter_chunk(const IgemmFilterPlan& fp, const float* x, const float* dy, index_t n0,
+                        index_t n1, index_t panel0, index_t panel1, float* dw, float* ws) {
+  const IgemmConv& cv = fp.cv;
+  const GemmBlocking bl = sgemm_blocking((n1 - n0) * cv.oh * cv.ow);
+  const PadGeom pg = pad_geom(cv);
+  float* ring = ws;
+  float* apack = ring + fp.cap * pg.sample_pad + kSlack;
+  float* bpanel = apack + fp.a_floats;
+  Run* xruns = reinterpret_cast<Run*>(bpanel + fp.b_floats + kPanelSlack);
+  Run* yruns = xruns + bl.kc;
+  index_t* toff = reinterpret_cast<index_t*>(bpanel + fp.b_floats + kPanelSlack + fp.run_floats);
+  tap_offsets(cv, pg, toff);
+  FilterWorker wk{fp, bl, PadRing{&fp.cv, pg, x, ring, fp.cap}, dy, toff, apack, bpanel, xruns, yruns};
+  wk.chunk(n0, n1, panel0, panel1, dw);
+}
 
 void conv_igemm(const IgemmConv& cv, const float* in, const float* w, IgemmWeights form,
                 const float* bias, float* out) {
@@ -311,14 +563,13 @@ void conv_igemm(const IgemmConv& cv, const float* in, const float* w, IgemmWeigh
       sgemm_pack_a(false, cv.m, kb, wa + g * cv.m * pl.Kb + k0, pl.Kb,
                    apack + (g * pl.bl.nblocks + b) * pl.a_block);
     }
-  for (index_t ci = 0, k = 0; ci < cv.c; ++ci)
-    for (index_t r = 0; r < cv.kh; ++r)
-      for (index_t s = 0; s < cv.kw; ++s, ++k) toff[k] = (ci * pl.hp + r * cv.dh) * pl.wp + s * cv.dw;
+  tap_offsets(cv, pl.pg, toff);
 
   auto run = [&](int t, int nthr) {
     float* tb = threads_base + t * per_thread;
-    float* bslice = tb + pl.cap * pl.sample_pad + kSlack;
-    Worker wk{pl, in, apack, toff, out, tb, bslice, pl.cross ? bslice + pl.b_slice + kSlack : nullptr,
+    float* bslice = tb + pl.cap * pl.pg.sample_pad + kSlack;
+    Worker wk{pl, apack, toff, out, PadRing{&cv, pl.pg, in, tb, pl.cap}, bslice,
+              pl.cross ? bslice + pl.b_slice + kSlack : nullptr,
               reinterpret_cast<Segment*>(tb + pl.thread_floats),
               reinterpret_cast<index_t*>(tb + pl.thread_floats + seg_floats)};
     const index_t b0 = pl.nblocks * t / nthr, b1 = pl.nblocks * (t + 1) / nthr;

@@ -52,6 +52,28 @@ enum class IgemmWeights {
 void conv_igemm(const IgemmConv& cv, const float* in, const float* w, IgemmWeights form,
                 const float* bias, float* out);
 
+// ---- Backward-filter ----------------------------------------------------------------------------
+//
+// For the forward convolution cv (input X, output Y with m channels per group), one chunk of the
+// batch: dW_g [m x K] = sum over samples n0 .. n1-1 and their output pixels of dY_n,g * col(X_n,g)^T
+// (K = c * kh * kw), the reduction running over the chunk's pixels in order, one k-block of pixels
+// at a time. Per k-block, dY^T is packed as A and each NR-wide panel of taps is packed as B straight
+// from padded samples (a transpose of NR tap rows), then multiplied into dW. Only tap panels
+// [panel0, panel1) are computed, so that threads can split one chunk; dw[(g*m + co) * K + k] is
+// overwritten. The result depends on the sizes and on n0, n1 only.
+struct IgemmFilterPlan {
+  IgemmConv cv;
+  index_t K;           // c * kh * kw
+  index_t panels;      // NR-wide tap panels of K
+  index_t ws_floats;   // workspace of one igemm_filter_chunk call (64-byte aligned)
+  index_t max_samples;
+  // Internal.
+  index_t cap, a_floats, b_floats, run_floats, toff_floats;
+};
+IgemmFilterPlan igemm_filter_plan(const IgemmConv& cv, index_t max_samples_per_chunk);
+void igemm_filter_chunk(const IgemmFilterPlan& fp, const float* x, const float* dy, index_t n0,
+                        index_t n1, index_t panel0, index_t panel1, float* dw, float* ws);
+
 }  // namespace gn
 
 #endif  // GRADNODE_KERNELS_CONV_CONV_IGEMM_H_
