@@ -320,7 +320,7 @@ export function runCopy(ctx: Context): Row[] {
  * Optimizer steps and dropout: sgdStep with momentum (reads param, grad, buffer; writes param,
  * buffer: 20 B/element), adamStep (reads param, grad, both moments; writes param and moments:
  * 28 B/element), dropoutForward at p = 0.5 (reads x; writes y and the mask: 12 B/element). Sizes:
- * LeNet-5's first FC weight, a 1M-parameter tensor, a 2048 x 2048 FC weight; dropout on the
+ * LeNet-5's first FC weight, 1 M parameters (L3), 16 M parameters (DRAM); dropout on the
  * activation sizes of the elementwise family.
  */
 export function runOptim(ctx: Context): Row[] {
@@ -329,7 +329,7 @@ export function runOptim(ctx: Context): Row[] {
     { name: 'lenet5_fc1_400x120', numel: 400 * 120 },
     { name: 'p1M', numel: 2 ** 20 },
   ];
-  if (!ctx.quick) params.push({ name: 'fc_2048x2048', numel: 2048 * 2048 });
+  if (!ctx.quick) params.push({ name: 'p16M', numel: 16 * 2 ** 20 });
   for (const { name, numel } of params) {
     const param = uniform(numel, 1);
     const grad = uniform(numel, 2);
