@@ -14,6 +14,7 @@
       "native/kernels/conv/im2col.cc",
       "native/kernels/conv/conv2d.cc",
       "native/kernels/conv/conv_igemm.cc",
+      "native/kernels/conv/conv_winograd.cc",
       "native/kernels/conv/conv2d_bwd_data.cc",
       "native/kernels/conv/conv2d_bwd_filter.cc",
       "native/kernels/pool/maxpool2d.cc",

@@ -454,3 +454,132 @@ GN_TEST(conv_random_shapes) {
                              k_backward_filter(s));
   }
 }
+
+// ---- the fast paths --------------------------------------------------------------------------------
+//
+// Shapes chosen to route into each path of conv2d.cc / conv2d_bwd_data.cc / conv2d_bwd_filter.cc,
+// with the edges each path has: Winograd F(2x2,3x3) (forward, and backward-data through the rotated
+// weights) with odd planes (partial tiles at the bottom / right borders), cropped outputs, pads 0
+// and 2, more than one k-block of channels, blocks of tiles spanning samples; the rotated-weight
+// backward-data with a pad above dil * (k - 1) (negative pad on the rotated side), dilation,
+// groups, rectangular kernels; the implicit-GEMM forward with the bias row alone in the last
+// k-block, strides, blocks spanning many small samples; backward-filter with one chunk split
+// between threads by tap panels and strided input runs. Same float64 reference and gamma_K bounds
+// as above, plus the precision guard ||Y - Y64||_F / ||Y64||_F <= 2 u sqrt(K) (KERNELS.md §8.2).
+namespace {
+
+std::vector<Case> fast_path_cases() {
+  return {
+      // Winograd (>= 32 channels each side, 3x3, stride 1, no dilation, one group).
+      conv_case("wino_pad1_odd_7x9", 2, 32, 7, 9, 33, 3, 3, 1, 1, 1, 1, 1, 1, 1),
+      conv_case("wino_pad0_8x6", 3, 32, 8, 6, 32, 3, 3, 1, 1, 0, 0, 1, 1, 1),
+      conv_case("wino_pad2_5x5", 1, 40, 5, 5, 32, 3, 3, 1, 1, 2, 2, 1, 1, 1),
+      conv_case("wino_cropped_out", 2, 32, 9, 9, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 6, 5),
+      conv_case("wino_c300_two_kblocks", 2, 300, 4, 5, 36, 3, 3, 1, 1, 1, 1, 1, 1, 1),
+      conv_case("wino_blocks_span_samples", 5, 32, 13, 11, 48, 3, 3, 1, 1, 1, 1, 1, 1, 1),
+      conv_case("wino_1x1_plane", 3, 64, 1, 1, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1),
+      conv_case("wino_64_16x16", 2, 64, 16, 16, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1),
+      // Not Winograd: dilation 2, stride 2, groups 2, 31 input channels.
+      conv_case("wino_no_dilation2", 2, 32, 9, 9, 32, 3, 3, 1, 1, 2, 2, 2, 2, 1),
+      conv_case("wino_no_stride2", 2, 32, 9, 8, 32, 3, 3, 2, 2, 1, 1, 1, 1, 1),
+      conv_case("wino_no_groups2", 2, 64, 6, 7, 64, 3, 3, 1, 1, 1, 1, 1, 1, 2),
+      conv_case("wino_no_c31", 2, 31, 6, 7, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1),
+      // Rotated-weight backward-data (stride 1, cg_in >= cg_out).
+      conv_case("rot_pad3_k3", 2, 4, 6, 7, 2, 3, 3, 1, 1, 3, 3, 1, 1, 1),
+      conv_case("rot_dil2_pad1", 2, 6, 9, 8, 3, 3, 3, 1, 1, 1, 1, 2, 2, 1),
+      conv_case("rot_groups2", 2, 8, 7, 6, 4, 3, 3, 1, 1, 1, 1, 1, 1, 2),
+      conv_case("rot_k3x5", 2, 5, 6, 9, 5, 3, 5, 1, 1, 0, 2, 1, 1, 1),
+      conv_case("rot_cropped", 3, 8, 9, 9, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 5, 4),
+      conv_case("rot_k5_valid", 2, 16, 10, 10, 6, 5, 5, 1, 1, 0, 0, 1, 1, 1),
+      // Implicit-GEMM forward: K + bias = 257 (the bias row alone past the first k-block), stride 2,
+      // many 2x2 samples per column block, 5x5 on 14x14 (LeNet conv2 shape, small batch).
+      conv_case("igemm_k256_bias_row", 2, 16, 6, 7, 7, 4, 4, 1, 1, 1, 2, 1, 1, 1),
+      conv_case("igemm_stride2_dil2", 3, 5, 13, 12, 7, 3, 3, 2, 2, 2, 1, 2, 2, 1),
+      conv_case("igemm_tiny_planes", 40, 3, 2, 2, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1),
+      conv_case("igemm_lenet_conv2", 4, 6, 14, 14, 16, 5, 5, 1, 1, 0, 0, 1, 1, 1),
+      // Backward-filter: one chunk (split by tap panels between threads), K = 9 * 7 (partial last
+      // panel), stride 2 with odd rows (strided runs), 1x1 plane samples spanning k-blocks.
+      conv_case("filter_one_chunk", 1, 7, 12, 11, 13, 3, 3, 1, 1, 1, 1, 1, 1, 1),
+      conv_case("filter_stride2_odd", 3, 4, 11, 13, 6, 3, 3, 2, 2, 1, 1, 1, 1, 1),
+      conv_case("filter_many_samples", 300, 3, 1, 1, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1),
+  };
+}
+
+double relative_frobenius(const std::vector<float>& got, const std::vector<double>& ref) {
+  double num = 0, den = 0;
+  for (size_t i = 0; i < got.size(); ++i) {
+    num += (got[i] - ref[i]) * (got[i] - ref[i]);
+    den += ref[i] * ref[i];
+  }
+  return den > 0 ? std::sqrt(num / den) : std::sqrt(num);
+}
+
+}  // namespace
+
+GN_TEST(conv_fast_paths_reference) {
+  std::uint64_t seed = 9000;
+  const double u = std::ldexp(1.0, -24);
+  for (const Case& c : fast_path_cases()) {
+    require_valid(c);
+    const Conv2dShape& s = c.s;
+    const Inputs in = random_inputs(s, seed++);
+    const std::string what = describe(c);
+    std::vector<float> y(gn::conv2d_y_size(s), kNaN), dx(gn::conv2d_x_size(s), kNaN),
+        dw(gn::conv2d_w_size(s), kNaN), db(s.c_out, kNaN);
+    gn::conv2d_forward(s, in.x.data(), in.w.data(), nullptr, y.data());
+    const Ref ry = ref_forward(s, in.x, in.w, nullptr);
+    gn_test::check_dot_bound(what + " forward", y.data(), ry.val.data(), ry.abs.data(), y.size(), k_forward(s));
+    const double rel_y = relative_frobenius(y, ry.val);
+    GN_CHECK(rel_y <= 2 * u * std::sqrt(static_cast<double>(k_forward(s))))
+        << what << ": forward relative Frobenius error " << rel_y;
+    std::fill(y.begin(), y.end(), kNaN);
+    gn::conv2d_forward(s, in.x.data(), in.w.data(), in.bias.data(), y.data());
+    const Ref ryb = ref_forward(s, in.x, in.w, in.bias.data());
+    gn_test::check_dot_bound(what + " forward+bias", y.data(), ryb.val.data(), ryb.abs.data(), y.size(),
+                             k_forward(s) + 1);
+
+    gn::conv2d_backward_data(s, in.dy.data(), in.w.data(), dx.data());
+    const Ref rdx = ref_backward_data(s, in.dy, in.w);
+    gn_test::check_dot_bound(what + " backward-data", dx.data(), rdx.val.data(), rdx.abs.data(), dx.size(),
+                             k_backward_data(s));
+    const double rel_dx = relative_frobenius(dx, rdx.val);
+    GN_CHECK(rel_dx <= 2 * u * std::sqrt(static_cast<double>(k_backward_data(s))))
+        << what << ": backward-data relative Frobenius error " << rel_dx;
+
+    gn::conv2d_backward_filter(s, in.x.data(), in.dy.data(), dw.data(), db.data());
+    const Ref rdw = ref_backward_filter(s, in.x, in.dy);
+    const Ref rdb = ref_backward_bias(s, in.dy);
+    gn_test::check_dot_bound(what + " backward-filter", dw.data(), rdw.val.data(), rdw.abs.data(), dw.size(),
+                             k_backward_filter(s));
+    gn_test::check_dot_bound(what + " backward-bias", db.data(), rdb.val.data(), rdb.abs.data(), db.size(),
+                             k_backward_filter(s));
+  }
+}
+
+// The fast paths give the same bits for 1, 2 and 3 threads and from run to run.
+GN_TEST(conv_fast_paths_deterministic) {
+  ThreadCountGuard guard;
+  const std::vector<Case> det = {
+      conv_case("wino_blocks_span_samples", 5, 32, 13, 11, 48, 3, 3, 1, 1, 1, 1, 1, 1, 1),
+      conv_case("wino_bwd_rotated", 3, 48, 10, 9, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1),
+      conv_case("rot_groups2_n5", 5, 8, 7, 6, 4, 3, 3, 1, 1, 1, 1, 1, 1, 2),
+      conv_case("igemm_tiny_planes", 40, 3, 2, 2, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1),
+      conv_case("filter_one_chunk", 1, 7, 12, 11, 13, 3, 3, 1, 1, 1, 1, 1, 1, 1),
+  };
+  std::uint64_t seed = 9500;
+  for (const Case& c : det) {
+    require_valid(c);
+    const Inputs in = random_inputs(c.s, seed++);
+    gn::set_num_threads(1);
+    const Outputs one = run_all(c.s, in);
+    for (int t : {1, 2, 3}) {
+      gn::set_num_threads(t);
+      const Outputs o = run_all(c.s, in);
+      const std::string what = describe(c) + " threads " + std::to_string(t);
+      require_bitwise(what + " forward", o.y, one.y);
+      require_bitwise(what + " backward-data", o.dx, one.dx);
+      require_bitwise(what + " backward-filter", o.dw, one.dw);
+      require_bitwise(what + " backward-bias", o.db, one.db);
+    }
+  }
+}

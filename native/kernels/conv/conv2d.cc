@@ -8,6 +8,7 @@
 #include "../gemm/gemm.h"
 #include "../threads.h"
 #include "conv_igemm.h"
+#include "conv_winograd.h"
 #include "im2col.h"
 
 namespace gn {
@@ -129,7 +130,11 @@ IgemmConv forward_igemm(const Conv2dShape& s, const ConvPlan& p) {
 void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y) {
   const ConvPlan p = conv_plan(s);
   if (!p.direct && !p.depthwise) {
-    conv_igemm(forward_igemm(s, p), x, w, IgemmWeights::kForward, bias, y);
+    const IgemmConv cv = forward_igemm(s, p);
+    if (conv_winograd_applicable(cv))
+      conv_winograd(cv, x, w, IgemmWeights::kForward, bias, y);
+    else
+      conv_igemm(cv, x, w, IgemmWeights::kForward, bias, y);
     return;
   }
   const int nt = threads_for(s.n, 1);

@@ -11,6 +11,7 @@
 #include "../threads.h"
 #include "conv2d.h"
 #include "conv_igemm.h"
+#include "conv_winograd.h"
 #include "im2col.h"
 
 namespace gn {
@@ -173,9 +174,16 @@ void conv2d_backward_data(const Conv2dShape& s, const float* dy, const float* w,
   // but pays the col2im pass. Measured (Zen3): the former wins for cg_in >= cg_out (64 -> 64 at
   // 32x32: 30 vs 34 ms; 16 -> 16: 2.5 vs 3.2 ms), the latter for cg_in < cg_out (32 -> 64 at
   // 14x14: 6.5 vs 8.1 ms; 6 -> 16: 1.7 vs 2.1 ms; one input channel: 4x).
-  if (!p.direct && s.stride_h == 1 && s.stride_w == 1 && p.cg_in >= p.cg_out) {
-    conv_igemm(rotated_igemm(s, p), dy, w, IgemmWeights::kRotated, nullptr, dx);
-    return;
+  if (!p.direct && s.stride_h == 1 && s.stride_w == 1) {
+    const IgemmConv cv = rotated_igemm(s, p);
+    if (conv_winograd_applicable(cv)) {
+      conv_winograd(cv, dy, w, IgemmWeights::kRotated, nullptr, dx);
+      return;
+    }
+    if (p.cg_in >= p.cg_out) {
+      conv_igemm(cv, dy, w, IgemmWeights::kRotated, nullptr, dx);
+      return;
+    }
   }
   const int nt = threads_for(s.n, 1);
   if (!p.direct && (nt == 1 || s.n >= num_threads())) {

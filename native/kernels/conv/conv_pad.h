@@ -1,0 +1,83 @@
+// Internal to the convolution kernels: zero-padded copies of input samples, shared by the
+// implicit-GEMM engine (conv_igemm.cc) and the Winograd path (conv_winograd.cc).
+#ifndef GRADNODE_KERNELS_CONV_CONV_PAD_H_
+#define GRADNODE_KERNELS_CONV_CONV_PAD_H_
+
+#include <cstring>
+
+#include "../common.h"
+#include "conv_igemm.h"
+
+namespace gn {
+namespace conv_detail {
+
+inline index_t ceil_div(index_t a, index_t b) { return (a + b - 1) / b; }
+inline index_t round_up(index_t a, index_t b) { return ceil_div(a, b) * b; }
+inline index_t min_i(index_t a, index_t b) { return a < b ? a : b; }
+inline index_t max_i(index_t a, index_t b) { return a > b ? a : b; }
+
+// Floats of slack after a ring of padded samples, for reads that run a little past a row's end.
+constexpr index_t kRingSlack = 64;
+
+// The padded plane of a convolution: row R, column C hold input row R - ph, column C - pw (zero
+// outside the input), for R < hp, C < wp, exactly the positions the windows read.
+struct PadGeom {
+  index_t hp, wp, plane;  // plane = hp * wp
+  index_t sample_pad;     // floats of one padded sample (all groups), a multiple of 16
+};
+
+inline PadGeom pad_geom(const IgemmConv& cv) {
+  PadGeom pg;
+  pg.hp = (cv.oh - 1) * cv.sh + (cv.kh - 1) * cv.dh + 1;
+  pg.wp = (cv.ow - 1) * cv.sw + (cv.kw - 1) * cv.dw + 1;
+  pg.plane = pg.hp * pg.wp;
+  pg.sample_pad = round_up(cv.groups * cv.c * pg.plane, 16);
+  return pg;
+}
+
+// A thread's ring of `cap` padded samples (plus kRingSlack floats), filled on demand for samples taken
+// in increasing order.
+struct PadRing {
+  const IgemmConv* cv;
+  PadGeom pg;
+  const float* in;
+  float* ring;
+  index_t cap;
+  index_t next = -1;  // samples [next - cap, next) are in the ring (those at or above the first)
+
+  float* slot(index_t n) const { return ring + (n % cap) * pg.sample_pad; }
+
+  void pad_sample(index_t n) const {
+    const float* src = in + n * cv->in_n_stride;
+    float* dst = slot(n);
+    // Input columns that land in the padded row: padded column C = input column + pw.
+    const index_t c_lo = max_i(cv->pw, 0), c_hi = min_i(cv->w + cv->pw, pg.wp);
+    const index_t copy = c_hi > c_lo ? c_hi - c_lo : 0;
+    for (index_t ch = 0; ch < cv->groups * cv->c; ++ch) {
+      const float* xc = src + ch * cv->h * cv->w;
+      float* pc = dst + ch * pg.plane;
+      for (index_t R = 0; R < pg.hp; ++R) {
+        float* prow = pc + R * pg.wp;
+        const index_t ih = R - cv->ph;
+        if (ih < 0 || ih >= cv->h || copy == 0) {
+          std::memset(prow, 0, sizeof(float) * pg.wp);
+          continue;
+        }
+        if (c_lo > 0) std::memset(prow, 0, sizeof(float) * c_lo);
+        std::memcpy(prow + c_lo, xc + ih * cv->w + (c_lo - cv->pw), sizeof(float) * copy);
+        if (c_lo + copy < pg.wp) std::memset(prow + c_lo + copy, 0, sizeof(float) * (pg.wp - c_lo - copy));
+      }
+    }
+  }
+
+  // Pads samples n0 .. n1 (inclusive; n1 - n0 < cap) unless already in the ring.
+  void ensure(index_t n0, index_t n1) {
+    if (next < 0 || n0 >= next) next = n0;
+    for (; next <= n1; ++next) pad_sample(next);
+  }
+};
+
+}  // namespace conv_detail
+}  // namespace gn
+
+#endif  // GRADNODE_KERNELS_CONV_CONV_PAD_H_

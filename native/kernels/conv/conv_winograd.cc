@@ -1,0 +1,373 @@
+// Winograd F(2x2, 3x3) convolution (conv_winograd.h). Baseline unit: the multiplications run in
+// the ISA's GEMM micro-kernel (gn::sgemm_packed_block); the transforms here are additions on
+// 4-lane vectors (SSE2 on x86-64, Advanced SIMD on AArch64, plain loops elsewhere), 4 tiles per
+// vector.
+//
+//   B^T = | 1  0 -1  0 |    G = | 1    0    0   |    A^T = | 1  1  1  0 |
+//         | 0  1  1  0 |        | 1/2  1/2  1/2 |          | 0  1 -1 -1 |
+//         | 0 -1  1  0 |        | 1/2 -1/2  1/2 |
+//         | 0  1  0 -1 |        | 0    0    1   |
+//
+// Tiles: output tile (ty, tx) covers output rows 2ty, 2ty+1 and columns 2tx, 2tx+1; its input
+// window is padded rows 2ty .. 2ty+3, columns 2tx .. 2tx+3, where padded row R, column C hold input
+// row R - ph, column C - pw (conv_pad.h). Tiles are numbered over the batch (sample, ty, tx); a
+// block of tb tiles (a multiple of NR) is cut into segments that stay in one tile row and one
+// micro-panel.
+#include "conv_winograd.h"
+
+#include <cstring>
+
+#if defined(__SSE2__) || defined(_M_X64)
+#include <emmintrin.h>
+#define GN_WINO_SSE2 1
+#elif defined(__aarch64__) || defined(_M_ARM64)
+#include <arm_neon.h>
+#define GN_WINO_NEON 1
+#endif
+
+#include "../gemm/gemm.h"
+#include "../threads.h"
+#include "conv_pad.h"
+#include "im2col.h"
+
+namespace gn {
+namespace {
+
+using conv_detail::ceil_div;
+using conv_detail::kRingSlack;
+using conv_detail::max_i;
+using conv_detail::min_i;
+using conv_detail::PadGeom;
+using conv_detail::PadRing;
+using conv_detail::round_up;
+
+// Input and output channels from which Winograd beats the implicit GEMM. Measured on Zen3 (AVX2
+// GEMM, SSE2 transforms), 1 thread: see conv_winograd_applicable.
+constexpr index_t kWinogradMinChannels = 32;
+// V and M of one block (16 * (c + m) * tb floats) stay around 192 KB, in L2 with the packed U.
+constexpr index_t kBlockFloats = index_t(3) << 14;
+constexpr index_t kMaxTiles = 256;
+// Multiply-adds (of the direct convolution) a thread should at least get.
+constexpr index_t kMinMacsPerThread = index_t(1) << 20;
+// Slack after each k-block of each xi's V and after M: 4-tile groups may run up to 3 tiles past a
+// segment (a panel's last channel row spills into the next panel, the last panel into the slack).
+constexpr index_t kVecSlack = 64;
+
+// ---- 4-lane vectors ------------------------------------------------------------------------------
+
+#if GN_WINO_SSE2
+using v4 = __m128;
+inline v4 ld(const float* p) { return _mm_loadu_ps(p); }
+inline void st(float* p, v4 v) { _mm_storeu_ps(p, v); }
+inline v4 add(v4 a, v4 b) { return _mm_add_ps(a, b); }
+inline v4 sub(v4 a, v4 b) { return _mm_sub_ps(a, b); }
+inline v4 splat(float x) { return _mm_set1_ps(x); }
+inline v4 even(v4 a, v4 b) { return _mm_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0)); }  // a0 a2 b0 b2
+inline v4 odd(v4 a, v4 b) { return _mm_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1)); }   // a1 a3 b1 b3
+inline v4 zip_lo(v4 a, v4 b) { return _mm_unpacklo_ps(a, b); }                          // a0 b0 a1 b1
+inline v4 zip_hi(v4 a, v4 b) { return _mm_unpackhi_ps(a, b); }                          // a2 b2 a3 b3
+#elif GN_WINO_NEON
+using v4 = float32x4_t;
+inline v4 ld(const float* p) { return vld1q_f32(p); }
+inline void st(float* p, v4 v) { vst1q_f32(p, v); }
+inline v4 add(v4 a, v4 b) { return vaddq_f32(a, b); }
+inline v4 sub(v4 a, v4 b) { return vsubq_f32(a, b); }
+inline v4 splat(float x) { return vdupq_n_f32(x); }
+inline v4 even(v4 a, v4 b) { return vuzp1q_f32(a, b); }
+inline v4 odd(v4 a, v4 b) { return vuzp2q_f32(a, b); }
+inline v4 zip_lo(v4 a, v4 b) { return vzip1q_f32(a, b); }
+inline v4 zip_hi(v4 a, v4 b) { return vzip2q_f32(a, b); }
+#else
+struct v4 {
+  float v[4];
+};
+inline v4 ld(const float* p) { return v4{{p[0], p[1], p[2], p[3]}}; }
+inline void st(float* p, v4 a) {
+  for (int i = 0; i < 4; ++i) p[i] = a.v[i];
+}
+inline v4 add(v4 a, v4 b) { return v4{{a.v[0] + b.v[0], a.v[1] + b.v[1], a.v[2] + b.v[2], a.v[3] + b.v[3]}}; }
+inline v4 sub(v4 a, v4 b) { return v4{{a.v[0] - b.v[0], a.v[1] - b.v[1], a.v[2] - b.v[2], a.v[3] - b.v[3]}}; }
+inline v4 splat(float x) { return v4{{x, x, x, x}}; }
+inline v4 even(v4 a, v4 b) { return v4{{a.v[0], a.v[2], b.v[0], b.v[2]}}; }
+inline v4 odd(v4 a, v4 b) { return v4{{a.v[1], a.v[3], b.v[1], b.v[3]}}; }
+inline v4 zip_lo(v4 a, v4 b) { return v4{{a.v[0], b.v[0], a.v[1], b.v[1]}}; }
+inline v4 zip_hi(v4 a, v4 b) { return v4{{a.v[2], b.v[2], a.v[3], b.v[3]}}; }
+#endif
+
+// ---- plan ------------------------------------------------------------------------------------------
+
+struct Plan {
+  IgemmConv cv;
+  index_t th, tw;      // tiles per sample: rows, columns
+  index_t tn, T;       // tiles per sample, in the batch
+  PadGeom pg;
+  GemmBlocking bl;     // k-blocks of the reduction over c
+  index_t tb, np;      // tiles per block (np micro-panels of nr)
+  index_t nblocks;
+  index_t psv;         // floats of one packed V panel (k-block of kc channels)
+  index_t v_kb;        // floats of one xi's packed V for one k-block (np panels) plus slack
+  index_t v_xi;        // floats of one xi's packed V (all k-blocks)
+  index_t u_block;     // floats of one packed k-block of one U_xi
+  index_t m_floats;    // M: 16 * m * tb plus slack
+  index_t cap;         // padded samples in a thread's ring
+  index_t thread_floats;
+};
+
+Plan make_plan(const IgemmConv& cv) {
+  Plan pl;
+  pl.cv = cv;
+  pl.th = ceil_div(cv.oh, 2);
+  pl.tw = ceil_div(cv.ow, 2);
+  pl.tn = pl.th * pl.tw;
+  pl.T = cv.batch * pl.tn;
+  pl.pg.hp = 2 * pl.th + 2;
+  pl.pg.wp = 2 * pl.tw + 2;
+  pl.pg.plane = pl.pg.hp * pl.pg.wp;
+  pl.pg.sample_pad = round_up(cv.c * pl.pg.plane, 16);
+  pl.bl = sgemm_blocking(cv.c);
+  const index_t nr = pl.bl.nr;
+  index_t tb = kBlockFloats / (16 * (cv.c + cv.m));
+  tb = min_i(max_i(tb - tb % nr, nr), kMaxTiles - kMaxTiles % nr);
+  tb = min_i(tb, round_up(pl.T, nr));
+  pl.tb = tb;
+  pl.np = tb / nr;
+  pl.nblocks = ceil_div(pl.T, tb);
+  pl.psv = sgemm_panel_floats(static_cast<int>(nr), pl.bl.kc);
+  pl.v_kb = pl.np * pl.psv + kVecSlack;
+  pl.v_xi = pl.bl.nblocks * pl.v_kb;
+  pl.u_block = ceil_div(cv.m, pl.bl.mr) * sgemm_panel_floats(pl.bl.mr, pl.bl.kc);
+  pl.m_floats = 16 * cv.m * tb + kVecSlack;
+  pl.cap = min_i(cv.batch, (tb - 1) / pl.tn + 2);
+  pl.thread_floats = pl.cap * pl.pg.sample_pad + kRingSlack + 16 * pl.v_xi + pl.m_floats;
+  pl.thread_floats = round_up(pl.thread_floats, 16);
+  return pl;
+}
+
+// ---- filter transform ------------------------------------------------------------------------------
+
+// U_xi [m x c] (row-major, row stride c) for the 16 xi: G g G^T, in float64, rounded once.
+void transform_filters(const Plan& pl, const float* w, IgemmWeights form, float* u) {
+  const IgemmConv& cv = pl.cv;
+  for (index_t co = 0; co < cv.m; ++co)
+    for (index_t ci = 0; ci < cv.c; ++ci) {
+      double g[3][3];
+      for (int r = 0; r < 3; ++r)
+        for (int s = 0; s < 3; ++s)
+          g[r][s] = form == IgemmWeights::kForward ? w[((co * cv.c + ci) * 3 + r) * 3 + s]
+                                                    : w[((ci * cv.m + co) * 3 + 2 - r) * 3 + 2 - s];
+      double t[4][3];  // G g
+      for (int s = 0; s < 3; ++s) {
+        t[0][s] = g[0][s];
+        t[1][s] = 0.5 * (g[0][s] + g[1][s] + g[2][s]);
+        t[2][s] = 0.5 * (g[0][s] - g[1][s] + g[2][s]);
+        t[3][s] = g[2][s];
+      }
+      for (int i = 0; i < 4; ++i) {
+        const double v[4] = {t[i][0], 0.5 * (t[i][0] + t[i][1] + t[i][2]),
+                             0.5 * (t[i][0] - t[i][1] + t[i][2]), t[i][2]};
+        for (int j = 0; j < 4; ++j) u[((i * 4 + j) * cv.m + co) * cv.c + ci] = static_cast<float>(v[j]);
+      }
+    }
+}
+
+// ---- input and output transforms -------------------------------------------------------------------
+
+// A run of tiles of one block: lanes lane .. lane+cnt-1 are tiles tx .. tx+cnt-1 of tile row ty of
+// sample n, all in one micro-panel.
+struct Segment {
+  index_t n, ty, tx, lane, cnt;
+};
+
+// V for 4 tiles whose windows start at src, src + 2, src + 4, src + 6 (rows wp apart), stored as
+// v[xi * xi_stride + 0..3].
+inline void input_tile4(const float* src, index_t wp, float* v, index_t xi_stride) {
+  v4 d[4][4];
+  for (int r = 0; r < 4; ++r) {
+    const float* p = src + r * wp;
+    const v4 a = ld(p), b = ld(p + 4), c = ld(p + 2), e = ld(p + 6);
+    d[r][0] = even(a, b);  // columns 2t
+    d[r][1] = odd(a, b);   // 2t + 1
+    d[r][2] = even(c, e);  // 2t + 2
+    d[r][3] = odd(c, e);   // 2t + 3
+  }
+  v4 t[4][4];  // B^T d
+  for (int j = 0; j < 4; ++j) {
+    t[0][j] = sub(d[0][j], d[2][j]);
+    t[1][j] = add(d[1][j], d[2][j]);
+    t[2][j] = sub(d[2][j], d[1][j]);
+    t[3][j] = sub(d[1][j], d[3][j]);
+  }
+  for (int i = 0; i < 4; ++i) {  // (B^T d) B
+    st(v + (i * 4 + 0) * xi_stride, sub(t[i][0], t[i][2]));
+    st(v + (i * 4 + 1) * xi_stride, add(t[i][1], t[i][2]));
+    st(v + (i * 4 + 2) * xi_stride, sub(t[i][2], t[i][1]));
+    st(v + (i * 4 + 3) * xi_stride, sub(t[i][1], t[i][3]));
+  }
+}
+
+// Outputs of 4 tiles from m[xi * xi_stride + 0..3]: y0 = row 0 (tile t's two columns at 2t, 2t+1),
+// y1 = row 1, each 8 floats.
+inline void output_tile4(const float* m, index_t xi_stride, v4 bias, float* y0, float* y1) {
+  v4 s[2][4];  // A^T m
+  for (int j = 0; j < 4; ++j) {
+    const v4 m0 = ld(m + (0 * 4 + j) * xi_stride), m1 = ld(m + (1 * 4 + j) * xi_stride);
+    const v4 m2 = ld(m + (2 * 4 + j) * xi_stride), m3 = ld(m + (3 * 4 + j) * xi_stride);
+    s[0][j] = add(add(m0, m1), m2);
+    s[1][j] = sub(sub(m1, m2), m3);
+  }
+  for (int i = 0; i < 2; ++i) {  // (A^T m) A
+    const v4 c0 = add(add(add(s[i][0], s[i][1]), s[i][2]), bias);
+    const v4 c1 = add(sub(sub(s[i][1], s[i][2]), s[i][3]), bias);
+    float* y = i == 0 ? y0 : y1;
+    st(y, zip_lo(c0, c1));
+    st(y + 4, zip_hi(c0, c1));
+  }
+}
+
+struct Worker {
+  const Plan& pl;
+  const float* upack;
+  const float* bias;
+  float* out;
+  PadRing pad;
+  float* v;        // 16 regions of v_xi floats
+  float* mbuf;     // 16 x m x tb
+  Segment* segs;   // at most tb
+
+  index_t segment(index_t t0, index_t t1) const {
+    const index_t nr = pl.bl.nr;
+    index_t ns = 0;
+    for (index_t t = t0; t < t1;) {
+      const index_t n = t / pl.tn, r = t % pl.tn, ty = r / pl.tw, tx = r % pl.tw;
+      const index_t lane = t - t0;
+      const index_t cnt = min_i(min_i(t1 - t, pl.tw - tx), nr - lane % nr);
+      segs[ns++] = Segment{n, ty, tx, lane, cnt};
+      t += cnt;
+    }
+    return ns;
+  }
+
+  // V of the block, panel by panel (so that a 4-tile group running past its segment only writes
+  // lanes that a later segment, channel or panel overwrites, or the slack after the region).
+  void input_transform(index_t ns, index_t ncols) const {
+    const IgemmConv& cv = pl.cv;
+    const index_t nr = pl.bl.nr;
+    if (ncols < pl.np * nr) {
+      // Lanes past the last tile: zero, so that the GEMM sees finite values there.
+      for (int xi = 0; xi < 16; ++xi)
+        for (index_t b = 0; b < pl.bl.nblocks; ++b)
+          std::memset(v + xi * pl.v_xi + b * pl.v_kb + (pl.np - 1) * pl.psv, 0, sizeof(float) * pl.psv);
+    }
+    index_t s0 = 0;
+    for (index_t jp = 0; jp < pl.np; ++jp) {
+      index_t s1 = s0;
+      while (s1 < ns && segs[s1].lane / nr == jp) ++s1;
+      for (index_t b = 0; b < pl.bl.nblocks; ++b) {
+        const index_t k0 = b * pl.bl.kc, kb = min_i(pl.bl.kc, cv.c - k0);
+        float* vb = v + b * pl.v_kb + jp * pl.psv;
+        for (index_t ci = k0; ci < k0 + kb; ++ci) {
+          float* vrow = vb + (ci - k0) * nr;
+          for (index_t sg = s0; sg < s1; ++sg) {
+            const Segment& S = segs[sg];
+            const float* src = pad.slot(S.n) + ci * pl.pg.plane + 2 * S.ty * pl.pg.wp + 2 * S.tx;
+            for (index_t q = 0; q < S.cnt; q += 4)
+              input_tile4(src + 2 * q, pl.pg.wp, vrow + S.lane % nr + q, pl.v_xi);
+          }
+        }
+      }
+      s0 = s1;
+    }
+  }
+
+  void output_transform(index_t ns) const {
+    const IgemmConv& cv = pl.cv;
+    const index_t P = cv.oh * cv.ow, xs = cv.m * pl.tb;
+    alignas(16) float tmp[16];
+    for (index_t co = 0; co < cv.m; ++co) {
+      const v4 vb = splat(bias ? bias[co] : 0.f);
+      const float* mrow = mbuf + co * pl.tb;
+      for (index_t sg = 0; sg < ns; ++sg) {
+        const Segment& S = segs[sg];
+        float* y = out + S.n * cv.out_n_stride + co * P + 2 * S.ty * cv.ow;
+        const bool row1 = 2 * S.ty + 1 < cv.oh;
+        for (index_t q = 0; q < S.cnt; q += 4) {
+          const index_t col = 2 * (S.tx + q);  // first output column of the group
+          const index_t ncols = min_i(8, min_i(2 * (S.cnt - q), cv.ow - col));
+          if (ncols == 8) {
+            output_tile4(mrow + S.lane + q, xs, vb, y + col, row1 ? y + cv.ow + col : tmp + 8);
+          } else {
+            output_tile4(mrow + S.lane + q, xs, vb, tmp, tmp + 8);
+            for (index_t j = 0; j < ncols; ++j) y[col + j] = tmp[j];
+            if (row1)
+              for (index_t j = 0; j < ncols; ++j) y[cv.ow + col + j] = tmp[8 + j];
+          }
+        }
+      }
+    }
+  }
+
+  void block(index_t blk) {
+    const IgemmConv& cv = pl.cv;
+    const index_t t0 = blk * pl.tb, t1 = min_i(t0 + pl.tb, pl.T), ncols = t1 - t0;
+    pad.ensure(t0 / pl.tn, (t1 - 1) / pl.tn);
+    const index_t ns = segment(t0, t1);
+    input_transform(ns, ncols);
+    for (int xi = 0; xi < 16; ++xi)
+      for (index_t b = 0; b < pl.bl.nblocks; ++b) {
+        const index_t k0 = b * pl.bl.kc, kb = min_i(pl.bl.kc, cv.c - k0);
+        sgemm_packed_block(cv.m, ncols, kb, 1.f, upack + (xi * pl.bl.nblocks + b) * pl.u_block,
+                           v + xi * pl.v_xi + b * pl.v_kb, b == 0 ? 0.f : 1.f,
+                           mbuf + xi * cv.m * pl.tb, pl.tb);
+      }
+    output_transform(ns);
+  }
+};
+
+}  // namespace
+
+bool conv_winograd_applicable(const IgemmConv& cv) {
+  return cv.groups == 1 && cv.kh == 3 && cv.kw == 3 && cv.sh == 1 && cv.sw == 1 && cv.dh == 1 &&
+         cv.dw == 1 && cv.c >= kWinogradMinChannels && cv.m >= kWinogradMinChannels;
+}
+
+void conv_winograd(const IgemmConv& cv, const float* in, const float* w, IgemmWeights form,
+                   const float* bias, float* out) {
+  const Plan pl = make_plan(cv);
+  const index_t macs = cv.batch * cv.m * cv.oh * cv.ow * cv.c * 9;
+  int nt = threads_for(macs, kMinMacsPerThread);
+  if (nt > pl.nblocks) nt = static_cast<int>(pl.nblocks);
+  if (nt < 1) nt = 1;
+
+  // One allocation before any region: U (transformed, then packed), each thread's buffers.
+  const index_t u_floats = round_up(16 * cv.m * cv.c, 16);
+  const index_t upack_floats = 16 * pl.bl.nblocks * pl.u_block;
+  const index_t seg_floats = round_up(pl.tb * static_cast<index_t>(sizeof(Segment) / sizeof(float)), 16);
+  const index_t per_thread = pl.thread_floats + seg_floats;
+  float* buf = scratch(kScratchConv, sizeof(float) * (u_floats + upack_floats + nt * per_thread));
+  float* u = buf;
+  float* upack = buf + u_floats;
+  float* threads_base = upack + upack_floats;
+
+  transform_filters(pl, w, form, u);
+  for (int xi = 0; xi < 16; ++xi)
+    for (index_t b = 0; b < pl.bl.nblocks; ++b) {
+      const index_t k0 = b * pl.bl.kc, kb = min_i(pl.bl.kc, cv.c - k0);
+      sgemm_pack_a(false, cv.m, kb, u + xi * cv.m * cv.c + k0, cv.c,
+                   upack + (xi * pl.bl.nblocks + b) * pl.u_block);
+    }
+
+  auto run = [&](int t, int nthr) {
+    float* tb = threads_base + t * per_thread;
+    float* ring = tb;
+    float* v = ring + pl.cap * pl.pg.sample_pad + kRingSlack;
+    float* mbuf = v + 16 * pl.v_xi;
+    Segment* segs = reinterpret_cast<Segment*>(tb + pl.thread_floats);
+    Worker wk{pl, upack, bias, out, PadRing{&cv, pl.pg, in, ring, pl.cap}, v, mbuf, segs};
+    const index_t b0 = pl.nblocks * t / nthr, b1 = pl.nblocks * (t + 1) / nthr;
+    for (index_t blk = b0; blk < b1; ++blk) wk.block(blk);
+  };
+#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
+  for (int t = 0; t < nt; ++t) run(t, nt);
+}
+
+}  // namespace gn

@@ -1,0 +1,35 @@
+// Internal to the convolution kernels: Winograd F(2x2, 3x3) for 3x3, stride-1, undilated layers
+// with enough channels (KERNELS.md §3.1, §3.3 second stage (c)). The forward pass uses it directly,
+// the stride-1 backward-data pass through the rotated weights (conv_igemm.h, IgemmWeights).
+//
+// Each 2x2 block of outputs ("tile") of each output channel is A^T M A, where for each of the 16
+// positions xi of the 4x4 transformed tile, M_xi [m x tiles] = U_xi [m x c] * V_xi [c x tiles]:
+// U = G g G^T the transformed 3x3 filters, V = B^T d B the transformed 4x4 input windows (tiles
+// overlap by 2). That is 16 GEMMs with reduction c instead of 9 * 4 multiply-adds per output
+// pixel and input channel: 2.25x fewer. Its accuracy equals direct fp32 convolution's (the
+// reduction per GEMM is only c long; KERNELS.md §3.1 measures rms/max errors below direct's).
+//
+// Data flow per block of tiles (threads take static ranges of blocks; results are bitwise the same
+// for any thread count): the input transform writes V straight into the micro-kernel's packed-B
+// layout (vectorised over 4 tiles), U is transformed and packed once per call, the GEMMs run on
+// gn::sgemm_packed_block into a buffer M, and the output transform writes the 2x2 outputs (plus the
+// bias) into the output.
+#ifndef GRADNODE_KERNELS_CONV_CONV_WINOGRAD_H_
+#define GRADNODE_KERNELS_CONV_CONV_WINOGRAD_H_
+
+#include "conv_igemm.h"
+
+namespace gn {
+
+// Whether conv_winograd takes this convolution: 3x3, stride 1, dilation 1, one group, and at least
+// kWinogradMinChannels input and output channels (below that the transforms cost more than the
+// multiplications they save; measured in conv_winograd.cc).
+bool conv_winograd_applicable(const IgemmConv& cv);
+
+// Same contract as conv_igemm (conv_igemm.h) for convolutions it is applicable to.
+void conv_winograd(const IgemmConv& cv, const float* in, const float* w, IgemmWeights form,
+                   const float* bias, float* out);
+
+}  // namespace gn
+
+#endif  // GRADNODE_KERNELS_CONV_CONV_WINOGRAD_H_
