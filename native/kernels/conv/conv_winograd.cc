@@ -41,9 +41,16 @@ using conv_detail::PadGeom;
 using conv_detail::PadRing;
 using conv_detail::round_up;
 
-// Input and output channels from which Winograd beats the implicit GEMM. Measured on Zen3 (AVX2
-// GEMM, SSE2 transforms), 1 thread: see conv_winograd_applicable.
-constexpr index_t kWinogradMinChannels = 32;
+// Channels from which Winograd beats the implicit GEMM (or, backward-data, the col2im path).
+// The 16 products reduce over the input channels c, so c must not be tiny (with c = 8 the
+// micro-kernel runs 8 steps per tile store); the output transform costs per output channel.
+// Measured on Zen3 (AVX2 GEMM, SSE2 transforms), 1 thread, 3x3 pad 1, implicit GEMM -> Winograd:
+//   c 16 -> m 16, 32x32 b32: 2.58 -> 1.95 ms     c 64 -> m 8, 16x16 b32: 2.13 -> 1.40 ms
+//   c 32 -> m 16, 28x28 b64: 7.65 -> 6.62 ms     c 16 -> m 32, 28x28 b64: 7.2 -> 7.3 ms
+//   c 8 -> m 8, 32x32 b32:   1.02 -> 0.90 ms     c 8 -> m 64, 16x16 b32:  1.03 -> 1.37 ms
+//   c 4 -> m 4, 32x32 b32:   0.38 -> 0.51 ms
+constexpr index_t kWinogradMinInputChannels = 16;
+constexpr index_t kWinogradMinOutputChannels = 8;
 // V and M of one block (16 * (c + m) * tb floats) stay around 192 KB, in L2 with the packed U.
 constexpr index_t kBlockFloats = index_t(3) << 14;
 constexpr index_t kMaxTiles = 256;
@@ -327,7 +334,7 @@ struct Worker {
 
 bool conv_winograd_applicable(const IgemmConv& cv) {
   return cv.groups == 1 && cv.kh == 3 && cv.kw == 3 && cv.sh == 1 && cv.sw == 1 && cv.dh == 1 &&
-         cv.dw == 1 && cv.c >= kWinogradMinChannels && cv.m >= kWinogradMinChannels;
+         cv.dw == 1 && cv.c >= kWinogradMinInputChannels && cv.m >= kWinogradMinOutputChannels;
 }
 
 void conv_winograd(const IgemmConv& cv, const float* in, const float* w, IgemmWeights form,
