@@ -22,7 +22,7 @@ import { type Context, loadPackage, type Row } from './lib/context';
 import { evaluateGoals } from './lib/goals';
 import { buildInfo, busyCores, loadavg, machineInfo } from './lib/machine';
 import { bandwidthFor, type Calibration, levelFor, mergeCalibrations, NativeHelper, peakFor } from './lib/native_helper';
-import { CONTENDED, goalTable, kernelTables, lenetTables, renderMarkdown, renderText, type Table } from './lib/table';
+import { CONTENDED, contendedRow, goalTable, kernelTables, lenetTables, renderMarkdown, renderText, type Table } from './lib/table';
 import { detectTorch, runTorchKernels, runTorchLenet, type TorchLenetResult, type TorchPeer } from './lib/torch';
 
 const FAMILIES = ['gemm', 'conv', 'pool', 'batchnorm', 'eltwise', 'reduce', 'softmax', 'optim', 'copy', 'lenet'] as const;
@@ -318,8 +318,10 @@ async function main(): Promise<void> {
     for (const r of rows) derive(r, cal, threads);
   }
   const overPeak = rows.filter((r) => typeof r.fraction === 'number' && r.fraction > 1.05);
-  const contended = rows.filter((r) => (r.native?.othersBusy ?? 0) >= CONTENDED);
-  const contendedEpochs = lenet ? lenet.epochs.filter((e) => (e.othersBusy ?? 0) >= CONTENDED).length : 0;
+  const contended = rows.filter(contendedRow);
+  const contendedEpochs = [...(lenet?.epochs ?? []), ...Object.values(torchLenet).flatMap((t) => ('error' in t ? [] : t.epochs))].filter(
+    (e) => (e.othersBusy ?? 0) >= CONTENDED,
+  ).length;
   // Publishable: nothing else ran when the run started, and at most 5 % of the timings (and no LeNet
   // epoch) shared the machine. (The load average lags by a minute or more, so it only goes on record.)
   const publishable = busyBefore !== null && busyBefore < 0.5 && contended.length <= 0.05 * rows.length && contendedEpochs === 0;
@@ -345,7 +347,10 @@ async function main(): Promise<void> {
   ];
   if (!publishable) header.push('WARNING: other processes competed for the machine; these figures are not publishable (re-measure on an idle machine).');
   if (contended.length) {
-    header.push(`WARNING: ${contended.length} of ${rows.length} timings (marked *) ran while other processes kept >= ${CONTENDED} cores busy.`);
+    header.push(`WARNING: in ${contended.length} of ${rows.length} rows a timing (marked *) ran while other processes kept >= ${CONTENDED} cores busy.`);
+  }
+  if (contendedEpochs) {
+    header.push(`WARNING: ${contendedEpochs} LeNet epoch(s) (marked *) ran while other processes kept >= ${CONTENDED} cores busy.`);
   }
   if (overPeak.length) {
     header.push(

@@ -31,6 +31,16 @@ function ratio(v: number | null | undefined): string {
 /** Cores other processes used during a timing above which it is marked (*) as contended. */
 export const CONTENDED = 0.5;
 
+/** '*' after a figure whose timing shared the machine with other processes. */
+function mark(t: { othersBusy?: number } | null | undefined): string {
+  return (t?.othersBusy ?? 0) >= CONTENDED ? '*' : '';
+}
+
+/** Whether any timing of the row (gradnode's or a peer's) was contended. */
+export function contendedRow(r: Row): boolean {
+  return [r.native, r.openblas, r.torch].some((t) => mark(t) !== '');
+}
+
 function goalCell(r: Row): string {
   if (!r.goal) return '';
   return `${r.goal.met === true ? 'yes' : r.goal.met === false ? 'NO' : '?'} (${r.goal.text})`;
@@ -60,18 +70,18 @@ export function kernelTables(rows: Row[]): Table[] {
       rows: fr.map((r) => [
         r.name,
         r.pass,
-        r.native ? ms(r.native.best) + ((r.native.othersBusy ?? 0) >= CONTENDED ? '*' : '') : `failed: ${r.nativeError ?? ''}`,
+        r.native ? ms(r.native.best) + mark(r.native) : `failed: ${r.nativeError ?? ''}`,
         r.native ? ms(r.native.median) : '',
         r.rate === undefined ? '' : r.rate.toFixed(r.rate >= 100 ? 0 : 1),
         r.fraction === undefined || r.fraction === null ? '' : `${(100 * r.fraction).toFixed(0)} %${r.level && r.unit === 'GB/s' ? ` ${r.level}` : ''}`,
         ratio(r.xReference),
-        ratio(r.xOpenblas),
-        r.torchError ? 'err' : ratio(r.xTorch),
+        ratio(r.xOpenblas) + mark(r.openblas),
+        r.torchError ? 'err' : ratio(r.xTorch) + mark(r.torch),
         goalCell(r),
       ]),
       notes: [
         ...new Set(fr.map((r) => r.shape && `${r.name}: ${r.shape}${r.note ? ` (${r.pass}: ${r.note})` : ''}`)),
-        ...(fr.some((r) => (r.native?.othersBusy ?? 0) >= CONTENDED) ? [`* other processes kept >= ${CONTENDED} cores busy during the timing`] : []),
+        ...(fr.some(contendedRow) ? [`* other processes kept >= ${CONTENDED} cores busy during the timing`] : []),
       ],
     };
   });
@@ -99,12 +109,12 @@ export function lenetTables(l: LenetResult, torch: Record<string, TorchLenetResu
     String(threads),
     ms(l.best.seconds),
     l.best.imagesPerSecond.toFixed(0),
-    l.epochs.map((e) => e.seconds.toFixed(2) + ((e.othersBusy ?? 0) >= CONTENDED ? '*' : '')).join(', '),
+    l.epochs.map((e) => e.seconds.toFixed(2) + mark(e)).join(', '),
     torchBest ? ratio(torchBest / l.best.seconds) : 'n/a',
   ]);
   for (const [t, r] of Object.entries(torch)) {
     if ('error' in r) epochs.rows.push(['PyTorch', t, `skipped: ${r.error}`, '', '', '']);
-    else epochs.rows.push([`PyTorch ${r.torch}`, t, ms(r.best.seconds), r.best.imagesPerSecond.toFixed(0), r.epochs.map((e) => e.seconds.toFixed(2)).join(', '), '']);
+    else epochs.rows.push([`PyTorch ${r.torch}`, t, ms(r.best.seconds), r.best.imagesPerSecond.toFixed(0), r.epochs.map((e) => e.seconds.toFixed(2) + mark(e)).join(', '), '']);
   }
   const p = l.profile;
   const perStep = (s: number) => ((s / l.steps) * 1e3).toFixed(2);

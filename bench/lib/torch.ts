@@ -66,7 +66,7 @@ export interface TorchLenetResult {
   torch: string;
   threads: number;
   images: number;
-  epochs: { seconds: number; imagesPerSecond: number; loss: number; phases: Record<string, number> }[];
+  epochs: { seconds: number; imagesPerSecond: number; loss: number; phases: Record<string, number>; othersBusy?: number }[];
   best: { seconds: number; imagesPerSecond: number; loss: number; phases: Record<string, number> };
 }
 

@@ -15,6 +15,7 @@
 // write-allocate traffic is invisible, as it is for the kernels they are compared with.
 #include <immintrin.h>
 #include <omp.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <chrono>
@@ -25,6 +26,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #ifdef GRADNODE_BENCH_OPENBLAS
@@ -42,6 +44,24 @@ double seconds_since(Clock::time_point t0) {
 }
 
 volatile float g_sink = 0;
+
+/** Seconds the whole machine spent busy (/proc/stat, 10 ms ticks), or -1. */
+double machine_busy_seconds() {
+  std::ifstream f("/proc/stat");
+  std::string cpu;
+  long long v[8] = {0};
+  if (!(f >> cpu)) return -1;
+  for (auto& x : v) f >> x;
+  if (!f) return -1;
+  return static_cast<double>(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / 100.0;
+}
+
+/** CPU seconds of this process, all threads. */
+double process_cpu_seconds() {
+  struct rusage u;
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_utime.tv_sec + u.ru_utime.tv_usec / 1e6 + u.ru_stime.tv_sec + u.ru_stime.tv_usec / 1e6;
+}
 
 // ---------------------------------------------------------------------------------------------
 // FMA peak: each accumulator is a dependency chain acc = acc * a + b; with more chains than
@@ -443,25 +463,46 @@ int cmd_gemm_openblas(int argc, char** argv) {
                   A.data(), ta ? m : k, B.data(), tb ? k : n, 0.0f, C.data(), n);
     };
     // Warm-up; then samples of `inner` calls each (>= ~2 ms per sample, sized from a second call),
-    // at least `reps` samples and at least `min_time` seconds (at most 200 samples).
-    call();  // warm-up (thread start-up, first touch of C)
-    auto t0 = Clock::now();
-    call();
-    double first = seconds_since(t0);
-    int inner = std::max(1, static_cast<int>(0.002 / std::max(first, 1e-9)));
-    std::vector<double> times;
-    double total = 0;
-    while ((static_cast<int>(times.size()) < reps || total < min_time) && times.size() < 200) {
-      auto t1 = Clock::now();
-      for (int i = 0; i < inner; i++) call();
-      double t = seconds_since(t1);
-      total += t;
-      times.push_back(t / inner);
+    // at least `reps` samples and at least `min_time` seconds (at most 200 samples). Retaken (twice
+    // at most, after 2 s) while other processes keep >= 0.5 cores busy; the least contended
+    // attempt is kept.
+    struct Attempt {
+      std::vector<double> times;
+      int inner;
+      double others;
+    };
+    auto attempt = [&]() {
+      call();  // warm-up (thread start-up, first touch of C)
+      auto t0 = Clock::now();
+      call();
+      double first = seconds_since(t0);
+      Attempt a{{}, std::max(1, static_cast<int>(0.002 / std::max(first, 1e-9))), -1};
+      double total = 0;
+      const double busy0 = machine_busy_seconds(), own0 = process_cpu_seconds();
+      const auto w0 = Clock::now();
+      while ((static_cast<int>(a.times.size()) < reps || total < min_time) && a.times.size() < 200) {
+        auto t1 = Clock::now();
+        for (int i = 0; i < a.inner; i++) call();
+        double t = seconds_since(t1);
+        total += t;
+        a.times.push_back(t / a.inner);
+      }
+      const double wall = seconds_since(w0), busy1 = machine_busy_seconds();
+      if (busy0 >= 0 && busy1 >= 0 && wall >= 0.2) a.others = std::max(0.0, (busy1 - busy0 - (process_cpu_seconds() - own0)) / wall);
+      std::sort(a.times.begin(), a.times.end());
+      return a;
+    };
+    Attempt best = attempt();
+    for (int r = 0; r < 2 && best.others >= 0.5; r++) {
+      std::this_thread::sleep_for(std::chrono::seconds(2));
+      Attempt a = attempt();
+      if (a.others < best.others) best = a;
     }
-    std::sort(times.begin(), times.end());
-    std::printf("%s{\"name\":%s,\"m\":%d,\"n\":%d,\"k\":%d,\"transA\":%s,\"transB\":%s,\"best\":%.9g,\"median\":%.9g,\"reps\":%zu,\"inner\":%d}",
-                s ? "," : "", json_str(f[0]).c_str(), m, n, k, ta ? "true" : "false", tb ? "true" : "false", times.front(),
-                times[times.size() / 2], times.size(), inner);
+    std::printf("%s{\"name\":%s,\"m\":%d,\"n\":%d,\"k\":%d,\"transA\":%s,\"transB\":%s,\"best\":%.9g,\"median\":%.9g,\"reps\":%zu,\"inner\":%d",
+                s ? "," : "", json_str(f[0]).c_str(), m, n, k, ta ? "true" : "false", tb ? "true" : "false", best.times.front(),
+                best.times[best.times.size() / 2], best.times.size(), best.inner);
+    if (best.others >= 0) std::printf(",\"othersBusy\":%.3f", best.others);
+    std::printf("}");
     std::fflush(stdout);
   }
   std::printf("]}\n");

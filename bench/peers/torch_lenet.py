@@ -69,8 +69,17 @@ def main():
 
     model = lenet5()
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    def busy():
+        try:
+            with open("/proc/stat") as f:
+                v = [int(x) for x in f.readline().split()[1:9]]
+            return (v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / 100
+        except OSError:
+            return None
+
     epochs = []
     for _ in range(a.epochs):
+        busy0, own0 = busy(), time.process_time()
         phases = {"data": 0.0, "forward": 0.0, "backward": 0.0, "optimizer": 0.0}
         loss_sum = 0.0
         t_epoch = time.perf_counter()
@@ -93,7 +102,12 @@ def main():
             phases["backward"] += t3 - t2
             phases["optimizer"] += t4 - t3
         seconds = time.perf_counter() - t_epoch
-        epochs.append({"seconds": seconds, "imagesPerSecond": n / seconds, "loss": loss_sum / n, "phases": phases})
+        e = {"seconds": seconds, "imagesPerSecond": n / seconds, "loss": loss_sum / n, "phases": phases}
+        busy1 = busy()
+        if busy0 is not None and busy1 is not None:
+            # cores other processes kept busy during the epoch
+            e["othersBusy"] = max(0.0, (busy1 - busy0 - (time.process_time() - own0)) / seconds)
+        epochs.append(e)
     best = min(epochs, key=lambda e: e["seconds"])
     print(json.dumps({
         "torch": torch.__version__,
