@@ -15,6 +15,8 @@
       "native/kernels/conv/conv2d.cc",
       "native/kernels/conv/conv_igemm.cc",
       "native/kernels/conv/conv_winograd.cc",
+      "native/kernels/conv/conv_direct.cc",
+      "native/kernels/conv/conv_ukernel_generic.cc",
       "native/kernels/conv/conv2d_bwd_data.cc",
       "native/kernels/conv/conv2d_bwd_filter.cc",
       "native/kernels/pool/maxpool2d.cc",
@@ -25,7 +27,8 @@
     ],
     "gradnode_sources_avx2": [
       "native/kernels/gemm/ukernel_avx2.cc",
-      "native/kernels/elementwise/vmath_avx2.cc"
+      "native/kernels/elementwise/vmath_avx2.cc",
+      "native/kernels/conv/conv_ukernel_avx2.cc"
     ],
     "gradnode_sources_avx512": [
       "native/kernels/gemm/ukernel_avx512.cc",

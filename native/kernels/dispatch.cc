@@ -104,6 +104,7 @@ IsaKernels make_kernels(Isa isa) {
     case Isa::kAvx2:
       k.gemm = avx2::gemm_ukernel();
       k.vmath = avx2::vmath_kernels();
+      k.conv = avx2::conv_ukernel();
       break;
     case Isa::kAvx512:
       k.gemm = avx512::gemm_ukernel();
@@ -121,6 +122,7 @@ IsaKernels make_kernels(Isa isa) {
       k.name = isa_name(Isa::kGeneric);
       k.gemm = generic::gemm_ukernel();
       k.vmath = generic::vmath_kernels();
+      k.conv = generic::conv_ukernel();
       break;
   }
   return k;

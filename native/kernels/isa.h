@@ -10,6 +10,7 @@
 #define GRADNODE_KERNELS_ISA_H_
 
 #include "common.h"
+#include "conv/conv_ukernel.h"
 #include "elementwise/vmath.h"
 #include "gemm/ukernel.h"
 
@@ -28,6 +29,8 @@ struct IsaKernels {
   const char* name;
   GemmUkernel gemm;  // register-blocked GEMM micro-kernel (gemm/ukernel.h)
   VmathKernels vmath;  // vectorised elementwise math (elementwise/vmath.h)
+  ConvUkernel conv;    // convolution micro-kernel, B through row offsets (conv/conv_ukernel.h);
+                       // run == nullptr where an ISA has none
 };
 
 // True when this binary contains the ISA's kernels.

@@ -499,6 +499,15 @@ std::vector<Case> fast_path_cases() {
       conv_case("igemm_stride2_dil2", 3, 5, 13, 12, 7, 3, 3, 2, 2, 2, 1, 2, 2, 1),
       conv_case("igemm_tiny_planes", 40, 3, 2, 2, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1),
       conv_case("igemm_lenet_conv2", 4, 6, 14, 14, 16, 5, 5, 1, 1, 0, 0, 1, 1, 1),
+      // Pack-free kernel (stride 1, one group, few output channels): LeNet conv1-like (6 outputs,
+      // bias), 40 input channels in k-blocks of 10 whole channels plus the bias row, dilation with
+      // a cropped output, 4 -> 4 (short reduction); backward-data through it with 6 input channels.
+      conv_case("direct_1to6_k5_pad2", 3, 1, 12, 11, 6, 5, 5, 1, 1, 2, 2, 1, 1, 1),
+      conv_case("direct_c40_kblocks", 2, 40, 12, 12, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1),
+      conv_case("direct_dil2_cropped", 2, 3, 13, 12, 6, 3, 3, 1, 1, 2, 1, 2, 2, 1, 7, 8),
+      conv_case("direct_4to4", 3, 4, 9, 10, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1),
+      conv_case("direct_rot_6to16_k5", 2, 6, 14, 14, 16, 5, 5, 1, 1, 0, 0, 1, 1, 1),
+      conv_case("direct_m17_not", 2, 3, 8, 8, 17, 3, 3, 1, 1, 1, 1, 1, 1, 1),
       // Backward-filter: one chunk (split by tap panels between threads), K = 9 * 7 (partial last
       // panel), stride 2 with odd rows (strided runs), 1x1 plane samples spanning k-blocks.
       conv_case("filter_one_chunk", 1, 7, 12, 11, 13, 3, 3, 1, 1, 1, 1, 1, 1, 1),
@@ -567,6 +576,7 @@ GN_TEST(conv_fast_paths_deterministic) {
       conv_case("rot_groups2_n5", 5, 8, 7, 6, 4, 3, 3, 1, 1, 1, 1, 1, 1, 2),
       conv_case("igemm_tiny_planes", 40, 3, 2, 2, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1),
       conv_case("filter_one_chunk", 1, 7, 12, 11, 13, 3, 3, 1, 1, 1, 1, 1, 1, 1),
+      conv_case("direct_1to6_n5", 5, 1, 12, 11, 6, 5, 5, 1, 1, 2, 2, 1, 1, 1),
   };
   std::uint64_t seed = 9500;
   for (const Case& c : det) {

@@ -1,12 +1,15 @@
-// conv2d forward: per sample and group, Y = W * col(X) + bias, with col built one tile of output
-// pixels at a time (im2col.h) and multiplied by gn::sgemm; 1x1 / stride 1 / unpadded convolutions
-// skip im2col. Parallel over the samples of the batch when there are at least as many samples as
-// threads (each thread its own column buffer, the GEMM running on that thread); otherwise serial
-// over samples with the GEMM's own threads. Also the shape validator.
+// conv2d forward. In order of preference: Winograd F(2x2,3x3) (conv_winograd.h: 3x3 stride 1 with
+// >= 16 input and >= 8 output channels), the pack-free kernel (conv_direct.h: stride 1, few output
+// channels), the implicit GEMM (conv_igemm.h: everything else but depthwise and 1x1).
+// 1x1 / stride 1 / unpadded convolutions are a plain GEMM per sample; depthwise ones keep im2col
+// + gn::sgemm per sample (its small-matrix path suits one output channel per group). Those two
+// run batch-parallel when there are at least as many samples as threads, otherwise serial over
+// samples with the GEMM's own threads. Also the shape validator.
 #include "conv2d.h"
 
 #include "../gemm/gemm.h"
 #include "../threads.h"
+#include "conv_direct.h"
 #include "conv_igemm.h"
 #include "conv_winograd.h"
 #include "im2col.h"
@@ -133,6 +136,8 @@ void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const 
     const IgemmConv cv = forward_igemm(s, p);
     if (conv_winograd_applicable(cv))
       conv_winograd(cv, x, w, IgemmWeights::kForward, bias, y);
+    else if (conv_direct_available(cv) && conv_direct_pays(cv))
+      conv_direct(cv, x, w, IgemmWeights::kForward, bias, y);
     else
       conv_igemm(cv, x, w, IgemmWeights::kForward, bias, y);
     return;

@@ -1,6 +1,8 @@
-// conv2d backward-data: per sample and group, dcol = W^T * dY (gn::sgemm with trans_a) one tile of
-// output pixels at a time, scattered back into dX by col2im; 1x1 / stride 1 / unpadded
-// convolutions write W^T * dY straight into dX. Batch-parallel like the forward pass.
+// conv2d backward-data. Stride 1: the forward convolution of dY with the rotated, channel-swapped
+// weights (Winograd, the pack-free kernel or the implicit GEMM; see conv2d_backward_data).
+// Otherwise per sample and group, dcol = W^T * dY (W^T packed once per call) one tile of output
+// pixels at a time, scattered back into dX by col2im; 1x1 / stride 1 / unpadded convolutions
+// write W^T * dY straight into dX. Batch-parallel like the forward pass.
 // Depthwise convolutions skip the GEMM (an outer product there) and scatter dY through the
 // weights directly, parallel over the input planes.
 // Every dX plane is written by one thread only, in an order that depends on the sizes alone, so
@@ -10,6 +12,7 @@
 #include "../gemm/gemm.h"
 #include "../threads.h"
 #include "conv2d.h"
+#include "conv_direct.h"
 #include "conv_igemm.h"
 #include "conv_winograd.h"
 #include "im2col.h"
@@ -169,15 +172,24 @@ IgemmConv rotated_igemm(const Conv2dShape& s, const ConvPlan& p) {
 void conv2d_backward_data(const Conv2dShape& s, const float* dy, const float* w, float* dx) {
   const ConvPlan p = conv_plan(s);
   if (p.depthwise) return depthwise_backward_data(s, p, dy, w, dx);
-  // The rotated-weight convolution packs dY once per output block and reuses it for cg_in / MR
-  // micro-panels of W; the col2im path packs W^T once and reuses dY tiles for K / MR micro-panels
-  // but pays the col2im pass. Measured (Zen3): the former wins for cg_in >= cg_out (64 -> 64 at
-  // 32x32: 30 vs 34 ms; 16 -> 16: 2.5 vs 3.2 ms), the latter for cg_in < cg_out (32 -> 64 at
-  // 14x14: 6.5 vs 8.1 ms; 6 -> 16: 1.7 vs 2.1 ms; one input channel: 4x).
+  // Stride 1: a forward convolution of dY with the rotated weights (dX has cg_in channels), by
+  // Winograd (3x3 with enough channels), the pack-free kernel (2 to 16 input channels), or the
+  // implicit GEMM. The latter packs dY once per output block and reuses it for cg_in / MR
+  // micro-panels of W, while the col2im path packs W^T once and reuses dY tiles for K / MR
+  // micro-panels but pays the col2im pass. Measured (Zen3, before Winograd and the pack-free
+  // kernel): the former wins for cg_in >= cg_out (64 -> 64 at 32x32: 30 vs 34 ms; 16 -> 16: 2.5 vs
+  // 3.2 ms), the latter for cg_in < cg_out (32 -> 64 at 14x14: 6.5 vs 8.1 ms; 6 -> 16: 1.7 vs
+  // 2.1 ms; one input channel: 4x).
   if (!p.direct && s.stride_h == 1 && s.stride_w == 1) {
     const IgemmConv cv = rotated_igemm(s, p);
-    if (conv_winograd_applicable(cv)) {
+    // Winograd needs 16 channels on the output (dX) side here: with 8 (64 -> 8 at 16x16) the
+    // col2im path's M = 72-row GEMM beats its 8-row products (1.00 vs 1.37 ms).
+    if (conv_winograd_applicable(cv) && cv.m >= 16) {
       conv_winograd(cv, dy, w, IgemmWeights::kRotated, nullptr, dx);
+      return;
+    }
+    if (conv_direct_available(cv) && conv_direct_pays(cv)) {
+      conv_direct(cv, dy, w, IgemmWeights::kRotated, nullptr, dx);
       return;
     }
     if (p.cg_in >= p.cg_out) {

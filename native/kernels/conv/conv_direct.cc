@@ -1,0 +1,153 @@
+// Pack-free stride-1 convolution (conv_direct.h). Baseline unit: the arithmetic is the ISA's
+// convolution micro-kernel (conv_ukernel.h, through the dispatch table).
+#include "conv_direct.h"
+
+#include <cstring>
+
+#include "../gemm/gemm.h"
+#include "../isa.h"
+#include "../threads.h"
+#include "conv_pad.h"
+#include "im2col.h"
+
+namespace gn {
+namespace {
+
+using conv_detail::ceil_div;
+using conv_detail::min_i;
+using conv_detail::PadGeom;
+using conv_detail::PadRing;
+using conv_detail::round_up;
+
+// Multiply-adds a thread should at least get (~25-50 us).
+constexpr index_t kMinMacsPerThread = index_t(1) << 20;
+// Padded input read by one k-block (8 KB): with A's panel and the output tile it stays in L1 while
+// a row of tiles sweeps it. 6 -> 16 channels 5x5 backward-data (18x18 planes): 1.25 ms with all 16
+// channels per block, 1.00 ms with 6.
+constexpr index_t kPlaneBlockFloats = 2048;
+
+struct Plan {
+  IgemmConv cv;
+  ConvUkernel uk;
+  index_t K, Kb;   // reduction without / with the bias row
+  PadGeom pg;
+  index_t Q;       // oh * wp positions per sample
+  index_t Qp;      // Q rounded up to NR: the columns computed
+  index_t slack;   // zeros after the channels: reads of the dropped positions run up to here
+  index_t ones;    // offset of the row of ones (the bias row) in the padded sample
+  index_t x_floats;  // padded sample, slack, ones, and NR more
+  index_t kcb;     // reduction rows per k-block: whole channels, about kPlaneBlockFloats of input
+  index_t mp;      // micro-panels of A
+  index_t psa;     // floats of one packed A micro-panel (MR x Kb)
+  index_t y_floats;  // output buffer: mp * MR rows of Qp
+};
+
+Plan make_plan(const IgemmConv& cv, bool bias) {
+  Plan pl;
+  pl.cv = cv;
+  pl.uk = kernels().conv;
+  pl.K = cv.c * cv.kh * cv.kw;
+  pl.Kb = pl.K + (bias ? 1 : 0);
+  pl.pg.hp = cv.oh + (cv.kh - 1) * cv.dh;
+  pl.pg.wp = cv.ow + (cv.kw - 1) * cv.dw;
+  pl.pg.plane = pl.pg.hp * pl.pg.wp;
+  const index_t nr = pl.uk.nr;
+  pl.Q = cv.oh * pl.pg.wp;
+  pl.Qp = round_up(pl.Q, nr);
+  // The last channel's last tap reads up to position (Qp - 1) + (kh-1)*dh*wp + (kw-1)*dw of its
+  // plane, at most plane + (kw-1)*dw + NR past its start.
+  pl.slack = round_up((cv.kw - 1) * cv.dw + nr, 16);
+  pl.pg.sample_pad = round_up(cv.c * pl.pg.plane, 16);
+  pl.ones = pl.pg.sample_pad + pl.slack;
+  pl.x_floats = pl.ones + round_up(pl.Qp + nr, 16);
+  const index_t channels = conv_detail::max_i(1, kPlaneBlockFloats / pl.pg.plane);
+  pl.kcb = channels >= cv.c ? pl.Kb : channels * cv.kh * cv.kw;
+  pl.mp = ceil_div(cv.m, pl.uk.mr);
+  pl.psa = sgemm_panel_floats(pl.uk.mr, pl.Kb);
+  pl.y_floats = round_up(pl.mp * pl.uk.mr * pl.Qp, 16);
+  return pl;
+}
+
+}  // namespace
+
+bool conv_direct_available(const IgemmConv& cv) {
+  const IsaKernels& k = kernels();
+  return cv.sh == 1 && cv.sw == 1 && cv.groups == 1 && k.conv.run != nullptr && k.conv.mr == k.gemm.mr;
+}
+
+bool conv_direct_pays(const IgemmConv& cv) {
+  const index_t mr = kernels().conv.mr;
+  if (cv.m > 16 || cv.m < 2 || mr <= 0) return false;
+  const bool full = 5 * cv.m >= 4 * mr * ceil_div(cv.m, mr);
+  return full || cv.c * cv.kh * cv.kw <= 64;
+}
+
+void conv_direct(const IgemmConv& cv, const float* in, const float* w, IgemmWeights form,
+                 const float* bias, float* out) {
+  const Plan pl = make_plan(cv, bias != nullptr);
+  const index_t mr = pl.uk.mr, nr = pl.uk.nr;
+  const index_t macs = cv.batch * cv.m * cv.oh * cv.ow * pl.K;
+  int nt = threads_for(macs, kMinMacsPerThread);
+  if (nt > cv.batch) nt = static_cast<int>(cv.batch);
+  if (nt < 1) nt = 1;
+
+  // One allocation before any region: W laid out [m x Kb] and packed, the tap offsets, and each
+  // thread's padded sample and output buffer.
+  const index_t wa_floats = round_up(cv.m * pl.Kb, 16);
+  const index_t apack_floats = pl.mp * pl.psa;
+  const index_t off_floats = round_up(2 * pl.Kb, 16);
+  const index_t per_thread = pl.x_floats + pl.y_floats;
+  float* buf = scratch(kScratchConv, sizeof(float) * (wa_floats + apack_floats + off_floats + nt * per_thread));
+  float* wa = buf;
+  float* apack = wa + wa_floats;
+  index_t* off = reinterpret_cast<index_t*>(apack + apack_floats);
+  float* threads_base = apack + apack_floats + off_floats;
+
+  const index_t taps = cv.kh * cv.kw;
+  for (index_t co = 0; co < cv.m; ++co) {
+    float* row = wa + co * pl.Kb;
+    if (form == IgemmWeights::kForward) {
+      std::memcpy(row, w + co * pl.K, sizeof(float) * pl.K);
+    } else {
+      for (index_t ci = 0; ci < cv.c; ++ci) {
+        const float* src = w + (ci * cv.m + co) * taps;
+        for (index_t t = 0; t < taps; ++t) row[ci * taps + t] = src[taps - 1 - t];
+      }
+    }
+    if (bias) row[pl.K] = bias[co];
+  }
+  sgemm_pack_a(false, cv.m, pl.Kb, wa, pl.Kb, apack);
+  for (index_t ci = 0, k = 0; ci < cv.c; ++ci)
+    for (index_t r = 0; r < cv.kh; ++r)
+      for (index_t s = 0; s < cv.kw; ++s, ++k) off[k] = (ci * pl.pg.hp + r * cv.dh) * pl.pg.wp + s * cv.dw;
+  if (bias) off[pl.K] = pl.ones;
+
+  const index_t P = cv.oh * cv.ow;
+  auto run = [&](int t, int nthr) {
+    float* xp = threads_base + t * per_thread;
+    float* ybuf = xp + pl.x_floats;
+    std::memset(xp + pl.pg.sample_pad, 0, sizeof(float) * pl.slack);
+    for (index_t q = 0; q < pl.x_floats - pl.ones; ++q) xp[pl.ones + q] = 1.f;
+    PadRing pad{&cv, pl.pg, in, xp, 1};
+    const index_t n0 = cv.batch * t / nthr, n1 = cv.batch * (t + 1) / nthr;
+    for (index_t n = n0; n < n1; ++n) {
+      pad.pad_sample(n);
+      // k-blocks of whole channels (the last one with the bias row), accumulated in ybuf.
+      for (index_t k0 = 0; k0 < pl.Kb; k0 += pl.kcb) {
+        const index_t kb = min_i(pl.kcb, pl.Kb - k0);
+        for (index_t q0 = 0; q0 < pl.Qp; q0 += nr)
+          for (index_t ip = 0; ip < pl.mp; ++ip)
+            pl.uk.run(kb, apack + ip * pl.psa + k0 * mr, xp + q0, off + k0, ybuf + ip * mr * pl.Qp + q0,
+                      pl.Qp, k0 == 0 ? 0.f : 1.f);
+      }
+      float* yn = out + n * cv.out_n_stride;
+      for (index_t co = 0; co < cv.m; ++co)
+        for (index_t i = 0; i < cv.oh; ++i)
+          std::memcpy(yn + co * P + i * cv.ow, ybuf + co * pl.Qp + i * pl.pg.wp, sizeof(float) * cv.ow);
+    }
+  };
+#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
+  for (int t = 0; t < nt; ++t) run(t, nt);
+}
+
+}  // namespace gn

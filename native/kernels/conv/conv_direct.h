@@ -1,0 +1,42 @@
+// Internal to the convolution kernels: pack-free stride-1 convolution on the convolution
+// micro-kernel (conv_ukernel.h), for layers with few channels or narrow planes, where packing B
+// (conv_igemm.cc) costs as much as the multiplications it feeds (one micro-panel of A for six
+// output channels: one packed row of B per 12 FMAs).
+//
+// Per sample: the input is zero-padded into a plane hp x wp (row R, column C = input row R - ph,
+// column C - pw); output pixel (i, j) is computed at position q = i * wp + j of the padded plane's
+// row-major order, where tap (ci, r, s) reads padded position q + (ci * hp + r * dh) * wp + s * dw.
+// So the micro-kernel reads NR consecutive positions per tap, straight from the padded sample; the
+// kw - 1 positions per row past ow are computed and dropped (the price: (kw-1)*dw / wp of the
+// work), as are the rows of the last micro-panel of A past m. W is packed once per call (bias as
+// one more column, against a row of ones), threads take static ranges of samples: bitwise the same
+// for any thread count.
+#ifndef GRADNODE_KERNELS_CONV_CONV_DIRECT_H_
+#define GRADNODE_KERNELS_CONV_CONV_DIRECT_H_
+
+#include "conv_igemm.h"
+
+namespace gn {
+
+// Whether conv_direct can run cv here: stride 1, one group, and an ISA with a convolution
+// micro-kernel whose MR matches its GEMM's.
+bool conv_direct_available(const IgemmConv& cv);
+
+// Whether it beats the packing engine (and, for backward-data, the col2im path): at most 16 output
+// channels, where the engine's packed B rows feed at most three micro-panels of A, and either the
+// micro-panels are mostly full (m / (MR * ceil(m / MR)) >= 0.8) or the reduction is short
+// (K = c*kh*kw <= 64). Measured on Zen3 (MR = 6), 1 thread, engine (or col2im) -> conv_direct:
+//   1 -> 6 5x5 28x28 b64 fwd 0.49 -> 0.27 ms     6 -> 16 5x5 14x14 b64 fwd 0.68 -> 0.56 ms
+//   16 -> 6 5x5 (its backward-data) 1.06 -> 0.95 ms   4 -> 4 3x3 32x32 b32 0.38 -> 0.29 ms
+// but 8 -> 8 3x3 32x32 (2 panels of 6 for 8 rows) 1.02 -> 1.07 ms, 64 -> 8 3x3 16x16
+// backward-data 1.00 -> 1.68 ms, 1 -> 32 3x3 28x28 even (0.82 / 0.84 ms), and one output channel
+// loses to col2im (6 -> 1 backward-data 0.57 -> 1.2 ms: five of six micro-kernel rows wasted).
+bool conv_direct_pays(const IgemmConv& cv);
+
+// Same contract as conv_igemm (conv_igemm.h).
+void conv_direct(const IgemmConv& cv, const float* in, const float* w, IgemmWeights form,
+                 const float* bias, float* out);
+
+}  // namespace gn
+
+#endif  // GRADNODE_KERNELS_CONV_CONV_DIRECT_H_

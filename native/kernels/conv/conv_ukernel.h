@@ -1,0 +1,38 @@
+// The convolution micro-kernel contract: the GEMM micro-kernel (gemm/ukernel.h) with B read in
+// place through a table of row offsets instead of from a packed panel.
+//
+//   c[i * ldc + j] (+)= sum over p < kc of a[p * MR + i] * b[off[p] + j],   i < MR, j < NR
+//
+// a is a packed micro-panel of A (ukernel.h layout, MR x kc, k-major); each B row is NR
+// consecutive floats anywhere in memory (any alignment). beta == 0 overwrites the tile (never reads
+// it), beta == 1 adds to it. Stride-1 convolution reads its input this way without packing
+// (conv_direct.cc): output pixels in the padded plane's row-major order are consecutive, and tap
+// (ci, r, s) is a fixed offset from the output pixel. Every element is computed by the same
+// operations wherever it sits (results do not depend on how the work is cut).
+//
+// One kernel per ISA, each in its own unit and namespace (conv_ukernel_generic.cc,
+// conv_ukernel_avx2.cc). An ISA without one (run == nullptr: AVX-512 and NEON for now) uses the
+// packing engine instead. MR equals the ISA's GEMM micro-kernel MR, so that sgemm_pack_a packs A.
+#ifndef GRADNODE_KERNELS_CONV_CONV_UKERNEL_H_
+#define GRADNODE_KERNELS_CONV_CONV_UKERNEL_H_
+
+#include "../common.h"
+
+namespace gn {
+
+using ConvUkernelFn = void (*)(index_t kc, const float* GN_RESTRICT a, const float* GN_RESTRICT b,
+                               const index_t* GN_RESTRICT off, float* GN_RESTRICT c, index_t ldc,
+                               float beta);
+
+struct ConvUkernel {
+  int mr;
+  int nr;
+  ConvUkernelFn run;  // nullptr: this ISA has none
+};
+
+namespace generic { ConvUkernel conv_ukernel(); }
+namespace avx2 { ConvUkernel conv_ukernel(); }
+
+}  // namespace gn
+
+#endif  // GRADNODE_KERNELS_CONV_CONV_UKERNEL_H_

@@ -1,0 +1,45 @@
+// Convolution micro-kernel (conv_ukernel.h) in plain C++ for the platform baseline: the GEMM's 6x8
+// scalar kernel (gemm/ukernel_generic.cc) with B rows read through the offset table.
+//
+// Compiled without ISA flags, but kept to the rules of the ISA units: namespace gn::generic, helpers
+// in an anonymous namespace, no STL.
+#include "conv_ukernel.h"
+
+namespace gn {
+namespace generic {
+namespace {
+
+constexpr int kMr = 6;
+constexpr int kNr = 8;
+
+// conv_f32_ukernel_6x8__scalar
+void conv_f32_ukernel_6x8(index_t kc, const float* GN_RESTRICT a, const float* GN_RESTRICT b,
+                          const index_t* GN_RESTRICT off, float* GN_RESTRICT c, index_t ldc,
+                          float beta) {
+  float acc[kMr][kNr] = {};
+  for (index_t p = 0; p < kc; ++p) {
+    const float* bp_src = b + off[p];
+    float bp[kNr];
+    for (int j = 0; j < kNr; ++j) bp[j] = bp_src[j];
+    for (int i = 0; i < kMr; ++i) {
+      const float ai = a[i];
+      for (int j = 0; j < kNr; ++j) acc[i][j] += ai * bp[j];
+    }
+    a += kMr;
+  }
+  for (int i = 0; i < kMr; ++i) {
+    float* ci = c + i * ldc;
+    if (beta == 0.f) {
+      for (int j = 0; j < kNr; ++j) ci[j] = acc[i][j];
+    } else {
+      for (int j = 0; j < kNr; ++j) ci[j] += acc[i][j];
+    }
+  }
+}
+
+}  // namespace
+
+ConvUkernel conv_ukernel() { return {kMr, kNr, conv_f32_ukernel_6x8}; }
+
+}  // namespace generic
+}  // namespace gn
