@@ -188,7 +188,10 @@ void conv2d_backward_data(const Conv2dShape& s, const float* dy, const float* w,
       conv_winograd(cv, dy, w, IgemmWeights::kRotated, nullptr, dx);
       return;
     }
-    if (conv_direct_available(cv) && conv_direct_pays(cv)) {
+    // The rotated convolution also multiplies the zeros around dY that a 'valid' forward
+    // convolution leaves (oh * ow < h * w); col2im never does: 16 -> 6 5x5 at 10x10 -> 14x14
+    // (half of the taps in the padding) 0.98 ms pack-free vs 0.91 ms col2im.
+    if (conv_direct_available(cv) && conv_direct_pays(cv) && 4 * p.P >= 3 * p.hw) {
       conv_direct(cv, dy, w, IgemmWeights::kRotated, nullptr, dx);
       return;
     }
