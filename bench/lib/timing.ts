@@ -56,7 +56,7 @@ export function contentionMeter(): () => number | undefined {
   return () => {
     const wall = Number(process.hrtime.bigint() - wall0) / 1e9;
     const busy1 = machineBusySeconds();
-    if (busy0 === null || busy1 === null || wall < 0.2) return undefined;
+    if (busy0 === null || busy1 === null || wall < 0.05) return undefined;
     return Math.max(0, (busy1 - busy0 - (processCpuSeconds() - own0)) / wall);
   };
 }
@@ -68,8 +68,8 @@ export interface TimingOptions {
   /** Seconds a sample should at least take (default 0.002). */
   sampleTime?: number;
   /**
-   * Times to measure again, after a 2 s pause, when other processes kept >= 0.5 cores busy during
-   * the samples (default 0); the least contended attempt is kept.
+   * Times to measure again, after pauses of 2, 5 and 10 s, when other processes kept >= 0.5 cores
+   * busy during the samples (default 0); the least contended attempt is kept.
    */
   retries?: number;
 }
@@ -80,10 +80,13 @@ function seconds(fn: () => void): number {
   return Number(process.hrtime.bigint() - t0) / 1e9;
 }
 
+/** Pauses before the retries of a contended timing: bursts of other work (a test file, a build step) last seconds. */
+const RETRY_PAUSES_MS = [2000, 5000, 10000];
+
 export function timeIt(fn: () => void, o: TimingOptions): Timing {
   let best = timeOnce(fn, o);
   for (let attempt = 0; attempt < (o.retries ?? 0) && (best.othersBusy ?? 0) >= 0.5; attempt++) {
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2000);
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, RETRY_PAUSES_MS[Math.min(attempt, RETRY_PAUSES_MS.length - 1)]);
     const t = timeOnce(fn, o);
     if ((t.othersBusy ?? 0) < (best.othersBusy ?? 0)) best = t;
   }

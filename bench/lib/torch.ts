@@ -67,7 +67,7 @@ export interface TorchLenetResult {
   threads: number;
   images: number;
   epochs: { seconds: number; imagesPerSecond: number; loss: number; phases: Record<string, number>; othersBusy?: number }[];
-  best: { seconds: number; imagesPerSecond: number; loss: number; phases: Record<string, number> };
+  best: { seconds: number; imagesPerSecond: number; loss: number; phases: Record<string, number>; othersBusy?: number };
 }
 
 export function runTorchLenet(peer: TorchPeer, benchDir: string, threads: number, epochs: number, limit: number, data: string): TorchLenetResult {

@@ -463,8 +463,8 @@ int cmd_gemm_openblas(int argc, char** argv) {
                   A.data(), ta ? m : k, B.data(), tb ? k : n, 0.0f, C.data(), n);
     };
     // Warm-up; then samples of `inner` calls each (>= ~2 ms per sample, sized from a second call),
-    // at least `reps` samples and at least `min_time` seconds (at most 200 samples). Retaken (twice
-    // at most, after 2 s) while other processes keep >= 0.5 cores busy; the least contended
+    // at least `reps` samples and at least `min_time` seconds (at most 200 samples). Retaken (after
+    // pauses of 2, 5 and 10 s) while other processes keep >= 0.5 cores busy; the least contended
     // attempt is kept.
     struct Attempt {
       std::vector<double> times;
@@ -488,13 +488,14 @@ int cmd_gemm_openblas(int argc, char** argv) {
         a.times.push_back(t / a.inner);
       }
       const double wall = seconds_since(w0), busy1 = machine_busy_seconds();
-      if (busy0 >= 0 && busy1 >= 0 && wall >= 0.2) a.others = std::max(0.0, (busy1 - busy0 - (process_cpu_seconds() - own0)) / wall);
+      if (busy0 >= 0 && busy1 >= 0 && wall >= 0.05) a.others = std::max(0.0, (busy1 - busy0 - (process_cpu_seconds() - own0)) / wall);
       std::sort(a.times.begin(), a.times.end());
       return a;
     };
     Attempt best = attempt();
-    for (int r = 0; r < 2 && best.others >= 0.5; r++) {
-      std::this_thread::sleep_for(std::chrono::seconds(2));
+    const int pauses[] = {2, 5, 10};
+    for (int r = 0; r < 3 && best.others >= 0.5; r++) {
+      std::this_thread::sleep_for(std::chrono::seconds(pauses[r]));
       Attempt a = attempt();
       if (a.others < best.others) best = a;
     }

@@ -36,14 +36,14 @@ def machine_busy_seconds():
         return None
 
 
-def timeit(fn, reps, min_time, retries=2):
-    """The driver's method; retaken (twice at most, after 2 s) while other processes keep >= 0.5
+def timeit(fn, reps, min_time):
+    """The driver's method; retaken (after pauses of 2, 5 and 10 s) while other processes keep >= 0.5
     cores busy, keeping the least contended attempt (othersBusy: cores they used meanwhile)."""
     best = time_once(fn, reps, min_time)
-    for _ in range(retries):
+    for pause in (2, 5, 10):
         if best.get("othersBusy", 0) < 0.5:
             break
-        time.sleep(2)
+        time.sleep(pause)
         t = time_once(fn, reps, min_time)
         if t.get("othersBusy", 0) < best.get("othersBusy", 0):
             best = t
@@ -69,7 +69,7 @@ def time_once(fn, reps, min_time):
     wall, busy1 = time.perf_counter() - wall0, machine_busy_seconds()
     times.sort()
     r = {"best": times[0], "median": times[len(times) // 2], "reps": len(times), "inner": inner}
-    if busy0 is not None and busy1 is not None and wall >= 0.2:
+    if busy0 is not None and busy1 is not None and wall >= 0.05:
         r["othersBusy"] = max(0.0, (busy1 - busy0 - (time.process_time() - own0)) / wall)
     return r
 
