@@ -458,8 +458,8 @@ GN_TEST(conv_random_shapes) {
 // ---- the fast paths --------------------------------------------------------------------------------
 //
 // Shapes chosen to route into each path of conv2d.cc / conv2d_bwd_data.cc / conv2d_bwd_filter.cc,
-// with the edges each path has: Winograd F(2x2,3x3) (forward, and backward-data through the rotated
-// weights) with odd planes (partial tiles at the bottom / right borders), cropped outputs, pads 0
+// with the edges each path has: Winograd F(2x2,3x3) (forward, backward-data through the rotated
+// weights, and backward-filter: every wino_* case with >= 16 channels each side) with odd planes (partial tiles at the bottom / right borders), cropped outputs, pads 0
 // and 2, more than one k-block of channels, blocks of tiles spanning samples; the rotated-weight
 // backward-data with a pad above dil * (k - 1) (negative pad on the rotated side), dilation,
 // groups, rectangular kernels; the implicit-GEMM forward with the bias row alone in the last
@@ -577,6 +577,8 @@ GN_TEST(conv_fast_paths_deterministic) {
       conv_case("igemm_tiny_planes", 40, 3, 2, 2, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1),
       conv_case("filter_one_chunk", 1, 7, 12, 11, 13, 3, 3, 1, 1, 1, 1, 1, 1, 1),
       conv_case("direct_1to6_n5", 5, 1, 12, 11, 6, 5, 5, 1, 1, 2, 2, 1, 1, 1),
+      // Winograd backward-filter over 4 chunks (chunk-parallel with 2 and 3 threads).
+      conv_case("wino_filter_4_chunks", 16, 16, 16, 15, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1),
   };
   std::uint64_t seed = 9500;
   for (const Case& c : det) {

@@ -12,6 +12,7 @@
 #include "../threads.h"
 #include "conv2d.h"
 #include "conv_igemm.h"
+#include "conv_winograd.h"
 #include "im2col.h"
 
 namespace gn {
@@ -46,6 +47,7 @@ struct FilterJob {
   const float* dy;
   index_t nchunks;
   const IgemmFilterPlan* fp;  // the implicit-GEMM engine, or null for im2col + sgemm
+  const WinogradFilterPlan* wp;  // Winograd (then fp is null too), or null
 
   index_t chunk_begin(index_t c) const { return c * s.n / nchunks; }
 
@@ -65,6 +67,11 @@ struct FilterJob {
   // ws: this thread's column buffer, or the engine's workspace.
   void chunk(index_t c, float* dw_c, float* db_c, float* col) const {
     const index_t n0 = chunk_begin(c), n1 = chunk_begin(c + 1);
+    if (wp) {
+      winograd_filter_chunk(*wp, x, dy, n0, n1, dw_c, col);
+      if (db_c) chunk_bias(c, db_c);
+      return;
+    }
     if (fp) {
       igemm_filter_chunk(*fp, x, dy, n0, n1, 0, fp->panels, dw_c, col);
       if (db_c) chunk_bias(c, db_c);
@@ -138,8 +145,10 @@ void conv2d_backward_filter(const Conv2dShape& s, const float* x, const float* d
   }
   // The implicit-GEMM engine for all but 1x1 (a plain GEMM on X) and depthwise (one output channel
   // per group: the engine's MR-row panels would be mostly empty) convolutions.
-  const bool engine = !p.direct && !p.depthwise;
+  bool engine = !p.direct && !p.depthwise;
+  bool wino = false;
   IgemmFilterPlan fplan;
+  WinogradFilterPlan wplan;
   if (engine) {
     IgemmConv cv;
     cv.batch = s.n;
@@ -160,16 +169,26 @@ void conv2d_backward_filter(const Conv2dShape& s, const float* x, const float* d
     cv.pw = s.pad_w;
     cv.dh = s.dil_h;
     cv.dw = s.dil_w;
-    fplan = igemm_filter_plan(cv, (s.n + nchunks - 1) / nchunks);
+    const index_t max_samples = (s.n + nchunks - 1) / nchunks;
+    // Winograd for 3x3 / stride 1 with >= 16 channels each side (whatever the thread count, so
+    // that results do not depend on it).
+    wino = conv_winograd_filter_applicable(cv);
+    if (wino) {
+      wplan = winograd_filter_plan(cv, max_samples);
+      engine = false;
+    } else {
+      fplan = igemm_filter_plan(cv, max_samples);
+    }
   }
-  const FilterJob job{s, p, x, dy, nchunks, engine ? &fplan : nullptr};
+  const FilterJob job{s, p, x, dy, nchunks, engine ? &fplan : nullptr, wino ? &wplan : nullptr};
 
   const int nt = threads_for(nchunks, 1);
   const bool chunk_parallel = nt > 1 && nchunks >= num_threads();
   // Fewer chunks than threads: with the engine, threads split each chunk's tap panels.
   const int nt_panels = engine && !chunk_parallel ? threads_for(fplan.panels, 1) : 1;
   const int ncols = chunk_parallel ? nt : nt_panels;
-  const index_t col_floats = engine ? round_up16(fplan.ws_floats) : p.col_floats;
+  const index_t col_floats =
+      wino ? round_up16(wplan.ws_floats) : engine ? round_up16(fplan.ws_floats) : p.col_floats;
   // Partials of chunks 1.. and the column buffers, in one allocation made before any region.
   const index_t part_total = (nchunks - 1) * part_floats;
   float* buf = nullptr;

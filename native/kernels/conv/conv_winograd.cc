@@ -59,6 +59,9 @@ constexpr index_t kMinMacsPerThread = index_t(1) << 20;
 // Slack after each k-block of each xi's V and after M: 4-tile groups may run up to 3 tiles past a
 // segment (a panel's last channel row spills into the next panel, the last panel into the slack).
 constexpr index_t kVecSlack = 64;
+// Backward-filter: tiles per k-block at most, and channels from which it beats the implicit GEMM.
+constexpr index_t kFilterTiles = 256;
+constexpr index_t kWinogradFilterMinChannels = 16;
 
 // ---- 4-lane vectors ------------------------------------------------------------------------------
 
@@ -335,7 +338,213 @@ struct Worker {
   }
 };
 
+
+// ---- backward-filter -------------------------------------------------------------------------------
+//
+// dW = sum over tiles of G^T [ (B^T d B) (.) (A dY_t A^T) ] G (the gradient of the forward tile
+// formula with respect to g). Per k-block of tiles: V_xi [c x tiles] = B^T d B (input_tile4) and
+// Z_xi [m x tiles] = A dY_t A^T, both row-major over the block's tiles; then for each xi,
+// S_xi [m x c] += Z_xi * V_xi^T (packed by sgemm_pack_a / sgemm_pack_b, multiplied by
+// sgemm_packed_block), and at the end of the chunk dW = G^T S G per (co, ci).
+
+// Z for 4 tiles from their dY values a (row 0, column 0), b (0, 1), c (1, 0), e (1, 1):
+// A dY A^T with A = [1 0; 1 1; 1 -1; 0 -1], stored at z[xi * xi_stride + 0..3].
+inline void grad_tile4(v4 a, v4 b, v4 c, v4 e, float* z, index_t xi_stride) {
+  const v4 zero = splat(0.f);
+  v4 r[4][2];  // A dY: rows (x, y)
+  r[0][0] = a;
+  r[0][1] = b;
+  r[1][0] = add(a, c);
+  r[1][1] = add(b, e);
+  r[2][0] = sub(a, c);
+  r[2][1] = sub(b, e);
+  r[3][0] = sub(zero, c);
+  r[3][1] = sub(zero, e);
+  for (int i = 0; i < 4; ++i) {  // (A dY) A^T: (x, y) -> (x, x + y, x - y, -y)
+    st(z + (i * 4 + 0) * xi_stride, r[i][0]);
+    st(z + (i * 4 + 1) * xi_stride, add(r[i][0], r[i][1]));
+    st(z + (i * 4 + 2) * xi_stride, sub(r[i][0], r[i][1]));
+    st(z + (i * 4 + 3) * xi_stride, sub(zero, r[i][1]));
+  }
+}
+
+struct FilterPlan {
+  IgemmConv cv;
+  index_t th, tw, tn;
+  PadGeom pg;
+  index_t tb;          // tiles per k-block
+  index_t v_xi, z_xi;  // floats from one xi's V [c x tb] / Z [m x tb] to the next (with slack)
+  index_t s_xi;        // floats from one xi's S [m x c] to the next
+  index_t apk, bpk;    // packed Z_xi and V_xi^T of one k-block
+  index_t row_floats;  // one zero-padded piece of a dY row (8 floats, padded)
+  index_t cap;
+  index_t ws_floats;
+};
+
+FilterPlan make_filter_plan(const IgemmConv& cv, index_t max_samples) {
+  FilterPlan fp;
+  fp.cv = cv;
+  fp.th = ceil_div(cv.oh, 2);
+  fp.tw = ceil_div(cv.ow, 2);
+  fp.tn = fp.th * fp.tw;
+  fp.pg.hp = 2 * fp.th + 2;
+  fp.pg.wp = 2 * fp.tw + 2;
+  fp.pg.plane = fp.pg.hp * fp.pg.wp;
+  fp.pg.sample_pad = round_up(cv.c * fp.pg.plane, 16);
+  const GemmBlocking bl = sgemm_blocking(kFilterTiles);
+  // V and Z of one k-block (16 * (c + m) * tb floats) around 256 KB; at most the GEMM's k-block.
+  index_t tb = (index_t(1) << 16) / (16 * (cv.c + cv.m));
+  tb = min_i(max_i(tb - tb % 4, 16), min_i(bl.kc, kFilterTiles));
+  tb = min_i(tb, round_up(max_samples * fp.tn, 4));
+  fp.tb = tb;
+  fp.v_xi = cv.c * tb + 32;
+  fp.z_xi = cv.m * tb + 32;
+  fp.s_xi = cv.m * cv.c + 32;
+  fp.apk = ceil_div(cv.m, bl.mr) * sgemm_panel_floats(bl.mr, tb);
+  fp.bpk = ceil_div(cv.c, bl.nr) * sgemm_panel_floats(bl.nr, tb);
+  fp.row_floats = 16;
+  fp.cap = min_i(max_samples, (tb - 1) / fp.tn + 2);
+  fp.ws_floats = round_up(fp.cap * fp.pg.sample_pad + kRingSlack, 16) + round_up(16 * fp.v_xi + kVecSlack, 16) +
+                 round_up(16 * fp.z_xi + kVecSlack, 16) + round_up(16 * fp.s_xi, 16) + fp.apk + fp.bpk +
+                 2 * fp.row_floats + round_up(tb * static_cast<index_t>(sizeof(Segment) / sizeof(float)), 16);
+  return fp;
+}
+
+struct FilterWorker {
+  const FilterPlan& fp;
+  PadRing pad;
+  const float* dy;
+  float *v, *z, *s, *apk, *bpk, *row0, *row1;
+  Segment* segs;
+
+  index_t segment(index_t t0, index_t t1) const {  // runs of tiles in one tile row
+    index_t ns = 0;
+    for (index_t t = t0; t < t1;) {
+      const index_t n = t / fp.tn, r = t % fp.tn, ty = r / fp.tw, tx = r % fp.tw;
+      const index_t cnt = min_i(t1 - t, fp.tw - tx);
+      segs[ns++] = Segment{n, ty, tx, t - t0, cnt};
+      t += cnt;
+    }
+    return ns;
+  }
+
+  void transforms(index_t ns) const {
+    const IgemmConv& cv = fp.cv;
+    const index_t P = cv.oh * cv.ow;
+    for (index_t ci = 0; ci < cv.c; ++ci)
+      for (index_t sg = 0; sg < ns; ++sg) {
+        const Segment& S = segs[sg];
+        const float* src = pad.slot(S.n) + ci * fp.pg.plane + 2 * S.ty * fp.pg.wp + 2 * S.tx;
+        for (index_t q = 0; q < S.cnt; q += 4) input_tile4(src + 2 * q, fp.pg.wp, v + ci * fp.tb + S.lane + q, fp.v_xi);
+      }
+    for (index_t co = 0; co < cv.m; ++co)
+      for (index_t sg = 0; sg < ns; ++sg) {
+        const Segment& S = segs[sg];
+        // Groups of 4 tiles wholly inside the plane read dY in place; the rest (the row's end, or
+        // a second row past oh) go through two zero-padded copies of the rows.
+        const float* yr = dy + S.n * cv.out_n_stride + co * P + 2 * S.ty * cv.ow;
+        const bool two_rows = 2 * S.ty + 1 < cv.oh;
+        index_t q = 0;
+        if (two_rows)
+          for (; q + 4 <= S.cnt && 2 * (S.tx + q) + 8 <= cv.ow; q += 4) {
+            const float* r0 = yr + 2 * (S.tx + q);
+            const v4 p0 = ld(r0), p1 = ld(r0 + 4), p2 = ld(r0 + cv.ow), p3 = ld(r0 + cv.ow + 4);
+            grad_tile4(even(p0, p1), odd(p0, p1), even(p2, p3), odd(p2, p3), z + co * fp.tb + S.lane + q, fp.z_xi);
+          }
+        if (q < S.cnt) {
+          const index_t c0 = 2 * (S.tx + q), len = min_i(2 * (S.cnt - q), cv.ow - c0);
+          for (index_t j = 0; j < len; ++j) {
+            row0[j] = yr[c0 + j];
+            row1[j] = two_rows ? yr[cv.ow + c0 + j] : 0.f;
+          }
+          for (index_t j = len; j < 8; ++j) row0[j] = row1[j] = 0.f;
+          const v4 p0 = ld(row0), p1 = ld(row0 + 4), p2 = ld(row1), p3 = ld(row1 + 4);
+          grad_tile4(even(p0, p1), odd(p0, p1), even(p2, p3), odd(p2, p3), z + co * fp.tb + S.lane + q, fp.z_xi);
+          // A tile row's remaining tiles are fewer than 4 only at its end: done.
+          for (q += 4; q < S.cnt; q += 4) {
+            const index_t c2 = 2 * (S.tx + q), len2 = min_i(2 * (S.cnt - q), cv.ow - c2);
+            for (index_t j = 0; j < 8; ++j) {
+              row0[j] = j < len2 ? yr[c2 + j] : 0.f;
+              row1[j] = j < len2 && two_rows ? yr[cv.ow + c2 + j] : 0.f;
+            }
+            const v4 a0 = ld(row0), a1 = ld(row0 + 4), a2 = ld(row1), a3 = ld(row1 + 4);
+            grad_tile4(even(a0, a1), odd(a0, a1), even(a2, a3), odd(a2, a3), z + co * fp.tb + S.lane + q, fp.z_xi);
+          }
+        }
+      }
+  }
+
+  // S (16 x [m x c]) = the sums over the tiles of samples n0 .. n1-1.
+  void chunk(index_t n0, index_t n1) {
+    const IgemmConv& cv = fp.cv;
+    const index_t T0 = n0 * fp.tn, T1 = n1 * fp.tn;
+    for (index_t t0 = T0; t0 < T1; t0 += fp.tb) {
+      const index_t t1 = min_i(t0 + fp.tb, T1), kb = t1 - t0;
+      pad.ensure(t0 / fp.tn, (t1 - 1) / fp.tn);
+      const index_t ns = segment(t0, t1);
+      transforms(ns);
+      for (int xi = 0; xi < 16; ++xi) {
+        sgemm_pack_a(false, cv.m, kb, z + xi * fp.z_xi, fp.tb, apk);
+        sgemm_pack_b(true, cv.c, kb, v + xi * fp.v_xi, fp.tb, bpk);
+        sgemm_packed_block(cv.m, cv.c, kb, 1.f, apk, bpk, t0 == T0 ? 0.f : 1.f, s + xi * fp.s_xi, cv.c);
+      }
+    }
+  }
+
+  // dw[co][ci][3][3] = G^T S G, in float64, rounded once.
+  void finish(float* dw) const {
+    const IgemmConv& cv = fp.cv;
+    for (index_t co = 0; co < cv.m; ++co)
+      for (index_t ci = 0; ci < cv.c; ++ci) {
+        double S[4][4];
+        for (int xi = 0; xi < 16; ++xi) S[xi / 4][xi % 4] = s[xi * fp.s_xi + co * cv.c + ci];
+        double t[3][4];  // G^T S
+        for (int j = 0; j < 4; ++j) {
+          t[0][j] = S[0][j] + 0.5 * (S[1][j] + S[2][j]);
+          t[1][j] = 0.5 * (S[1][j] - S[2][j]);
+          t[2][j] = 0.5 * (S[1][j] + S[2][j]) + S[3][j];
+        }
+        float* d = dw + (co * cv.c + ci) * 9;
+        for (int r = 0; r < 3; ++r) {  // (G^T S) G
+          d[r * 3 + 0] = static_cast<float>(t[r][0] + 0.5 * (t[r][1] + t[r][2]));
+          d[r * 3 + 1] = static_cast<float>(0.5 * (t[r][1] - t[r][2]));
+          d[r * 3 + 2] = static_cast<float>(0.5 * (t[r][1] + t[r][2]) + t[r][3]);
+        }
+      }
+  }
+};
+
 }  // namespace
+
+bool conv_winograd_filter_applicable(const IgemmConv& cv) {
+  return cv.groups == 1 && cv.kh == 3 && cv.kw == 3 && cv.sh == 1 && cv.sw == 1 && cv.dh == 1 &&
+         cv.dw == 1 && cv.c >= kWinogradFilterMinChannels && cv.m >= kWinogradFilterMinChannels;
+}
+
+WinogradFilterPlan winograd_filter_plan(const IgemmConv& cv, index_t max_samples) {
+  WinogradFilterPlan p;
+  p.cv = cv;
+  p.max_samples = max_samples;
+  p.ws_floats = make_filter_plan(cv, max_samples).ws_floats;
+  return p;
+}
+
+void winograd_filter_chunk(const WinogradFilterPlan& p, const float* x, const float* dy, index_t n0,
+                           index_t n1, float* dw, float* ws) {
+  const FilterPlan fp = make_filter_plan(p.cv, p.max_samples);
+  float* ring = ws;
+  float* v = ring + round_up(fp.cap * fp.pg.sample_pad + kRingSlack, 16);
+  float* z = v + round_up(16 * fp.v_xi + kVecSlack, 16);
+  float* sm = z + round_up(16 * fp.z_xi + kVecSlack, 16);
+  float* apk = sm + round_up(16 * fp.s_xi, 16);
+  float* bpk = apk + fp.apk;
+  float* row0 = bpk + fp.bpk;
+  float* row1 = row0 + fp.row_floats;
+  Segment* segs = reinterpret_cast<Segment*>(row1 + fp.row_floats);
+  FilterWorker wk{fp, PadRing{&fp.cv, fp.pg, x, ring, fp.cap}, dy, v, z, sm, apk, bpk, row0, row1, segs};
+  wk.chunk(n0, n1);
+  wk.finish(dw);
+}
 
 bool conv_winograd_applicable(const IgemmConv& cv) {
   return cv.groups == 1 && cv.kh == 3 && cv.kw == 3 && cv.sh == 1 && cv.sw == 1 && cv.dh == 1 &&

@@ -30,6 +30,19 @@ bool conv_winograd_applicable(const IgemmConv& cv);
 void conv_winograd(const IgemmConv& cv, const float* in, const float* w, IgemmWeights form,
                    const float* bias, float* out);
 
+// Backward-filter by the same transforms (conv_winograd.cc): for one chunk of the batch (samples
+// n0 .. n1-1, at most max_samples), dw [m][c][3][3] = the gradient summed over the chunk's tiles,
+// overwritten. Results depend on the sizes and n0, n1 only. ws: ws_floats of workspace.
+bool conv_winograd_filter_applicable(const IgemmConv& cv);
+struct WinogradFilterPlan {
+  IgemmConv cv;
+  index_t max_samples;
+  index_t ws_floats;
+};
+WinogradFilterPlan winograd_filter_plan(const IgemmConv& cv, index_t max_samples);
+void winograd_filter_chunk(const WinogradFilterPlan& p, const float* x, const float* dy, index_t n0,
+                           index_t n1, float* dw, float* ws);
+
 }  // namespace gn
 
 #endif  // GRADNODE_KERNELS_CONV_CONV_WINOGRAD_H_
