@@ -38,7 +38,7 @@ const USAGE = `usage: npm run bench -- [options]
   --no-openblas      skip OpenBLAS;  --no-torch  skip PyTorch;  --no-peers  skip both
   --python PATH      interpreter with torch (default /usr/bin/python3)
   --data DIR         Fashion-MNIST (default /usr/share/datasets/fashion-mnist)
-  --lenet-epochs N   epochs of gradnode and of PyTorch at each thread count (default 2; quick 1)
+  --lenet-epochs N   epochs of gradnode and of PyTorch at each thread count (default 3; quick 1)
   --lenet-limit N    images per epoch (default all 60,000; quick 6,400)
   --package DIR      benchmark the built package (dist/ and its addon) in DIR instead of this checkout
   --out FILE         results file (default bench/results/latest.json; latest.md next to it)
@@ -131,7 +131,7 @@ function parseArgs(argv: string[]): Options {
     }
   }
   if (Number.isNaN(o.minTime)) o.minTime = o.quick ? 0.1 : 0.3;
-  if (Number.isNaN(o.lenetEpochs)) o.lenetEpochs = o.quick ? 1 : 2;
+  if (Number.isNaN(o.lenetEpochs)) o.lenetEpochs = o.quick ? 1 : 3;
   if (Number.isNaN(o.lenetLimit)) o.lenetLimit = o.quick ? 6400 : 0;
   return o;
 }
