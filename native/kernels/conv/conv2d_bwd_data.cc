@@ -188,10 +188,11 @@ void conv2d_backward_data(const Conv2dShape& s, const float* dy, const float* w,
       conv_winograd(cv, dy, w, IgemmWeights::kRotated, nullptr, dx);
       return;
     }
-    // The rotated convolution also multiplies the zeros around dY that a 'valid' forward
-    // convolution leaves (oh * ow < h * w); col2im never does: 16 -> 6 5x5 at 10x10 -> 14x14
-    // (half of the taps in the padding) 0.98 ms pack-free vs 0.91 ms col2im.
-    if (conv_direct_available(cv) && conv_direct_pays(cv) && 4 * p.P >= 3 * p.hw) {
+    // The rotated convolution pads dY with the zeros a 'valid' forward convolution leaves
+    // (oh * ow < h * w); the pack-free kernel skips the kernel rows that read only padding
+    // (its row tiling), so it stays ahead of col2im there too: 16 -> 6 5x5 at 10x10 -> 14x14
+    // 0.66 ms vs 0.91 ms.
+    if (conv_direct_available(cv) && conv_direct_pays(cv)) {
       conv_direct(cv, dy, w, IgemmWeights::kRotated, nullptr, dx);
       return;
     }

@@ -39,8 +39,27 @@ struct Plan {
   index_t kcb;     // reduction rows per k-block: whole channels, about kPlaneBlockFloats of input
   index_t mp;      // micro-panels of A
   index_t psa;     // floats of one packed A micro-panel (MR x Kb)
-  index_t y_floats;  // output buffer: mp * MR rows of Qp
+  index_t y_floats;  // output buffer: mp * MR rows of Qp (flat) or of oh * wb (rows)
+  // Row tiles: each output row gets its own ceil(ow / NR) tiles (wb = NR * that positions), and a
+  // tile only runs the taps whose input row lies inside the input (k ordered (r, ci, s), so those
+  // are one contiguous range of k): no multiplications by the zero rows of the padding. Flat tiles
+  // (the default) run over the padded plane's row-major positions, all taps. make_plan takes the
+  // one with fewer multiply-adds.
+  bool rows;
+  index_t wb;
 };
+
+// First and one-past-last kernel row r whose input row i - ph + r * dh is inside [0, h).
+inline void valid_rows(const IgemmConv& cv, index_t i, index_t* lo, index_t* hi) {
+  index_t a = 0, b = cv.kh;
+  const index_t base = i - cv.ph;  // input row of r = 0
+  if (base < 0) a = (-base + cv.dh - 1) / cv.dh;
+  if (base + (cv.kh - 1) * cv.dh >= cv.h) b = base < cv.h ? (cv.h - base + cv.dh - 1) / cv.dh : 0;
+  if (a > cv.kh) a = cv.kh;
+  if (b < a) b = a;
+  *lo = a;
+  *hi = b;
+}
 
 Plan make_plan(const IgemmConv& cv, bool bias) {
   Plan pl;
@@ -63,8 +82,21 @@ Plan make_plan(const IgemmConv& cv, bool bias) {
   const index_t channels = conv_detail::max_i(1, kPlaneBlockFloats / pl.pg.plane);
   pl.kcb = channels >= cv.c ? pl.Kb : channels * cv.kh * cv.kw;
   pl.mp = ceil_div(cv.m, pl.uk.mr);
+  // Multiply-adds (per micro-panel row) of the two tilings.
+  pl.wb = round_up(cv.ow, nr);
+  double flat = static_cast<double>(pl.Qp) * static_cast<double>(pl.K), rows = 0;
+  for (index_t i = 0; i < cv.oh; ++i) {
+    index_t lo, hi;
+    valid_rows(cv, i, &lo, &hi);
+    rows += static_cast<double>(pl.wb) * static_cast<double>((hi - lo) * cv.c * cv.kw);
+  }
+  pl.rows = rows < 0.95 * flat;
+  if (pl.rows) {
+    pl.Kb = pl.K;  // the bias is added when the output is copied out
+    pl.kcb = pl.K;
+  }
   pl.psa = sgemm_panel_floats(pl.uk.mr, pl.Kb);
-  pl.y_floats = round_up(pl.mp * pl.uk.mr * pl.Qp, 16);
+  pl.y_floats = round_up(pl.mp * pl.uk.mr * (pl.rows ? cv.oh * pl.wb : pl.Qp), 16);
   return pl;
 }
 
@@ -103,24 +135,27 @@ void conv_direct(const IgemmConv& cv, const float* in, const float* w, IgemmWeig
   index_t* off = reinterpret_cast<index_t*>(apack + apack_floats);
   float* threads_base = apack + apack_floats + off_floats;
 
+  // Row k of A: (ci, r, s) in the flat tiling, (r, ci, s) in the row tiling; then the bias (flat).
   const index_t taps = cv.kh * cv.kw;
+  auto kindex = [&](index_t ci, index_t r, index_t s) {
+    return pl.rows ? (r * cv.c + ci) * cv.kw + s : (ci * cv.kh + r) * cv.kw + s;
+  };
   for (index_t co = 0; co < cv.m; ++co) {
     float* row = wa + co * pl.Kb;
-    if (form == IgemmWeights::kForward) {
-      std::memcpy(row, w + co * pl.K, sizeof(float) * pl.K);
-    } else {
-      for (index_t ci = 0; ci < cv.c; ++ci) {
-        const float* src = w + (ci * cv.m + co) * taps;
-        for (index_t t = 0; t < taps; ++t) row[ci * taps + t] = src[taps - 1 - t];
-      }
-    }
-    if (bias) row[pl.K] = bias[co];
+    for (index_t ci = 0; ci < cv.c; ++ci)
+      for (index_t r = 0; r < cv.kh; ++r)
+        for (index_t s = 0; s < cv.kw; ++s)
+          row[kindex(ci, r, s)] = form == IgemmWeights::kForward
+                                      ? w[(co * cv.c + ci) * taps + r * cv.kw + s]
+                                      : w[(ci * cv.m + co) * taps + taps - 1 - (r * cv.kw + s)];
+    if (bias && !pl.rows) row[pl.K] = bias[co];
   }
   sgemm_pack_a(false, cv.m, pl.Kb, wa, pl.Kb, apack);
-  for (index_t ci = 0, k = 0; ci < cv.c; ++ci)
+  for (index_t ci = 0; ci < cv.c; ++ci)
     for (index_t r = 0; r < cv.kh; ++r)
-      for (index_t s = 0; s < cv.kw; ++s, ++k) off[k] = (ci * pl.pg.hp + r * cv.dh) * pl.pg.wp + s * cv.dw;
-  if (bias) off[pl.K] = pl.ones;
+      for (index_t s = 0; s < cv.kw; ++s)
+        off[kindex(ci, r, s)] = (ci * pl.pg.hp + r * cv.dh) * pl.pg.wp + s * cv.dw;
+  if (bias && !pl.rows) off[pl.K] = pl.ones;
 
   const index_t P = cv.oh * cv.ow;
   auto run = [&](int t, int nthr) {
@@ -132,6 +167,34 @@ void conv_direct(const IgemmConv& cv, const float* in, const float* w, IgemmWeig
     const index_t n0 = cv.batch * t / nthr, n1 = cv.batch * (t + 1) / nthr;
     for (index_t n = n0; n < n1; ++n) {
       pad.pad_sample(n);
+      float* yn = out + n * cv.out_n_stride;
+      if (pl.rows) {
+        const index_t ld = cv.oh * pl.wb, ck = cv.c * cv.kw;
+        for (index_t i = 0; i < cv.oh; ++i) {
+          index_t lo, hi;
+          valid_rows(cv, i, &lo, &hi);
+          if (hi > lo)
+            for (index_t j0 = 0; j0 < cv.ow; j0 += nr)
+              for (index_t ip = 0; ip < pl.mp; ++ip)
+                pl.uk.run((hi - lo) * ck, apack + ip * pl.psa + lo * ck * mr, xp + i * pl.pg.wp + j0,
+                          off + lo * ck, ybuf + ip * mr * ld + i * pl.wb + j0, ld, 0.f);
+          for (index_t co = 0; co < cv.m; ++co) {
+            float* GN_RESTRICT y = yn + co * P + i * cv.ow;
+            const float* GN_RESTRICT src = ybuf + co * ld + i * pl.wb;
+            const float b = bias ? bias[co] : 0.f;
+            if (hi > lo) {
+              if (bias) {
+                for (index_t j = 0; j < cv.ow; ++j) y[j] = src[j] + b;
+              } else {
+                for (index_t j = 0; j < cv.ow; ++j) y[j] = src[j];
+              }
+            } else {
+              for (index_t j = 0; j < cv.ow; ++j) y[j] = b;  // no tap reads the input
+            }
+          }
+        }
+        continue;
+      }
       // k-blocks of whole channels (the last one with the bias row), accumulated in ybuf.
       for (index_t k0 = 0; k0 < pl.Kb; k0 += pl.kcb) {
         const index_t kb = min_i(pl.kcb, pl.Kb - k0);
@@ -140,7 +203,6 @@ void conv_direct(const IgemmConv& cv, const float* in, const float* w, IgemmWeig
             pl.uk.run(kb, apack + ip * pl.psa + k0 * mr, xp + q0, off + k0, ybuf + ip * mr * pl.Qp + q0,
                       pl.Qp, k0 == 0 ? 0.f : 1.f);
       }
-      float* yn = out + n * cv.out_n_stride;
       for (index_t co = 0; co < cv.m; ++co)
         for (index_t i = 0; i < cv.oh; ++i)
           std::memcpy(yn + co * P + i * cv.ow, ybuf + co * pl.Qp + i * pl.pg.wp, sizeof(float) * cv.ow);

@@ -4,13 +4,16 @@
 // output channels: one packed row of B per 12 FMAs).
 //
 // Per sample: the input is zero-padded into a plane hp x wp (row R, column C = input row R - ph,
-// column C - pw); output pixel (i, j) is computed at position q = i * wp + j of the padded plane's
-// row-major order, where tap (ci, r, s) reads padded position q + (ci * hp + r * dh) * wp + s * dw.
-// So the micro-kernel reads NR consecutive positions per tap, straight from the padded sample; the
-// kw - 1 positions per row past ow are computed and dropped (the price: (kw-1)*dw / wp of the
-// work), as are the rows of the last micro-panel of A past m. W is packed once per call (bias as
-// one more column, against a row of ones), threads take static ranges of samples: bitwise the same
-// for any thread count.
+// column C - pw); output pixel (i, j) is at position q = i * wp + j of the padded plane's row-major
+// order, where tap (ci, r, s) reads padded position q + (ci * hp + r * dh) * wp + s * dw. So the
+// micro-kernel reads NR consecutive positions per tap, straight from the padded sample. Two
+// tilings, whichever multiplies less: flat tiles of NR consecutive positions (the (kw-1)*dw
+// positions per row past ow are computed and dropped; bias as one more column of W against a row
+// of ones), or row tiles (ceil(ow / NR) tiles per output row, each running only the kernel rows
+// whose input row is inside the input: with W's columns ordered (r, ci, s) that is one contiguous
+// range; the bias is added on the way out). The rows of the last micro-panel of A past m are
+// computed and dropped. W is packed once per call, threads take static ranges of samples: bitwise
+// the same for any thread count.
 #ifndef GRADNODE_KERNELS_CONV_CONV_DIRECT_H_
 #define GRADNODE_KERNELS_CONV_CONV_DIRECT_H_
 
