@@ -8,9 +8,17 @@
 // pad_h / pad_w are the top / left pads; oh / ow are given, so asymmetric padding ('same' with even
 // kernels) is expressed by the output size. Every kernel overwrites its output.
 //
-// Algorithms (conv2d.cc, conv2d_bwd_data.cc, conv2d_bwd_filter.cc): per-sample im2col into a
-// scratch tile + GEMM, batch-parallel; backward-filter reduces per-thread partial sums over a fixed
-// partition of the batch, so results are bitwise the same for any thread count.
+// Algorithms, chosen by shape only (conv2d.cc, conv2d_bwd_data.cc, conv2d_bwd_filter.cc):
+//   Winograd F(2x2,3x3) for 3x3 / stride 1 / undilated / one group with enough channels
+//     (conv_winograd.h; forward, backward-data through the rotated weights, backward-filter);
+//   the pack-free convolution micro-kernel for stride 1 with few output channels (conv_direct.h);
+//   implicit GEMM, im2col panels packed straight from padded samples (conv_igemm.h; forward,
+//     stride-1 backward-data through the rotated weights, backward-filter);
+//   col2im + GEMM for the other backward-data cases; 1x1 as a plain GEMM; depthwise: im2col +
+//     GEMM forward / backward-filter, a direct scatter backward-data.
+// Weights are packed once per call. Work is split between threads by static partitions that
+// depend on the sizes only; backward-filter sums per-chunk partials over a fixed partition of the
+// batch in chunk order. Results are bitwise the same run to run and for any thread count.
 #ifndef GRADNODE_KERNELS_CONV_CONV2D_H_
 #define GRADNODE_KERNELS_CONV_CONV2D_H_
 
