@@ -188,7 +188,8 @@ export async function runLenet(ctx: Context, opts: { data: string; epochs: numbe
   } finally {
     restore();
   }
-  await new Promise((resolve) => setImmediate(resolve));
+  // GC entries reach the observer asynchronously, some event-loop turns after the synchronous steps.
+  await new Promise((resolve) => setTimeout(resolve, 200));
   obs.disconnect();
   const n = Math.max(prof.steps, 1);
   const kernels = [...sink.values()]
