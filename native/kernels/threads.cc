@@ -44,6 +44,11 @@ ThreadScratch& thread_scratch() {
   return scratch;
 }
 
+std::atomic<std::size_t>& scratch_limit() {
+  static std::atomic<std::size_t> limit{0};
+  return limit;
+}
+
 }  // namespace
 
 int num_threads() { return thread_setting().load(std::memory_order_relaxed); }
@@ -75,6 +80,8 @@ const char* openmp_runtime() {
 float* scratch(ScratchSlot slot, std::size_t bytes) {
   ScratchBuffer& s = thread_scratch().slots[slot];
   if (bytes == 0) bytes = 64;
+  const std::size_t limit = scratch_limit().load(std::memory_order_relaxed);
+  if (limit != 0 && bytes > limit) throw std::bad_alloc();
   if (s.bytes < bytes) {
     // Grow by at least 1.5x so that slowly growing requests do not reallocate every call.
     std::size_t want = bytes + bytes / 2;
@@ -101,5 +108,7 @@ void scratch_release() {
     s.bytes = 0;
   }
 }
+
+void set_scratch_limit(std::size_t bytes) { scratch_limit().store(bytes, std::memory_order_relaxed); }
 
 }  // namespace gn

@@ -5,8 +5,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <limits>
+#include <new>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "harness.h"
@@ -353,6 +356,43 @@ GN_TEST(conv_deterministic_across_threads) {
       }
     }
   }
+}
+
+// A kernel called on a thread of a batch-parallel region (1x1 conv: a GEMM per sample, which packs
+// into its thread's scratch) fails to get memory: the allocation failure reaches the caller as
+// std::bad_alloc instead of terminating the process, and once memory is back the same call works.
+GN_TEST(conv_allocation_failure_in_region_is_rethrown) {
+  ThreadCountGuard guard;
+  struct LimitGuard {
+    ~LimitGuard() { gn::set_scratch_limit(0); }
+  } limit_guard;
+  const Case c = conv_case("k1x1_n4_c64_32x32", 4, 64, 32, 32, 64, 1, 1, 1, 1, 0, 0, 1, 1, 1);
+  require_valid(c);
+  const Inputs in = random_inputs(c.s, 500);
+  gn::set_num_threads(2);
+  const Outputs want = run_all(c.s, in);
+  std::vector<float> y(want.y.size()), dx(want.dx.size()), dw(want.dw.size()), db(want.db.size());
+  const std::vector<std::pair<const char*, std::function<void()>>> calls = {
+      {"forward", [&] { gn::conv2d_forward(c.s, in.x.data(), in.w.data(), in.bias.data(), y.data()); }},
+      {"backward-data", [&] { gn::conv2d_backward_data(c.s, in.dy.data(), in.w.data(), dx.data()); }},
+      {"backward-filter",
+       [&] { gn::conv2d_backward_filter(c.s, in.x.data(), in.dy.data(), dw.data(), db.data()); }},
+  };
+  for (const auto& call : calls) {
+    gn::set_scratch_limit(1);
+    bool threw = false;
+    try {
+      call.second();
+    } catch (const std::bad_alloc&) {
+      threw = true;
+    }
+    GN_CHECK(threw) << call.first << ": no std::bad_alloc with every scratch request failing";
+    gn::set_scratch_limit(0);
+    call.second();
+  }
+  require_bitwise("forward after the failure", y, want.y);
+  require_bitwise("backward-data after the failure", dx, want.dx);
+  require_bitwise("backward-filter after the failure", dw, want.dw);
 }
 
 GN_TEST(conv_shape_validation) {

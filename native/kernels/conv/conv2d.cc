@@ -146,9 +146,13 @@ void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const 
   if (nt > 1 && s.n >= num_threads()) {
     // Scratch for every thread's column buffer, taken here: never allocate inside the region.
     float* cols = p.direct ? nullptr : scratch(kScratchConv, sizeof(float) * p.col_floats * nt);
+    RegionGuard guard;  // sgemm takes its packing buffers from each thread's scratch
 #pragma omp parallel for num_threads(nt) schedule(static)
     for (index_t n = 0; n < s.n; ++n)
-      forward_sample(s, p, x, w, bias, y, n, cols ? cols + p.col_floats * conv_thread_id() : nullptr);
+      guard.run([&] {
+        forward_sample(s, p, x, w, bias, y, n, cols ? cols + p.col_floats * conv_thread_id() : nullptr);
+      });
+    guard.rethrow();
   } else {
     float* col = p.direct ? nullptr : scratch(kScratchConv, sizeof(float) * p.col_floats);
     for (index_t n = 0; n < s.n; ++n) forward_sample(s, p, x, w, bias, y, n, col);

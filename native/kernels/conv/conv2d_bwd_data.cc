@@ -217,8 +217,11 @@ void conv2d_backward_data(const Conv2dShape& s, const float* dy, const float* w,
       backward_data_sample(s, p, dy, w, dx, n, mine, &pw, mine + p.col_floats);
     }
   } else if (nt > 1 && s.n >= num_threads()) {
+    RegionGuard guard;  // sgemm takes its packing buffers from each thread's scratch
 #pragma omp parallel for num_threads(nt) schedule(static)
-    for (index_t n = 0; n < s.n; ++n) backward_data_sample(s, p, dy, w, dx, n, nullptr, nullptr, nullptr);
+    for (index_t n = 0; n < s.n; ++n)
+      guard.run([&] { backward_data_sample(s, p, dy, w, dx, n, nullptr, nullptr, nullptr); });
+    guard.rethrow();
   } else {
     // Fewer samples than threads: one sample at a time, sgemm's threads split each product.
     float* col = p.direct ? nullptr : scratch(kScratchConv, sizeof(float) * p.col_floats);

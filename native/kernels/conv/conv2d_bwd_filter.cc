@@ -202,9 +202,13 @@ void conv2d_backward_filter(const Conv2dShape& s, const float* x, const float* d
   };
 
   if (chunk_parallel) {
+    RegionGuard guard;  // the im2col path's sgemm takes packing buffers from each thread's scratch
 #pragma omp parallel for num_threads(nt) schedule(static)
     for (index_t c = 0; c < nchunks; ++c)
-      job.chunk(c, chunk_dw(c), chunk_db(c), p.direct ? nullptr : cols + col_floats * conv_thread_id());
+      guard.run([&] {
+        job.chunk(c, chunk_dw(c), chunk_db(c), p.direct ? nullptr : cols + col_floats * conv_thread_id());
+      });
+    guard.rethrow();
   } else if (nt_panels > 1) {
     for (index_t c = 0; c < nchunks; ++c) {
       const index_t n0 = job.chunk_begin(c), n1 = job.chunk_begin(c + 1);
