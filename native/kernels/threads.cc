@@ -69,6 +69,14 @@ int threads_for(index_t work, index_t min_per_thread) {
   return n < 1 ? 1 : n;
 }
 
+int thread_rank() {
+#ifdef _OPENMP
+  return omp_get_thread_num();
+#else
+  return 0;
+#endif
+}
+
 const char* openmp_runtime() {
 #ifdef _OPENMP
   return "openmp";

@@ -28,6 +28,8 @@ int set_num_threads(int n);
 // Threads for a loop of `work` units when each thread should get at least `min_per_thread` units:
 // 1 inside an enclosing parallel region (no nesting), otherwise min(num_threads(), work/min).
 int threads_for(index_t work, index_t min_per_thread);
+// Rank of the calling thread in the innermost parallel region (0 outside any region).
+int thread_rank();
 // Name of the OpenMP runtime in use, or "none" when built without OpenMP.
 const char* openmp_runtime();
 

@@ -150,7 +150,7 @@ void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const 
 #pragma omp parallel for num_threads(nt) schedule(static)
     for (index_t n = 0; n < s.n; ++n)
       guard.run([&] {
-        forward_sample(s, p, x, w, bias, y, n, cols ? cols + p.col_floats * conv_thread_id() : nullptr);
+        forward_sample(s, p, x, w, bias, y, n, cols ? cols + p.col_floats * thread_rank() : nullptr);
       });
     guard.rethrow();
   } else {

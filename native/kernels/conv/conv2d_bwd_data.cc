@@ -213,7 +213,7 @@ void conv2d_backward_data(const Conv2dShape& s, const float* dy, const float* w,
     float* bufs = buf + wt_floats;
 #pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
     for (index_t n = 0; n < s.n; ++n) {
-      float* mine = bufs + per_thread * conv_thread_id();
+      float* mine = bufs + per_thread * thread_rank();
       backward_data_sample(s, p, dy, w, dx, n, mine, &pw, mine + p.col_floats);
     }
   } else if (nt > 1 && s.n >= num_threads()) {

@@ -206,7 +206,7 @@ void conv2d_backward_filter(const Conv2dShape& s, const float* x, const float* d
 #pragma omp parallel for num_threads(nt) schedule(static)
     for (index_t c = 0; c < nchunks; ++c)
       guard.run([&] {
-        job.chunk(c, chunk_dw(c), chunk_db(c), p.direct ? nullptr : cols + col_floats * conv_thread_id());
+        job.chunk(c, chunk_dw(c), chunk_db(c), p.direct ? nullptr : cols + col_floats * thread_rank());
       });
     guard.rethrow();
   } else if (nt_panels > 1) {

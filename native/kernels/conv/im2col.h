@@ -16,10 +16,6 @@
 #include "../common.h"
 #include "conv2d.h"
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
-
 namespace gn {
 
 // Geometry of one group of one sample: c channels of an h x w plane producing oh x ow outputs.
@@ -61,14 +57,6 @@ struct ConvPlan {
 };
 
 ConvPlan conv_plan(const Conv2dShape& s);
-
-inline int conv_thread_id() {
-#ifdef _OPENMP
-  return omp_get_thread_num();
-#else
-  return 0;
-#endif
-}
 
 }  // namespace gn
 

@@ -109,14 +109,6 @@ int threads_for_work(index_t work, index_t min_per_thread) {
 #endif
 }
 
-int team_rank() {
-#ifdef _OPENMP
-  return omp_get_thread_num();
-#else
-  return 0;
-#endif
-}
-
 int team_size() {
 #ifdef _OPENMP
   return omp_get_num_threads();
@@ -258,7 +250,7 @@ void small_product(const Product& g, bool may_thread) {
 #pragma omp parallel num_threads(nt)
   {
     index_t lo, hi;
-    share(units, team_rank(), team_size(), &lo, &hi);
+    share(units, thread_rank(), team_size(), &lo, &hi);
     if (lo < hi) {
       if (rows_form)
         small_rows(g, lo * 16, min_i(hi * 16, g.n));
@@ -429,7 +421,7 @@ void run_product(const Product& g, bool may_thread, float* ws) {
     const Plan pl = make_plan(g, uk);
     ws = scratch(kScratchGemm, static_cast<std::size_t>(pl.workspace_floats(nt)) * sizeof(float));
 #pragma omp parallel num_threads(nt)
-    packed_loops(g, pl, ws, team_rank(), team_size());
+    packed_loops(g, pl, ws, thread_rank(), team_size());
     return;
   }
 
@@ -442,7 +434,7 @@ void run_product(const Product& g, bool may_thread, float* ws) {
   ws = scratch(kScratchGemm, static_cast<std::size_t>(nt * slice) * sizeof(float));
 #pragma omp parallel num_threads(nt)
   {
-    const int t = team_rank();
+    const int t = thread_rank();
     index_t q0, q1;
     share(np, t, team_size(), &q0, &q1);
     if (q0 < q1) {
@@ -523,7 +515,7 @@ void sgemm_batched(index_t batch, bool trans_a, bool trans_b, index_t m, index_t
                   : nullptr;
 #pragma omp parallel num_threads(nt)
   {
-    float* my_ws = ws != nullptr ? ws + team_rank() * ws_floats : nullptr;
+    float* my_ws = ws != nullptr ? ws + thread_rank() * ws_floats : nullptr;
 #pragma omp for schedule(static)
     for (index_t q = 0; q < batch; ++q) run_product(product(q), /*may_thread=*/false, my_ws);
   }

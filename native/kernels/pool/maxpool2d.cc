@@ -1,5 +1,6 @@
 // Max pooling forward / backward, and the pooling shape validator. Parallel over the n * c planes
-// (one thread per plane, so the backward scatter into overlapping windows has no races).
+// (one thread per plane, so the backward scatter into overlapping windows has no races). Forward:
+// an unrolled SSE2 path for 2x2 / stride 2, a separable one (columns, then windows) for the rest.
 #include <cstring>
 #include <initializer_list>
 
@@ -33,23 +34,60 @@ inline void take_max(float v, std::int32_t at_v, float& best, std::int32_t& at) 
   at = better ? at_v : at;
 }
 
-void maxpool_plane(const Pool2dShape& s, const float* x, float* y, std::int32_t* argmax) {
+// Equal values (or two NaNs) go to the smaller flat index: with candidates that do not arrive in
+// row-major order, this still picks the first maximum in row-major window order.
+inline void take_first_max(float v, std::int32_t at_v, float& best, std::int32_t& at) {
+  const bool v_nan = v != v, best_nan = best != best;
+  const bool better = (v > best) | (v_nan & !best_nan) | (((v == best) | (v_nan & best_nan)) & (at_v < at));
+  best = better ? v : best;
+  at = better ? at_v : at;
+}
+
+// Any window: separable. For output row i, a vertical pass keeps, per input column, the maximum
+// over the window's rows and its flat index (contiguous, vectorised); a horizontal pass then
+// picks among the kw column maxima of each window. col_max / col_at: this thread's row buffers.
+void maxpool_plane(const Pool2dShape& s, const ColWindows& cw, const float* x, float* y,
+                   std::int32_t* argmax, float* __restrict col_max, std::int32_t* __restrict col_at) {
+  const index_t c_lo = cw.c0[0], c_hi = cw.c1[s.ow - 1];
   for (index_t i = 0; i < s.oh; ++i) {
     index_t r0, r1, unused;
     pool_window(i, s.stride_h, s.pad_h, s.kh, s.h, &r0, &r1, &unused);
-    for (index_t j = 0; j < s.ow; ++j) {
-      index_t c0, c1;
-      pool_window(j, s.stride_w, s.pad_w, s.kw, s.w, &c0, &c1, &unused);
-      // First maximum in row-major window order; a NaN beats everything and the first NaN wins.
-      std::int32_t at = static_cast<std::int32_t>(r0 * s.w + c0);
-      float best = x[at];
-      for (index_t r = r0; r < r1; ++r) {
-        const float* xr = x + r * s.w;
-        for (index_t c = c0; c < c1; ++c) take_max(xr[c], static_cast<std::int32_t>(r * s.w + c), best, at);
+    {
+      const float* __restrict xr = x + r0 * s.w;
+      const std::int32_t base = static_cast<std::int32_t>(r0 * s.w);
+      for (index_t c = c_lo; c < c_hi; ++c) {
+        col_max[c] = xr[c];
+        col_at[c] = base + static_cast<std::int32_t>(c);
       }
-      y[i * s.ow + j] = best;
-      argmax[i * s.ow + j] = at;
     }
+    for (index_t r = r0 + 1; r < r1; ++r) {  // later rows: strictly larger wins (ties keep the earlier row)
+      const float* __restrict xr = x + r * s.w;
+      const std::int32_t base = static_cast<std::int32_t>(r * s.w);
+      for (index_t c = c_lo; c < c_hi; ++c) take_max(xr[c], base + static_cast<std::int32_t>(c), col_max[c], col_at[c]);
+    }
+    float* __restrict yi = y + i * s.ow;
+    std::int32_t* __restrict ai = argmax + i * s.ow;
+    auto edge = [&](index_t j) {
+      const index_t c0 = cw.c0[j], c1 = cw.c1[j];
+      float best = col_max[c0];
+      std::int32_t at = col_at[c0];
+      for (index_t c = c0 + 1; c < c1; ++c) take_first_max(col_max[c], col_at[c], best, at);
+      yi[j] = best;
+      ai[j] = at;
+    };
+    for (index_t j = 0; j < cw.j_lo; ++j) edge(j);
+    // Interior outputs, one tap at a time across them.
+    const index_t sw = s.stride_w, first = cw.j_lo * sw - s.pad_w;
+    const float* __restrict cm = col_max + first;
+    const std::int32_t* __restrict ca = col_at + first;
+    for (index_t j = cw.j_lo; j < cw.j_hi; ++j) {
+      yi[j] = cm[(j - cw.j_lo) * sw];
+      ai[j] = ca[(j - cw.j_lo) * sw];
+    }
+    for (index_t t = 1; t < s.kw; ++t)
+      for (index_t j = cw.j_lo; j < cw.j_hi; ++j)
+        take_first_max(cm[(j - cw.j_lo) * sw + t], ca[(j - cw.j_lo) * sw + t], yi[j], ai[j]);
+    for (index_t j = cw.j_hi; j < s.ow; ++j) edge(j);
   }
 }
 
@@ -148,16 +186,19 @@ bool pool2d_shape_valid(const Pool2dShape& s, const char** why) {
 }
 
 void maxpool2d_forward(const Pool2dShape& s, const float* x, float* y, std::int32_t* argmax) {
-  const index_t planes = s.n * s.c, hw = s.h * s.w, ohw = s.oh * s.ow;
-  const int nt = pool_threads(s);
-  const bool fast = is_2x2_stride2(s);
-#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
-  for (index_t q = 0; q < planes; ++q) {
-    if (fast)
+  const index_t hw = s.h * s.w, ohw = s.oh * s.ow;
+  if (is_2x2_stride2(s)) {
+    for_each_plane(s.n * s.c, pool_threads(s), 0, [&](index_t q, char*) {
       maxpool_plane_2x2(s, x + q * hw, y + q * ohw, argmax + q * ohw);
-    else
-      maxpool_plane(s, x + q * hw, y + q * ohw, argmax + q * ohw);
+    });
+    return;
   }
+  const ColWindows cw(s);
+  for_each_plane(s.n * s.c, pool_threads(s), s.w * (sizeof(float) + sizeof(std::int32_t)), [&](index_t q, char* rows) {
+    float* col_max = reinterpret_cast<float*>(rows);
+    std::int32_t* col_at = reinterpret_cast<std::int32_t*>(col_max + s.w);
+    maxpool_plane(s, cw, x + q * hw, y + q * ohw, argmax + q * ohw, col_max, col_at);
+  });
 }
 
 void maxpool2d_backward(const Pool2dShape& s, const float* dy, const std::int32_t* argmax, float* dx) {

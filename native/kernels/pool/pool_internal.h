@@ -3,6 +3,8 @@
 #ifndef GRADNODE_KERNELS_POOL_POOL_INTERNAL_H_
 #define GRADNODE_KERNELS_POOL_POOL_INTERNAL_H_
 
+#include <vector>
+
 #include "../threads.h"
 #include "pool2d.h"
 
@@ -30,6 +32,32 @@ inline void pool_window(index_t i, index_t stride, index_t pad, index_t k, index
   if (b > size) b = size;
   *lo = a;
   *hi = b;
+}
+
+// The windows of every output column, computed once per call: [c0, c1) clipped to the input and
+// the length clipped to the padded input (average pooling's count_include_pad divisor). Outputs
+// j_lo .. j_hi - 1 are interior: their whole window lies inside the input, starting at column
+// j * stride_w - pad_w, so the kernels run them tap by tap over contiguous outputs (vectorised).
+struct ColWindows {
+  std::vector<index_t> c0, c1, padded;
+  index_t j_lo = 0, j_hi = 0;
+  explicit ColWindows(const Pool2dShape& s) : c0(s.ow), c1(s.ow), padded(s.ow) {
+    for (index_t j = 0; j < s.ow; ++j) pool_window(j, s.stride_w, s.pad_w, s.kw, s.w, &c0[j], &c1[j], &padded[j]);
+    while (j_lo < s.ow && c1[j_lo] - c0[j_lo] < s.kw) ++j_lo;
+    j_hi = j_lo;
+    while (j_hi < s.ow && c1[j_hi] - c0[j_hi] == s.kw) ++j_hi;
+  }
+};
+
+// Runs plane(q, row_buffer) for q in [0, planes) on nt threads (a static partition: each plane is
+// handled by exactly one thread); row_buffer is that thread's `row_bytes` of scratch, taken before
+// the region.
+template <typename F>
+void for_each_plane(index_t planes, int nt, std::size_t row_bytes, F plane) {
+  row_bytes = (row_bytes + 63) / 64 * 64;
+  char* rows = reinterpret_cast<char*>(scratch(kScratchPool, row_bytes * static_cast<std::size_t>(nt)));
+#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
+  for (index_t q = 0; q < planes; ++q) plane(q, rows + row_bytes * static_cast<std::size_t>(thread_rank()));
 }
 
 }  // namespace gn
