@@ -395,6 +395,29 @@ GN_TEST(conv_allocation_failure_in_region_is_rethrown) {
   require_bitwise("backward-filter after the failure", dw, want.dw);
 }
 
+// An infinity in the input reaches exactly the weight gradients whose taps read it: the pack-free
+// backward-filter also visits positions past each output row (reading real input there) and must
+// not let them turn 0 * inf into NaN elsewhere. 6x6 input, 3x3 taps, no padding: column 5 is read
+// only by taps s = 2 (output columns 0..3), so dW[.., s] is finite for s < 2 and +inf for s = 2.
+GN_TEST(conv_backward_filter_infinity_reaches_only_its_taps) {
+  for (index_t n : {1, 2, 8}) {
+    const Case c = conv_case("inf_last_column", n, 1, 6, 6, 2, 3, 3, 1, 1, 0, 0, 1, 1, 1);
+    require_valid(c);
+    Inputs in = random_inputs(c.s, 600 + n);
+    for (index_t q = 0; q < n * 6; ++q) in.x[q * 6 + 5] = std::numeric_limits<float>::infinity();
+    for (float& v : in.dy) v = std::fabs(v) + 0.25f;  // positive: the infinite sums are +inf
+    std::vector<float> dw(gn::conv2d_w_size(c.s), kNaN), db(c.s.c_out, kNaN);
+    gn::conv2d_backward_filter(c.s, in.x.data(), in.dy.data(), dw.data(), db.data());
+    for (index_t co = 0; co < 2; ++co)
+      for (index_t r = 0; r < 3; ++r)
+        for (index_t q = 0; q < 3; ++q) {
+          const float v = dw[(co * 3 + r) * 3 + q];
+          GN_CHECK(q == 2 ? v == std::numeric_limits<float>::infinity() : std::isfinite(v))
+              << "n " << n << " dW[" << co << "][0][" << r << "][" << q << "] = " << v;
+        }
+  }
+}
+
 GN_TEST(conv_shape_validation) {
   const Conv2dShape good = conv_case("good", 2, 4, 8, 8, 6, 3, 3, 1, 1, 1, 1, 1, 1, 2).s;
   const char* why = nullptr;

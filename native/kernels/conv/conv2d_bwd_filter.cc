@@ -1,16 +1,20 @@
-// conv2d backward-filter: dW_g = sum over n of dY_n,g * col(X_n,g)^T (gn::sgemm with trans_b, one
-// tile of output pixels at a time; 1x1 / stride 1 / unpadded convolutions use X itself), and
-// dbias = sum of dY over n, oh, ow.
+// conv2d backward-filter: dW_g = sum over n of dY_n,g * col(X_n,g)^T, and dbias = sum of dY over
+// n, oh, ow. In order of preference: Winograd F(2x2,3x3) (3x3 stride 1, >= 16 channels each
+// side), the pack-free kernel (conv_direct.h: stride 1, K = c*kh*kw <= 160, <= 64 output
+// channels), the implicit-GEMM engine (conv_igemm.h); 1x1 / stride 1 / unpadded and depthwise
+// convolutions use gn::sgemm with trans_b (1x1 on X itself, depthwise one im2col tile at a time).
 //
 // Determinism: the batch is split into a fixed number of chunks of consecutive samples, chosen from
 // the sizes alone (never from the thread count). Each chunk is accumulated serially, in sample
 // order, into its own partial dW / dbias (chunk 0 directly into dw / dbias); the partials are then
 // added in chunk order. Threads only decide which thread computes which chunk (or, with fewer
-// chunks than threads, the GEMM's threads split each product, which gn::sgemm guarantees to be
-// bitwise the same), so dw and dbias are bitwise the same for any thread count.
+// chunks than threads, which tap panels / taps of a chunk, or the GEMM's threads split each
+// product, which gn::sgemm guarantees to be bitwise the same), so dw and dbias are bitwise the
+// same for any thread count.
 #include "../gemm/gemm.h"
 #include "../threads.h"
 #include "conv2d.h"
+#include "conv_direct.h"
 #include "conv_igemm.h"
 #include "conv_winograd.h"
 #include "im2col.h"
@@ -48,6 +52,7 @@ struct FilterJob {
   index_t nchunks;
   const IgemmFilterPlan* fp;  // the implicit-GEMM engine, or null for im2col + sgemm
   const WinogradFilterPlan* wp;  // Winograd (then fp is null too), or null
+  const DirectFilterPlan* dp;    // pack-free (then fp and wp are null), or null
 
   index_t chunk_begin(index_t c) const { return c * s.n / nchunks; }
 
@@ -67,6 +72,11 @@ struct FilterJob {
   // ws: this thread's column buffer, or the engine's workspace.
   void chunk(index_t c, float* dw_c, float* db_c, float* col) const {
     const index_t n0 = chunk_begin(c), n1 = chunk_begin(c + 1);
+    if (dp) {
+      direct_filter_chunk(*dp, x, dy, n0, n1, 0, dp->K, dw_c, col);
+      if (db_c) chunk_bias(c, db_c);
+      return;
+    }
     if (wp) {
       winograd_filter_chunk(*wp, x, dy, n0, n1, dw_c, col);
       if (db_c) chunk_bias(c, db_c);
@@ -146,9 +156,10 @@ void conv2d_backward_filter(const Conv2dShape& s, const float* x, const float* d
   // The implicit-GEMM engine for all but 1x1 (a plain GEMM on X) and depthwise (one output channel
   // per group: the engine's MR-row panels would be mostly empty) convolutions.
   bool engine = !p.direct && !p.depthwise;
-  bool wino = false;
+  bool wino = false, direct = false;
   IgemmFilterPlan fplan;
   WinogradFilterPlan wplan;
+  DirectFilterPlan dplan;
   if (engine) {
     IgemmConv cv;
     cv.batch = s.n;
@@ -173,22 +184,33 @@ void conv2d_backward_filter(const Conv2dShape& s, const float* x, const float* d
     // Winograd for 3x3 / stride 1 with >= 16 channels each side (whatever the thread count, so
     // that results do not depend on it).
     wino = conv_winograd_filter_applicable(cv);
+    // The pack-free kernel for short reductions over taps (the LeNet layers), whatever the thread
+    // count too.
+    direct = !wino && conv_direct_filter_available(cv) && conv_direct_filter_pays(cv);
     if (wino) {
       wplan = winograd_filter_plan(cv, max_samples);
+      engine = false;
+    } else if (direct) {
+      dplan = direct_filter_plan(cv);
       engine = false;
     } else {
       fplan = igemm_filter_plan(cv, max_samples);
     }
   }
-  const FilterJob job{s, p, x, dy, nchunks, engine ? &fplan : nullptr, wino ? &wplan : nullptr};
+  const FilterJob job{s, p, x, dy, nchunks, engine ? &fplan : nullptr, wino ? &wplan : nullptr,
+                      direct ? &dplan : nullptr};
 
   const int nt = threads_for(nchunks, 1);
   const bool chunk_parallel = nt > 1 && nchunks >= num_threads();
-  // Fewer chunks than threads: with the engine, threads split each chunk's tap panels.
-  const int nt_panels = engine && !chunk_parallel ? threads_for(fplan.panels, 1) : 1;
+  // Fewer chunks than threads: threads split each chunk's tap panels (engine) or taps (pack-free).
+  const index_t units = engine ? fplan.panels : direct ? dplan.K : 0;
+  const int nt_panels = units > 0 && !chunk_parallel ? threads_for(units, 1) : 1;
   const int ncols = chunk_parallel ? nt : nt_panels;
   const index_t col_floats =
-      wino ? round_up16(wplan.ws_floats) : engine ? round_up16(fplan.ws_floats) : p.col_floats;
+      wino     ? round_up16(wplan.ws_floats)
+      : direct ? round_up16(dplan.ws_floats)
+      : engine ? round_up16(fplan.ws_floats)
+               : p.col_floats;
   // Partials of chunks 1.. and the column buffers, in one allocation made before any region.
   const index_t part_total = (nchunks - 1) * part_floats;
   float* buf = nullptr;
@@ -214,9 +236,13 @@ void conv2d_backward_filter(const Conv2dShape& s, const float* x, const float* d
       const index_t n0 = job.chunk_begin(c), n1 = job.chunk_begin(c + 1);
       float* dw_c = chunk_dw(c);
 #pragma omp parallel for num_threads(nt_panels) schedule(static)
-      for (int t = 0; t < nt_panels; ++t)
-        igemm_filter_chunk(fplan, x, dy, n0, n1, fplan.panels * t / nt_panels,
-                           fplan.panels * (t + 1) / nt_panels, dw_c, cols + col_floats * t);
+      for (int t = 0; t < nt_panels; ++t) {
+        const index_t u0 = units * t / nt_panels, u1 = units * (t + 1) / nt_panels;
+        if (direct)
+          direct_filter_chunk(dplan, x, dy, n0, n1, u0, u1, dw_c, cols + col_floats * t);
+        else
+          igemm_filter_chunk(fplan, x, dy, n0, n1, u0, u1, dw_c, cols + col_floats * t);
+      }
       if (float* db_c = chunk_db(c)) job.chunk_bias(c, db_c);
     }
   } else {

@@ -18,6 +18,8 @@
 #define GRADNODE_KERNELS_CONV_CONV_DIRECT_H_
 
 #include "conv_igemm.h"
+#include "conv_pad.h"
+#include "conv_ukernel.h"
 
 namespace gn {
 
@@ -39,6 +41,37 @@ bool conv_direct_pays(const IgemmConv& cv);
 // Same contract as conv_igemm (conv_igemm.h).
 void conv_direct(const IgemmConv& cv, const float* in, const float* w, IgemmWeights form,
                  const float* bias, float* out);
+
+// Backward-filter, pack-free (the filter kernel of conv_ukernel.h): per sample, the input padded
+// as above and dY laid out on the same positions (rows of wp, zero past ow, 6-row blocks padded
+// with zero rows); then dW[co][(ci, r, s)] is the dot product of dY row co with the padded input
+// shifted by tap (ci, r, s), over all positions, the dropped ones masked out. No im2col, no
+// packing: the input is read in place once per pair of taps per 6 output channels, from L1.
+struct DirectFilterPlan {
+  IgemmConv cv;
+  ConvFilterUkernelFn filter;
+  conv_detail::PadGeom pg;
+  index_t K;      // taps: c * kh * kw
+  index_t Q, Qp;  // oh * wp positions, rounded up to 8
+  index_t mrows;  // m rounded up to kFilterRows
+  index_t x_floats, dy_floats, mask_floats, off_floats;
+  index_t ws_floats;  // one thread's workspace
+};
+
+// Whether conv_direct_filter runs cv here: stride 1, one group, an ISA with the filter kernel.
+bool conv_direct_filter_available(const IgemmConv& cv);
+// Whether it beats the implicit-GEMM engine's backward-filter: short reductions over taps,
+// K = c * kh * kw <= 160, with at most 64 output channels. Measured on Zen3, 2 threads, engine ->
+// pack-free (us): 1 -> 6 5x5 28x28 b64 379 -> 189, 1 -> 32 3x3 28x28 b64 935 -> 487, 4 -> 4 3x3
+// 32x32 b32 387 -> 173, 8 -> 8 793 -> 478, 3 -> 16 526 -> 344, 3 -> 64 1441 -> 1152, 8 -> 32 5x5
+// 16x16 989 -> 871; even at the edge, 6 -> 16 5x5 14x14 b64 (K = 150) 367 -> 369.
+bool conv_direct_filter_pays(const IgemmConv& cv);
+DirectFilterPlan direct_filter_plan(const IgemmConv& cv);
+// Columns t0 .. t1 - 1 (taps) of dw_c [m x K] = the sums over samples n0 .. n1 - 1 (overwritten;
+// the other columns untouched). ws: ws_floats of workspace. A tap's sum does not depend on the
+// range it is computed in, so any split of the taps between threads gives the same bits.
+void direct_filter_chunk(const DirectFilterPlan& pl, const float* x, const float* dy, index_t n0,
+                         index_t n1, index_t t0, index_t t1, float* dw_c, float* ws);
 
 }  // namespace gn
 

@@ -13,6 +13,15 @@
 // One kernel per ISA, each in its own unit and namespace (conv_ukernel_generic.cc,
 // conv_ukernel_avx2.cc). An ISA without one (run == nullptr: AVX-512 and NEON for now) uses the
 // packing engine instead. MR equals the ISA's GEMM micro-kernel MR, so that sgemm_pack_a packs A.
+//
+// The backward-filter kernel of the same layout (conv_direct_filter.cc) reduces over the
+// positions instead: dot products of kFilterRows rows of dY against taps of the padded input,
+//
+//   dw[i * ldw + t] (+)= sum over q < len of dy[i * ldd + q] * (x[off[t] + q] if mask[q] else 0)
+//
+// for i < rows (rows <= kFilterRows; dy has kFilterRows readable rows) and t < taps, len a multiple
+// of 8. mask[q] is 0 or all ones: masked positions contribute exactly 0 even where x holds an
+// infinity or a NaN. accumulate == false overwrites dw.
 #ifndef GRADNODE_KERNELS_CONV_CONV_UKERNEL_H_
 #define GRADNODE_KERNELS_CONV_CONV_UKERNEL_H_
 
@@ -24,10 +33,18 @@ using ConvUkernelFn = void (*)(index_t kc, const float* GN_RESTRICT a, const flo
                                const index_t* GN_RESTRICT off, float* GN_RESTRICT c, index_t ldc,
                                float beta);
 
+constexpr int kFilterRows = 6;
+
+using ConvFilterUkernelFn = void (*)(index_t len, const float* GN_RESTRICT dy, index_t ldd,
+                                     const float* GN_RESTRICT x, const index_t* GN_RESTRICT off,
+                                     index_t taps, const std::uint32_t* GN_RESTRICT mask,
+                                     float* GN_RESTRICT dw, index_t ldw, index_t rows, bool accumulate);
+
 struct ConvUkernel {
   int mr;
   int nr;
   ConvUkernelFn run;  // nullptr: this ISA has none
+  ConvFilterUkernelFn filter;  // nullptr: this ISA has none
 };
 
 namespace generic { ConvUkernel conv_ukernel(); }
