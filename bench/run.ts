@@ -16,7 +16,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { runConv } from './families/conv';
 import { runGemm } from './families/gemm';
-import { type LenetResult, runLenet } from './families/lenet';
+import type { LenetResult } from './families/lenet';
+import { runLenetInChild } from './families/lenet_child';
 import { runCopy, runEltwise, runNorm, runOptim, runPool, runReduce, runSoftmax } from './families/memory';
 import { type Context, loadPackage, type Row } from './lib/context';
 import { evaluateGoals } from './lib/goals';
@@ -293,7 +294,8 @@ async function main(): Promise<void> {
     if (!fs.existsSync(o.data)) lenetSkip = `no data at ${o.data} (bash scripts/install-system-deps.sh installs dataset-fashion-mnist)`;
     else {
       log(`bench: LeNet-5 epochs (${o.lenetEpochs}, ${o.lenetLimit || 'all'} images)`);
-      lenet = await runLenet(ctx, { data: o.data, epochs: o.lenetEpochs, limit: o.lenetLimit, profileSteps: o.quick ? 50 : 200 });
+      // In a fresh process, as PyTorch's (bench/families/lenet_child.ts says why).
+      lenet = runLenetInChild({ root: o.pkg, threads, data: o.data, epochs: o.lenetEpochs, limit: o.lenetLimit, profileSteps: o.quick ? 50 : 200 });
       if (torch) {
         for (const t of [...new Set([1, threads])]) {
           log(`bench: PyTorch LeNet-5, ${t} thread(s)`);

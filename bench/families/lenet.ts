@@ -113,7 +113,14 @@ function instrument(be: Backend, current: () => Phase, sink: Map<string, { phase
   };
 }
 
-export async function runLenet(ctx: Context, opts: { data: string; epochs: number; limit: number; profileSteps: number }): Promise<LenetResult> {
+export interface LenetOptions {
+  data: string;
+  epochs: number;
+  limit: number;
+  profileSteps: number;
+}
+
+export async function runLenet(ctx: Pick<Context, 'pkg' | 'native' | 'log'>, opts: LenetOptions): Promise<LenetResult> {
   const { gn } = ctx.pkg;
   const train = gn.data.loadMnist(opts.data, opts.limit > 0 ? { limit: opts.limit } : {});
   gn.manualSeed(0);
