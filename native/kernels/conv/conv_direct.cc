@@ -240,7 +240,8 @@ DirectFilterPlan direct_filter_plan(const IgemmConv& cv) {
   pl.dy_floats = pl.mrows * pl.Qp;
   pl.mask_floats = pl.Qp;
   pl.off_floats = round_up(2 * pl.K, 16);  // index_t entries
-  pl.ws_floats = pl.x_floats + pl.dy_floats + pl.mask_floats + pl.off_floats;
+  pl.part_floats = pl.mrows * pl.K * 8;
+  pl.ws_floats = pl.x_floats + pl.dy_floats + pl.mask_floats + pl.off_floats + pl.part_floats;
   return pl;
 }
 
@@ -253,6 +254,7 @@ void direct_filter_chunk(const DirectFilterPlan& pl, const float* x, const float
   float* dyp = xp + pl.x_floats;
   std::uint32_t* mask = reinterpret_cast<std::uint32_t*>(dyp + pl.dy_floats);
   index_t* off = reinterpret_cast<index_t*>(dyp + pl.dy_floats + pl.mask_floats);
+  float* part = dyp + pl.dy_floats + pl.mask_floats + pl.off_floats;  // [row block][tap][row][lane]
   std::memset(xp + pl.pg.sample_pad, 0, sizeof(float) * (pl.x_floats - pl.pg.sample_pad));
   // dY's rows past m and positions past Q stay zero; the rest is rewritten for every sample.
   std::memset(dyp, 0, sizeof(float) * pl.dy_floats);
@@ -272,12 +274,16 @@ void direct_filter_chunk(const DirectFilterPlan& pl, const float* x, const float
         for (index_t j = 0; j < cv.ow; ++j) dst[j] = src[j];  // positions ow .. wp - 1 stay zero
       }
     // Blocks of positions, so that a block's 6 rows of dY, its mask and the input it reads stay
-    // in L1 while every pair of taps sweeps them.
+    // in L1 while every pair of taps sweeps them. The lane partials run over the whole chunk.
     for (index_t q0 = 0; q0 < pl.Qp; q0 += kFilterBlock)
       for (index_t b = 0; b < pl.mrows; b += kFilterRows)
         pl.filter(min_i(kFilterBlock, pl.Qp - q0), dyp + b * pl.Qp + q0, pl.Qp, xp + q0, off + t0,
-                  t1 - t0, mask + q0, dw_c + b * pl.K + t0, pl.K, min_i(kFilterRows, cv.m - b),
-                  n != n0 || q0 != 0);
+                  t1 - t0, mask + q0, part + (b * pl.K + t0 * kFilterRows) * 8, n != n0 || q0 != 0);
+  }
+  for (index_t co = 0; co < cv.m; ++co) {
+    const index_t b = co / kFilterRows * kFilterRows, i = co - b;
+    for (index_t t = t0; t < t1; ++t)
+      dw_c[co * pl.K + t] = filter_lanes_sum(part + (b * pl.K + t * kFilterRows + i) * 8);
   }
 }
 

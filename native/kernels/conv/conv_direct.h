@@ -55,6 +55,7 @@ struct DirectFilterPlan {
   index_t Q, Qp;  // oh * wp positions, rounded up to 8
   index_t mrows;  // m rounded up to kFilterRows
   index_t x_floats, dy_floats, mask_floats, off_floats;
+  index_t part_floats;  // the filter kernel's lane partials: mrows * K * 8
   index_t ws_floats;  // one thread's workspace
 };
 

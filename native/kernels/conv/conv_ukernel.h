@@ -14,14 +14,16 @@
 // conv_ukernel_avx2.cc). An ISA without one (run == nullptr: AVX-512 and NEON for now) uses the
 // packing engine instead. MR equals the ISA's GEMM micro-kernel MR, so that sgemm_pack_a packs A.
 //
-// The backward-filter kernel of the same layout (conv_direct_filter.cc) reduces over the
-// positions instead: dot products of kFilterRows rows of dY against taps of the padded input,
+// The backward-filter kernel of the same layout (conv_direct.cc) reduces over the positions
+// instead: dot products of kFilterRows rows of dY against taps of the padded input, kept as 8
+// partial sums per dot product (lane l sums the positions q with q % 8 == l),
 //
-//   dw[i * ldw + t] (+)= sum over q < len of dy[i * ldd + q] * (x[off[t] + q] if mask[q] else 0)
+//   part[(t * kFilterRows + i) * 8 + l] (+)= sum over q < len, q % 8 == l of
+//                                             dy[i * ldd + q] * (x[off[t] + q] if mask[q] else 0)
 //
-// for i < rows (rows <= kFilterRows; dy has kFilterRows readable rows) and t < taps, len a multiple
-// of 8. mask[q] is 0 or all ones: masked positions contribute exactly 0 even where x holds an
-// infinity or a NaN. accumulate == false overwrites dw.
+// for i < kFilterRows and t < taps, len a multiple of 8. mask[q] is 0 or all ones: masked
+// positions contribute exactly 0 even where x holds an infinity or a NaN. accumulate == false
+// overwrites part. The caller adds each dot product's 8 lanes once, at the end (filter_lanes_sum).
 #ifndef GRADNODE_KERNELS_CONV_CONV_UKERNEL_H_
 #define GRADNODE_KERNELS_CONV_CONV_UKERNEL_H_
 
@@ -38,7 +40,12 @@ constexpr int kFilterRows = 6;
 using ConvFilterUkernelFn = void (*)(index_t len, const float* GN_RESTRICT dy, index_t ldd,
                                      const float* GN_RESTRICT x, const index_t* GN_RESTRICT off,
                                      index_t taps, const std::uint32_t* GN_RESTRICT mask,
-                                     float* GN_RESTRICT dw, index_t ldw, index_t rows, bool accumulate);
+                                     float* GN_RESTRICT part, bool accumulate);
+
+// The sum of a dot product's 8 lane partials, in a fixed order.
+inline float filter_lanes_sum(const float* a) {
+  return ((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7]));
+}
 
 struct ConvUkernel {
   int mr;

@@ -71,38 +71,33 @@ void conv_f32_ukernel_6x16(index_t kc, const float* GN_RESTRICT a, const float* 
   store_row(c + 5 * ldc, c5x0, c5x8, beta);
 }
 
-inline float hsum(__m256 v) {
-  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-  s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
-  return _mm_cvtss_f32(s);
-}
-
 // v, kept in a register: the empty asm makes the compiler materialise it there.
 inline __m256 in_register(__m256 v) {
   __asm__("" : "+x"(v));
   return v;
 }
 
-inline void store_dot(float* d, float v, bool accumulate) { *d = accumulate ? *d + v : v; }
-
 // conv_filter_f32_ukernel_6x2__avx2_fma: two taps at a time, 6 rows x 2 taps of 8-lane partial
-// sums. Per 8 positions: 1 mask load, 2 loads and 2 ANDs of x, 6 loads of dY, 12 FMAs.
+// sums, loaded from and stored back to part. Per 8 positions: 1 mask load, 2 loads and 2 ANDs of
+// x, 6 loads of dY, 12 FMAs.
 void conv_filter_f32_ukernel_6x2(index_t len, const float* GN_RESTRICT dy, index_t ldd,
                                  const float* GN_RESTRICT x, const index_t* GN_RESTRICT off,
                                  index_t taps, const std::uint32_t* GN_RESTRICT mask,
-                                 float* GN_RESTRICT dw, index_t ldw, index_t rows, bool accumulate) {
+                                 float* GN_RESTRICT part, bool accumulate) {
   const float* mk = reinterpret_cast<const float*>(mask);
   for (index_t t = 0; t < taps; t += 2) {
     const bool two = t + 1 < taps;
     const float* x0 = x + off[t];
     const float* x1 = x + off[two ? t + 1 : t];
-    __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
-    __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
-    __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
-    __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
-    __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
-    __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
+    float* p0 = part + t * kFilterRows * 8;
+    float* p1 = two ? p0 + kFilterRows * 8 : nullptr;
+    __m256 c[kFilterRows][2];
+    for (int i = 0; i < kFilterRows; ++i) {
+      c[i][0] = accumulate ? _mm256_loadu_ps(p0 + i * 8) : _mm256_setzero_ps();
+      c[i][1] = accumulate && two ? _mm256_loadu_ps(p1 + i * 8) : _mm256_setzero_ps();
+    }
+    __m256 c00 = c[0][0], c01 = c[0][1], c10 = c[1][0], c11 = c[1][1], c20 = c[2][0], c21 = c[2][1];
+    __m256 c30 = c[3][0], c31 = c[3][1], c40 = c[4][0], c41 = c[4][1], c50 = c[5][0], c51 = c[5][1];
     for (index_t q = 0; q < len; q += 8) {
       // in_register(): each load once (GCC would fold it into both of its users, doubling the
       // loads: 16 per 12 FMAs instead of 9, and the loop load-bound).
@@ -129,10 +124,11 @@ void conv_filter_f32_ukernel_6x2(index_t len, const float* GN_RESTRICT dy, index
       c50 = _mm256_fmadd_ps(a, b0, c50);
       c51 = _mm256_fmadd_ps(a, b1, c51);
     }
-    const __m256 acc[kFilterRows][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
-    for (index_t i = 0; i < rows; ++i) {
-      store_dot(dw + i * ldw + t, hsum(acc[i][0]), accumulate);
-      if (two) store_dot(dw + i * ldw + t + 1, hsum(acc[i][1]), accumulate);
+    const __m256 r0[kFilterRows] = {c00, c10, c20, c30, c40, c50};
+    const __m256 r1[kFilterRows] = {c01, c11, c21, c31, c41, c51};
+    for (int i = 0; i < kFilterRows; ++i) {
+      _mm256_storeu_ps(p0 + i * 8, r0[i]);
+      if (two) _mm256_storeu_ps(p1 + i * 8, r1[i]);
     }
   }
 }

@@ -37,26 +37,25 @@ void conv_f32_ukernel_6x8(index_t kc, const float* GN_RESTRICT a, const float* G
   }
 }
 
-// conv_filter_f32_ukernel_6x1__scalar: one tap at a time, 8 partial sums per row (positions q with
-// the same q mod 8), added pairwise at the end.
+// conv_filter_f32_ukernel_6x1__scalar: one tap at a time, the 8 lane partials of 6 rows.
 void conv_filter_f32_ukernel_6x1(index_t len, const float* GN_RESTRICT dy, index_t ldd,
                                  const float* GN_RESTRICT x, const index_t* GN_RESTRICT off,
                                  index_t taps, const std::uint32_t* GN_RESTRICT mask,
-                                 float* GN_RESTRICT dw, index_t ldw, index_t rows, bool accumulate) {
+                                 float* GN_RESTRICT part, bool accumulate) {
   for (index_t t = 0; t < taps; ++t) {
     const float* xt = x + off[t];
-    float acc[kFilterRows][8] = {};
+    float* pt = part + t * kFilterRows * 8;
+    float acc[kFilterRows][8];
+    for (int i = 0; i < kFilterRows; ++i)
+      for (int l = 0; l < 8; ++l) acc[i][l] = accumulate ? pt[i * 8 + l] : 0.f;
     for (index_t q = 0; q < len; q += 8) {
       float b[8];
       for (int l = 0; l < 8; ++l) b[l] = mask[q + l] ? xt[q + l] : 0.f;
       for (int i = 0; i < kFilterRows; ++i)
         for (int l = 0; l < 8; ++l) acc[i][l] += dy[i * ldd + q + l] * b[l];
     }
-    for (index_t i = 0; i < rows; ++i) {
-      const float* a = acc[i];
-      const float v = ((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7]));
-      dw[i * ldw + t] = accumulate ? dw[i * ldw + t] + v : v;
-    }
+    for (int i = 0; i < kFilterRows; ++i)
+      for (int l = 0; l < 8; ++l) pt[i * 8 + l] = acc[i][l];
   }
 }
 
