@@ -35,6 +35,19 @@ using ConvUkernelFn = void (*)(index_t kc, const float* GN_RESTRICT a, const flo
                                const index_t* GN_RESTRICT off, float* GN_RESTRICT c, index_t ldc,
                                float beta);
 
+// The channels-wide kernel (conv_direct.cc's channel tiling) turns the layout around: 6 output
+// positions (anywhere in the padded input: aoff) by 16 output channels, the weights packed,
+//
+//   c[i * 16 + j] = sum over p < kc of x[aoff[i] + off[p]] * b[p * 16 + j],   i < 6, j < 16
+//
+// so that a layer with 16 output channels and rows narrower than the padded plane computes no
+// dropped positions and no padding rows of W.
+constexpr int kChanRows = 6;
+constexpr int kChanCols = 16;
+using ConvChanUkernelFn = void (*)(index_t kc, const float* GN_RESTRICT x, const index_t* GN_RESTRICT aoff,
+                                   const index_t* GN_RESTRICT off, const float* GN_RESTRICT b,
+                                   float* GN_RESTRICT c);
+
 constexpr int kFilterRows = 6;
 
 using ConvFilterUkernelFn = void (*)(index_t len, const float* GN_RESTRICT dy, index_t ldd,
@@ -52,6 +65,7 @@ struct ConvUkernel {
   int nr;
   ConvUkernelFn run;  // nullptr: this ISA has none
   ConvFilterUkernelFn filter;  // nullptr: this ISA has none
+  ConvChanUkernelFn chan;      // nullptr: this ISA has none
 };
 
 namespace generic { ConvUkernel conv_ukernel(); }

@@ -133,9 +133,63 @@ void conv_filter_f32_ukernel_6x2(index_t len, const float* GN_RESTRICT dy, index
   }
 }
 
+// conv_chan_f32_ukernel_6x16__avx2_fma: the GEMM's 6x16 register tile with A broadcast from 6
+// positions of the input through the tap offsets. Per k step: 1 offset load, 2 loads of B, 6
+// broadcasts, 12 FMAs.
+void conv_chan_f32_ukernel_6x16(index_t kc, const float* GN_RESTRICT x, const index_t* GN_RESTRICT aoff,
+                                const index_t* GN_RESTRICT off, const float* GN_RESTRICT b,
+                                float* GN_RESTRICT c) {
+  const float* x0 = x + aoff[0];
+  const float* x1 = x + aoff[1];
+  const float* x2 = x + aoff[2];
+  const float* x3 = x + aoff[3];
+  const float* x4 = x + aoff[4];
+  const float* x5 = x + aoff[5];
+  __m256 c0x0 = _mm256_setzero_ps(), c0x8 = _mm256_setzero_ps();
+  __m256 c1x0 = _mm256_setzero_ps(), c1x8 = _mm256_setzero_ps();
+  __m256 c2x0 = _mm256_setzero_ps(), c2x8 = _mm256_setzero_ps();
+  __m256 c3x0 = _mm256_setzero_ps(), c3x8 = _mm256_setzero_ps();
+  __m256 c4x0 = _mm256_setzero_ps(), c4x8 = _mm256_setzero_ps();
+  __m256 c5x0 = _mm256_setzero_ps(), c5x8 = _mm256_setzero_ps();
+#pragma GCC unroll 4
+  for (index_t p = 0; p < kc; ++p) {
+    const index_t o = off[p];
+    const __m256 b0 = _mm256_loadu_ps(b);
+    const __m256 b8 = _mm256_loadu_ps(b + 8);
+    __m256 ai;
+    ai = _mm256_broadcast_ss(x0 + o);
+    c0x0 = _mm256_fmadd_ps(ai, b0, c0x0);
+    c0x8 = _mm256_fmadd_ps(ai, b8, c0x8);
+    ai = _mm256_broadcast_ss(x1 + o);
+    c1x0 = _mm256_fmadd_ps(ai, b0, c1x0);
+    c1x8 = _mm256_fmadd_ps(ai, b8, c1x8);
+    ai = _mm256_broadcast_ss(x2 + o);
+    c2x0 = _mm256_fmadd_ps(ai, b0, c2x0);
+    c2x8 = _mm256_fmadd_ps(ai, b8, c2x8);
+    ai = _mm256_broadcast_ss(x3 + o);
+    c3x0 = _mm256_fmadd_ps(ai, b0, c3x0);
+    c3x8 = _mm256_fmadd_ps(ai, b8, c3x8);
+    ai = _mm256_broadcast_ss(x4 + o);
+    c4x0 = _mm256_fmadd_ps(ai, b0, c4x0);
+    c4x8 = _mm256_fmadd_ps(ai, b8, c4x8);
+    ai = _mm256_broadcast_ss(x5 + o);
+    c5x0 = _mm256_fmadd_ps(ai, b0, c5x0);
+    c5x8 = _mm256_fmadd_ps(ai, b8, c5x8);
+    b += kChanCols;
+  }
+  store_row(c + 0 * kChanCols, c0x0, c0x8, 0.f);
+  store_row(c + 1 * kChanCols, c1x0, c1x8, 0.f);
+  store_row(c + 2 * kChanCols, c2x0, c2x8, 0.f);
+  store_row(c + 3 * kChanCols, c3x0, c3x8, 0.f);
+  store_row(c + 4 * kChanCols, c4x0, c4x8, 0.f);
+  store_row(c + 5 * kChanCols, c5x0, c5x8, 0.f);
+}
+
 }  // namespace
 
-ConvUkernel conv_ukernel() { return {kMr, kNr, conv_f32_ukernel_6x16, conv_filter_f32_ukernel_6x2}; }
+ConvUkernel conv_ukernel() {
+  return {kMr, kNr, conv_f32_ukernel_6x16, conv_filter_f32_ukernel_6x2, conv_chan_f32_ukernel_6x16};
+}
 
 }  // namespace avx2
 }  // namespace gn

@@ -59,9 +59,27 @@ void conv_filter_f32_ukernel_6x1(index_t len, const float* GN_RESTRICT dy, index
   }
 }
 
+// conv_chan_f32_ukernel_6x16__scalar
+void conv_chan_f32_ukernel_6x16(index_t kc, const float* GN_RESTRICT x, const index_t* GN_RESTRICT aoff,
+                                const index_t* GN_RESTRICT off, const float* GN_RESTRICT b,
+                                float* GN_RESTRICT c) {
+  float acc[kChanRows][kChanCols] = {};
+  for (index_t p = 0; p < kc; ++p) {
+    for (int i = 0; i < kChanRows; ++i) {
+      const float ai = x[aoff[i] + off[p]];
+      for (int j = 0; j < kChanCols; ++j) acc[i][j] += ai * b[j];
+    }
+    b += kChanCols;
+  }
+  for (int i = 0; i < kChanRows; ++i)
+    for (int j = 0; j < kChanCols; ++j) c[i * kChanCols + j] = acc[i][j];
+}
+
 }  // namespace
 
-ConvUkernel conv_ukernel() { return {kMr, kNr, conv_f32_ukernel_6x8, conv_filter_f32_ukernel_6x1}; }
+ConvUkernel conv_ukernel() {
+  return {kMr, kNr, conv_f32_ukernel_6x8, conv_filter_f32_ukernel_6x1, conv_chan_f32_ukernel_6x16};
+}
 
 }  // namespace generic
 }  // namespace gn
