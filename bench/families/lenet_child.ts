@@ -1,8 +1,9 @@
 /**
  * The process `npm run bench` trains LeNet-5 in (runLenetInChild): a fresh one, as PyTorch's
- * Python process is. Trained at the end of the benchmark's own process, after the kernel families
- * left hundreds of MB of arrays on its heap, the same epoch took 4.7 s instead of 3.1 s: the
- * kernels ran 1.5-3x slower than in a fresh process, which measures the benchmark, not the library.
+ * Python process is. Trained at the end of the benchmark's own process, after the kernel families,
+ * the same build's epoch took 4.7 s instead of 3.1 s (its kernels ran 1.5-3x slower); a process
+ * holding 512 MB of arrays does not reproduce that, so the cause is still open. Both contenders
+ * now start from a fresh process.
  *
  * Argument: JSON { root, threads, ...LenetOptions }. Logs go to stderr; the last line of stdout is
  * the LenetResult as JSON.
