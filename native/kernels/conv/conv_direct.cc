@@ -331,7 +331,10 @@ void direct_filter_chunk(const DirectFilterPlan& pl, const float* x, const float
   std::uint32_t* mask = reinterpret_cast<std::uint32_t*>(dyp + pl.dy_floats);
   index_t* off = reinterpret_cast<index_t*>(dyp + pl.dy_floats + pl.mask_floats);
   float* part = dyp + pl.dy_floats + pl.mask_floats + pl.off_floats;  // [row block][tap][row][lane]
-  std::memset(xp + pl.pg.sample_pad, 0, sizeof(float) * (pl.x_floats - pl.pg.sample_pad));
+  // Zeros after the padded channels (pad_sample writes c * plane floats): only masked positions
+  // read there, but they should read defined values.
+  const index_t written = cv.c * pl.pg.plane;
+  std::memset(xp + written, 0, sizeof(float) * (pl.x_floats - written));
   // dY's rows past m and positions past Q stay zero; the rest is rewritten for every sample.
   std::memset(dyp, 0, sizeof(float) * pl.dy_floats);
   for (index_t q = 0; q < pl.Qp; ++q) mask[q] = q < pl.Q && q % wp < cv.ow ? ~0u : 0u;
