@@ -69,7 +69,7 @@ describe('runInWorker', () => {
     });
     // The same run on the main thread holds every tick back for as long as it trains (however fast
     // the kernels are), so the longest delay is about the training time; in the worker it is not.
-    expect(blockedMs).toBeGreaterThan(100);
+    expect(blockedMs).toBeGreaterThan(50); // ten ticks of the 5 ms timer: long enough to measure
     expect(onMain.max).toBeGreaterThan(0.8 * blockedMs);
     expect(inWorker.p99).toBeLessThan(30);
     expect(inWorker.max).toBeLessThan(200);
