@@ -10,12 +10,14 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "kernels/isa.h"
+#include "kernels/threads.h"
 
 namespace gn_test {
 
@@ -98,6 +100,25 @@ void check_close(const std::string& what, const float* got, const double* want, 
 
 // The ISA the current test run uses.
 gn::Isa current_isa();
+
+// Restores the kernel thread count when it goes out of scope (also when a check throws).
+struct ThreadCountGuard {
+  int saved = gn::num_threads();
+  ~ThreadCountGuard() { gn::set_num_threads(saved); }
+};
+
+// Runs f with n kernel threads, then restores the setting.
+template <class F>
+void with_threads(int n, F f) {
+  ThreadCountGuard guard;
+  gn::set_num_threads(n);
+  f();
+}
+
+// Bitwise equality of two float vectors (determinism checks).
+inline bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
+  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
+}
 
 }  // namespace gn_test
 

@@ -21,6 +21,7 @@ namespace {
 using gn::Conv2dShape;
 using gn::index_t;
 using gn_test::Failure;
+using gn_test::ThreadCountGuard;
 
 struct Case {
   std::string name;
@@ -293,11 +294,6 @@ GN_TEST(conv_adjoint_identities) {
 
 namespace {
 
-struct ThreadCountGuard {
-  int saved = gn::num_threads();
-  ~ThreadCountGuard() { gn::set_num_threads(saved); }
-};
-
 struct Outputs {
   std::vector<float> y, dx, dw, db;
 };
@@ -315,7 +311,7 @@ Outputs run_all(const Conv2dShape& s, const Inputs& in) {
 }
 
 void require_bitwise(const std::string& what, const std::vector<float>& got, const std::vector<float>& want) {
-  if (got.size() != want.size() || std::memcmp(got.data(), want.data(), sizeof(float) * got.size()) != 0) {
+  if (!gn_test::same_bits(got, want)) {
     size_t k = 0;
     while (k < got.size() && std::memcmp(&got[k], &want[k], sizeof(float)) == 0) ++k;
     throw Failure(what + ": differs at " + std::to_string(k) + ": " + std::to_string(want[k]) + " vs " +

@@ -240,23 +240,9 @@ const OpParams kUnaryCases[] = {
     {UnaryOp::kSign, 0, 0},
 };
 
-// Runs f once with 1 thread and once with 2, restoring the setting.
-template <class F>
-void with_threads(int n, F f) {
-  const int saved = gn::num_threads();
-  gn::set_num_threads(n);
-  try {
-    f();
-  } catch (...) {
-    gn::set_num_threads(saved);
-    throw;
-  }
-  gn::set_num_threads(saved);
-}
+using gn_test::with_threads;
 
-bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
-  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
-}
+using gn_test::same_bits;
 
 }  // namespace
 

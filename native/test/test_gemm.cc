@@ -136,11 +136,7 @@ struct PathGuard {
   ~PathGuard() { gn::gemm_detail::set_forced_path(GemmPath::kAuto); }
 };
 
-// Restores the thread count at the end of a test.
-struct ThreadsGuard {
-  int saved = gn::num_threads();
-  ~ThreadsGuard() { gn::set_num_threads(saved); }
-};
+using gn_test::ThreadCountGuard;
 
 void run_case(const Shape& s, GemmPath path, std::uint64_t seed) {
   PathGuard guard(path);
@@ -322,7 +318,7 @@ namespace {
 // Returns the 2-thread result.
 template <typename Call>
 std::vector<float> check_deterministic(const std::string& what, std::size_t size, Call call) {
-  ThreadsGuard guard;
+  ThreadCountGuard guard;
   std::vector<float> c1(size), c2(size), c3(size);
   gn::set_num_threads(1);
   call(c1.data());

@@ -129,18 +129,7 @@ std::vector<Case> cases() {
   return v;
 }
 
-template <class F>
-void with_threads(int n, F f) {
-  const int saved = gn::num_threads();
-  gn::set_num_threads(n);
-  try {
-    f();
-  } catch (...) {
-    gn::set_num_threads(saved);
-    throw;
-  }
-  gn::set_num_threads(saved);
-}
+using gn_test::with_threads;
 
 }  // namespace
 

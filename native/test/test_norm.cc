@@ -112,13 +112,12 @@ GN_TEST(norm_deterministic_across_threads) {
   const auto x = rng.vector(size), dy = rng.vector(size), w = rng.vector(k.c);
   std::vector<float> inv(k.c, 1.3f);
   auto run = [&](int threads, std::vector<float>& mean, std::vector<float>& dx, std::vector<float>& dw) {
-    const int saved = gn::num_threads();
-    gn::set_num_threads(threads);
-    std::vector<float> var(k.c);
-    gn::batchnorm_stats(x.data(), mean.data(), var.data(), k.n, k.c, k.inner);
-    gn::batchnorm_backward(x.data(), dy.data(), mean.data(), inv.data(), w.data(), dx.data(), dw.data(), nullptr, k.n,
-                           k.c, k.inner, true);
-    gn::set_num_threads(saved);
+    gn_test::with_threads(threads, [&] {
+      std::vector<float> var(k.c);
+      gn::batchnorm_stats(x.data(), mean.data(), var.data(), k.n, k.c, k.inner);
+      gn::batchnorm_backward(x.data(), dy.data(), mean.data(), inv.data(), w.data(), dx.data(), dw.data(), nullptr,
+                             k.n, k.c, k.inner, true);
+    });
   };
   std::vector<float> m1(k.c), m2(k.c), dx1(size), dx2(size), dw1(k.c), dw2(k.c);
   run(1, m1, dx1, dw1);

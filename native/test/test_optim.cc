@@ -10,10 +10,7 @@
 
 namespace {
 
-struct Guard {
-  int saved = gn::num_threads();
-  ~Guard() { gn::set_num_threads(saved); }
-};
+using gn_test::ThreadCountGuard;
 
 // Each result is a handful of float operations on values of order 1: a few ulp of the largest term.
 void check_few_ulp(const char* what, const std::vector<float>& got, const std::vector<double>& want, double scale) {
@@ -81,7 +78,7 @@ GN_TEST(optim_adam_variants) {
 }
 
 GN_TEST(optim_steps_deterministic_across_threads) {
-  Guard guard;
+  ThreadCountGuard guard;
   gn_test::Rng rng(5);
   const gn::index_t n = 300007;
   const auto p0 = rng.vector(n), g = rng.vector(n), m0 = rng.vector(n), v0 = rng.vector(n, 0.f, 1.f);
@@ -97,7 +94,7 @@ GN_TEST(optim_steps_deterministic_across_threads) {
 }
 
 GN_TEST(dropout_rate_scale_and_threads) {
-  Guard guard;
+  ThreadCountGuard guard;
   gn_test::Rng rng(6);
   const gn::index_t n = 1 << 20;
   const auto x = rng.vector(n, 0.5f, 1.5f);

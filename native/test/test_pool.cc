@@ -114,10 +114,7 @@ index_t max_overlap(const Pool2dShape& s) {
   return ((s.kh + s.stride_h - 1) / s.stride_h) * ((s.kw + s.stride_w - 1) / s.stride_w);
 }
 
-struct ThreadCountGuard {
-  int saved = gn::num_threads();
-  ~ThreadCountGuard() { gn::set_num_threads(saved); }
-};
+using gn_test::ThreadCountGuard;
 
 }  // namespace
 
@@ -309,8 +306,7 @@ GN_TEST(pool_deterministic_across_threads) {
   for (int t : {2, 3}) {
     gn::set_num_threads(t);
     run(&many);
-    GN_CHECK(many.size() == one.size() && std::memcmp(many.data(), one.data(), sizeof(float) * one.size()) == 0)
-        << "threads " << t;
+    GN_CHECK(gn_test::same_bits(many, one)) << "threads " << t;
   }
 }
 

@@ -53,22 +53,9 @@ std::vector<Dims> shapes() {
   return s;
 }
 
-template <class F>
-void with_threads(int n, F f) {
-  const int saved = gn::num_threads();
-  gn::set_num_threads(n);
-  try {
-    f();
-  } catch (...) {
-    gn::set_num_threads(saved);
-    throw;
-  }
-  gn::set_num_threads(saved);
-}
+using gn_test::with_threads;
 
-bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
-  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
-}
+using gn_test::same_bits;
 
 // Inputs with ties (small integers) and, optionally, NaN / infinities.
 std::vector<float> inputs(std::size_t size, std::uint64_t seed, bool specials) {
