@@ -161,25 +161,7 @@ void conv2d_backward_filter(const Conv2dShape& s, const float* x, const float* d
   WinogradFilterPlan wplan;
   DirectFilterPlan dplan;
   if (engine) {
-    IgemmConv cv;
-    cv.batch = s.n;
-    cv.groups = s.groups;
-    cv.c = p.cg_in;
-    cv.h = s.h;
-    cv.w = s.w;
-    cv.in_n_stride = s.c_in * p.hw;
-    cv.m = p.cg_out;
-    cv.oh = s.oh;
-    cv.ow = s.ow;
-    cv.out_n_stride = s.c_out * p.P;
-    cv.kh = s.kh;
-    cv.kw = s.kw;
-    cv.sh = s.stride_h;
-    cv.sw = s.stride_w;
-    cv.ph = s.pad_h;
-    cv.pw = s.pad_w;
-    cv.dh = s.dil_h;
-    cv.dw = s.dil_w;
+    const IgemmConv cv = forward_igemm(s, p);
     const index_t max_samples = (s.n + nchunks - 1) / nchunks;
     // Winograd for 3x3 / stride 1 with >= 16 channels each side (whatever the thread count, so
     // that results do not depend on it).

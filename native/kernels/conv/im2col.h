@@ -15,6 +15,7 @@
 
 #include "../common.h"
 #include "conv2d.h"
+#include "conv_igemm.h"
 
 namespace gn {
 
@@ -57,6 +58,10 @@ struct ConvPlan {
 };
 
 ConvPlan conv_plan(const Conv2dShape& s);
+
+// The layer as the direct engines see it (conv_igemm.h): forward geometry, per group (conv2d.cc).
+// Forward and backward-filter use it as it is; backward-data builds its rotated counterpart.
+IgemmConv forward_igemm(const Conv2dShape& s, const ConvPlan& p);
 
 }  // namespace gn
 
