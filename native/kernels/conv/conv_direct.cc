@@ -69,6 +69,19 @@ inline void valid_rows(const IgemmConv& cv, index_t i, index_t* lo, index_t* hi)
   *hi = b;
 }
 
+// Weight (co, ci, tap = r * kw + s) of the convolution computed, read from w as `form` says.
+inline float weight_at(const IgemmConv& cv, const float* w, IgemmWeights form, index_t co, index_t ci,
+                       index_t tap) {
+  const index_t taps = cv.kh * cv.kw;
+  return form == IgemmWeights::kForward ? w[(co * cv.c + ci) * taps + tap]
+                                        : w[(ci * cv.m + co) * taps + taps - 1 - tap];
+}
+
+// Where tap (ci, r, s) reads, relative to an output position, in a padded sample of geometry pg.
+inline index_t tap_offset(const IgemmConv& cv, const PadGeom& pg, index_t ci, index_t r, index_t s) {
+  return (ci * pg.hp + r * cv.dh) * pg.wp + s * cv.dw;
+}
+
 Plan make_plan(const IgemmConv& cv, bool bias) {
   Plan pl;
   pl.cv = cv;
@@ -149,15 +162,13 @@ void conv_direct_chan(const Plan& pl, const float* in, const float* w, IgemmWeig
       float* dst = bpack + (jb * K + k) * kChanCols;
       for (index_t j = 0; j < kChanCols; ++j) {
         const index_t co = jb * kChanCols + j;
-        dst[j] = co >= cv.m ? 0.f
-                 : form == IgemmWeights::kForward ? w[(co * cv.c + ci) * taps + rs]
-                                                  : w[(ci * cv.m + co) * taps + taps - 1 - rs];
+        dst[j] = co < cv.m ? weight_at(cv, w, form, co, ci, rs) : 0.f;
       }
     }
   for (index_t ci = 0; ci < cv.c; ++ci)
     for (index_t r = 0; r < cv.kh; ++r)
       for (index_t s = 0; s < cv.kw; ++s)
-        off[(ci * cv.kh + r) * cv.kw + s] = (ci * pl.pg.hp + r * cv.dh) * pl.pg.wp + s * cv.dw;
+        off[(ci * cv.kh + r) * cv.kw + s] = tap_offset(cv, pl.pg, ci, r, s);
 
   auto run = [&](int t, int nthr) {
     float* xp = threads_base + t * per_thread;
@@ -216,7 +227,6 @@ void conv_direct(const IgemmConv& cv, const float* in, const float* w, IgemmWeig
   float* threads_base = apack + apack_floats + off_floats;
 
   // Row k of A: (ci, r, s) in the flat tiling, (r, ci, s) in the row tiling; then the bias (flat).
-  const index_t taps = cv.kh * cv.kw;
   auto kindex = [&](index_t ci, index_t r, index_t s) {
     return pl.rows ? (r * cv.c + ci) * cv.kw + s : (ci * cv.kh + r) * cv.kw + s;
   };
@@ -225,16 +235,14 @@ void conv_direct(const IgemmConv& cv, const float* in, const float* w, IgemmWeig
     for (index_t ci = 0; ci < cv.c; ++ci)
       for (index_t r = 0; r < cv.kh; ++r)
         for (index_t s = 0; s < cv.kw; ++s)
-          row[kindex(ci, r, s)] = form == IgemmWeights::kForward
-                                      ? w[(co * cv.c + ci) * taps + r * cv.kw + s]
-                                      : w[(ci * cv.m + co) * taps + taps - 1 - (r * cv.kw + s)];
+          row[kindex(ci, r, s)] = weight_at(cv, w, form, co, ci, r * cv.kw + s);
     if (bias && !pl.rows) row[pl.K] = bias[co];
   }
   sgemm_pack_a(false, cv.m, pl.Kb, wa, pl.Kb, apack);
   for (index_t ci = 0; ci < cv.c; ++ci)
     for (index_t r = 0; r < cv.kh; ++r)
       for (index_t s = 0; s < cv.kw; ++s)
-        off[kindex(ci, r, s)] = (ci * pl.pg.hp + r * cv.dh) * pl.pg.wp + s * cv.dw;
+        off[kindex(ci, r, s)] = tap_offset(cv, pl.pg, ci, r, s);
   if (bias && !pl.rows) off[pl.K] = pl.ones;
 
   const index_t P = cv.oh * cv.ow;
@@ -341,7 +349,7 @@ void direct_filter_chunk(const DirectFilterPlan& pl, const float* x, const float
   for (index_t ci = 0; ci < cv.c; ++ci)
     for (index_t r = 0; r < cv.kh; ++r)
       for (index_t s = 0; s < cv.kw; ++s)
-        off[(ci * cv.kh + r) * cv.kw + s] = ci * pl.pg.plane + r * cv.dh * wp + s * cv.dw;
+        off[(ci * cv.kh + r) * cv.kw + s] = tap_offset(cv, pl.pg, ci, r, s);
   const PadRing pad{&cv, pl.pg, x, xp, 1};
   for (index_t n = n0; n < n1; ++n) {
     pad.pad_sample(n);
