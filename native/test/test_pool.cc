@@ -224,6 +224,18 @@ AvgRef ref_avg(const Pool2dShape& s, const std::vector<float>& x, const std::vec
   return r;
 }
 
+// Average pooling forward and backward of one shape against ref_avg, within the dot-product bound.
+void check_avg(const std::string& what, const Pool2dShape& s, const std::vector<float>& x,
+               const std::vector<float>& dy, bool cip) {
+  std::vector<float> y(y_size(s), kNaN), dx(x_size(s), kNaN);
+  gn::avgpool2d_forward(s, x.data(), y.data(), cip);
+  gn::avgpool2d_backward(s, dy.data(), dx.data(), cip);
+  const AvgRef r = ref_avg(s, x, dy, cip);
+  gn_test::check_dot_bound(what + " avg forward", y.data(), r.y.data(), r.y_abs.data(), y.size(), s.kh * s.kw);
+  gn_test::check_dot_bound(what + " avg backward", dx.data(), r.dx.data(), r.dx_abs.data(), dx.size(),
+                           max_overlap(s));
+}
+
 }  // namespace
 
 GN_TEST(pool_avg_reference) {
@@ -233,16 +245,8 @@ GN_TEST(pool_avg_reference) {
     const Pool2dShape& s = c.s;
     gn_test::Rng rng(seed++);
     const std::vector<float> x = rng.vector(x_size(s)), dy = rng.vector(y_size(s));
-    for (bool cip : {true, false}) {
-      const std::string what = describe(c) + (cip ? " count_include_pad" : " exclude pad");
-      std::vector<float> y(y_size(s), kNaN), dx(x_size(s), kNaN);
-      gn::avgpool2d_forward(s, x.data(), y.data(), cip);
-      gn::avgpool2d_backward(s, dy.data(), dx.data(), cip);
-      const AvgRef r = ref_avg(s, x, dy, cip);
-      gn_test::check_dot_bound(what + " avg forward", y.data(), r.y.data(), r.y_abs.data(), y.size(), s.kh * s.kw);
-      gn_test::check_dot_bound(what + " avg backward", dx.data(), r.dx.data(), r.dx_abs.data(), dx.size(),
-                               max_overlap(s));
-    }
+    for (bool cip : {true, false})
+      check_avg(describe(c) + (cip ? " count_include_pad" : " exclude pad"), s, x, dy, cip);
   }
 }
 
@@ -390,14 +394,7 @@ GN_TEST(pool_random_shapes) {
       abs[at] += std::fabs(dy[o]);
     }
     gn_test::check_dot_bound(what + " max backward", dx.data(), ref.data(), abs.data(), dx.size(), max_overlap(s));
-    for (bool cip : {true, false}) {
-      gn::avgpool2d_forward(s, x.data(), y.data(), cip);
-      gn::avgpool2d_backward(s, dy.data(), dx.data(), cip);
-      const AvgRef r = ref_avg(s, x, dy, cip);
-      gn_test::check_dot_bound(what + " avg forward", y.data(), r.y.data(), r.y_abs.data(), y.size(), s.kh * s.kw);
-      gn_test::check_dot_bound(what + " avg backward", dx.data(), r.dx.data(), r.dx_abs.data(), dx.size(),
-                               max_overlap(s));
-    }
+    for (bool cip : {true, false}) check_avg(what, s, x, dy, cip);
   }
 }
 
