@@ -63,6 +63,15 @@ describe('ops: dims and indices', () => {
     expect(() => gn.zeros([5]).split([2, 2])).toThrow(/split: sizes \[2,2\] add up to 4, but dim 0 has size 5/);
   });
 
+  test('class labels of the classification losses must be integers in [0, C) of the right shape', () => {
+    const scores = gn.zeros([2, 5], { requiresGrad: true });
+    expect(() => gn.nn.crossEntropy(scores, gn.tensor([1, 5]))).toThrow('crossEntropy: class label 5 at position 1 is out of range for 5 classes');
+    expect(() => gn.nn.crossEntropy(scores, gn.tensor([0.5, 1]))).toThrow('crossEntropy: class label 0.5 at position 0 is out of range for 5 classes');
+    expect(() => gn.nn.crossEntropy(scores, gn.tensor([1, 2, 3]))).toThrow('crossEntropy: class labels must have shape [2] for input [2,5], got [3]');
+    expect(() => gn.nn.nllLoss(scores, gn.tensor([-1, 0]))).toThrow('nllLoss: class label -1 at position 0 is out of range for 5 classes');
+    expect(scores.grad).toBeNull();
+  });
+
   test('reducing an empty dimension is refused', () => {
     expect(() => gn.zeros([0, 3]).max(0)).toThrow(/max: cannot reduce over an empty dimension/);
     expect(() => gn.zeros([0]).argmax()).toThrow(/argmax: the input is empty/);

@@ -256,8 +256,9 @@ export function runSoftmax(ctx: Context): Row[] {
       memRow(ctx, { ...base, pass: 'log_softmax', bytes: 8 * m, footprint: 8 * m, loop: '1R+1W', run: (be) => be.softmax(x, ly, c.rows, c.cols, 1, true), torch: { ...torch, pass: 'log_softmax' } }),
       memRow(ctx, { ...base, pass: 'log_softmax_bwd', bytes: 12 * m, footprint: 12 * m, loop: '2R+1W', run: (be) => be.softmaxBackward(ly, dy, dx, c.rows, c.cols, 1, true), torch: { ...torch, pass: 'log_softmax_bwd' } }),
     );
-    // Cross-entropy through the ops (gn.nn.crossEntropy: log-softmax, mul, sum, mean) and its
-    // backward, on the active backend: what a training step pays for its loss.
+    // Cross-entropy through the ops (gn.nn.crossEntropy with integer labels: the log-softmax kernel,
+    // the picked entries, the mean) and its backward (one fused kernel), on the active backend: what
+    // a training step pays for its loss.
     const logits = new gn.Tensor(uniform(m, 3), [c.rows, c.cols]).requiresGrad_();
     const labels = new gn.Tensor(Float32Array.from({ length: c.rows }, (_, i) => (i * 7) % c.cols), [c.rows]);
     const ce = () => {

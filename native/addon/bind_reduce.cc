@@ -1,5 +1,6 @@
 // reduce(op, x, y, outer, n, inner), argReduce(op, x, y, outer, n, inner),
-// softmax(x, y, outer, n, inner, log), softmaxBackward(y, dy, dx, outer, n, inner, log), and the
+// softmax(x, y, outer, n, inner, log), softmaxBackward(y, dy, dx, outer, n, inner, log),
+// crossEntropyBackward(logp, labels, g, dx, outer, n, inner, smoothing), and the
 // op-code table reduceOps. The reduced axis is the middle one of x viewed as [outer, n, inner].
 // See kernels/reduce/reduce.h.
 #include "args.h"
@@ -77,6 +78,32 @@ Napi::Value softmax_backward(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+Napi::Value cross_entropy_backward(const Napi::CallbackInfo& info) {
+  const char* fn = "crossEntropyBackward";
+  Napi::Env env = info.Env();
+  require_args(info, 8, fn);
+  const F32 logp = float32_arg(info, 0, fn, "logp");
+  const I32 labels = int32_arg(info, 1, fn, "labels");
+  const F32 g = float32_arg(info, 2, fn, "g");
+  const F32 dx = float32_arg(info, 3, fn, "dx");
+  const Dims d = dims_arg(info, 4, fn);
+  const double smoothing = number_arg(info, 7, fn, "smoothing");
+  if (!(smoothing >= 0 && smoothing <= 1)) throw_range(env, fn, "smoothing must be in [0, 1]");
+  require_length(env, fn, "logp", logp.length, d.in_size);
+  require_length(env, fn, "labels", labels.length, d.out_size);
+  require_length(env, fn, "g", g.length, d.out_size);
+  require_length(env, fn, "dx", dx.length, d.in_size);
+  // A label out of range would write outside dx: check them all before anything is written.
+  for (index_t i = 0; i < labels.length; ++i)
+    if (labels.data[i] < 0 || labels.data[i] >= d.n)
+      throw_range(env, fn, "class label " + std::to_string(labels.data[i]) + " at position " + std::to_string(i) +
+                               " is out of range for " + std::to_string(d.n) + " classes");
+  if (d.in_size > 0)
+    gn::cross_entropy_backward(logp.data, labels.data, g.data, dx.data, d.outer, d.n, d.inner,
+                               static_cast<float>(smoothing));
+  return env.Undefined();
+}
+
 }  // namespace
 
 void register_reduce(Napi::Env env, Napi::Object exports) {
@@ -84,6 +111,7 @@ void register_reduce(Napi::Env env, Napi::Object exports) {
   export_fn<arg_reduce>(env, exports, "argReduce");
   export_fn<softmax>(env, exports, "softmax");
   export_fn<softmax_backward>(env, exports, "softmaxBackward");
+  export_fn<cross_entropy_backward>(env, exports, "crossEntropyBackward");
   Napi::Object t = Napi::Object::New(env);
   for (int i = 0; i < static_cast<int>(gn::ReduceOp::kCount); ++i)
     t.Set(gn::reduce_op_name(static_cast<gn::ReduceOp>(i)), i);

@@ -179,6 +179,22 @@ export interface Backend {
   softmax(x: FloatArray, y: FloatArray, outer: number, n: number, inner: number, log: boolean): void;
   /** From the forward output y: softmax dx = y (dy - sum(dy y)); log-softmax dx = dy - e^y sum(dy). */
   softmaxBackward(y: FloatArray, dy: FloatArray, dx: FloatArray, outer: number, n: number, inner: number, log: boolean): void;
+  /**
+   * Backward of the cross-entropy of softmax over n against integer labels [outer, inner] (each in
+   * [0, n)), from the forward's log-softmax logp [outer, n, inner] and the loss gradient g
+   * [outer, inner]: with c = smoothing / n,
+   *   dx[o, j, i] = g[o, i] ((exp(logp[o, j, i]) − c) − (j = labels[o, i] ? 1 − smoothing : 0)).
+   */
+  crossEntropyBackward(
+    logp: FloatArray,
+    labels: Int32Array,
+    g: FloatArray,
+    dx: FloatArray,
+    outer: number,
+    n: number,
+    inner: number,
+    smoothing: number,
+  ): void;
 
   /**
    * Per-channel statistics of x viewed as [n, c, inner] (the channel is the middle axis): the mean

@@ -70,6 +70,16 @@ export interface Addon {
   argReduce(op: number, x: Float32Array, y: Float32Array, outer: number, n: number, inner: number): void;
   softmax(x: Float32Array, y: Float32Array, outer: number, n: number, inner: number, log: boolean): void;
   softmaxBackward(y: Float32Array, dy: Float32Array, dx: Float32Array, outer: number, n: number, inner: number, log: boolean): void;
+  crossEntropyBackward(
+    logp: Float32Array,
+    labels: Int32Array,
+    g: Float32Array,
+    dx: Float32Array,
+    outer: number,
+    n: number,
+    inner: number,
+    smoothing: number,
+  ): void;
   copyStrided(
     src: Float32Array,
     srcOffset: number,
@@ -239,6 +249,10 @@ export function createNativeBackend(addon: Addon): Backend {
     },
     softmaxBackward(y, dy, dx, outer, n, inner, log) {
       addon.softmaxBackward(f32(y, 'softmax', 'y'), f32(dy, 'softmax', 'dy'), f32(dx, 'softmax', 'dx'), outer, n, inner, log);
+    },
+    crossEntropyBackward(logp, labels, g, dx, outer, n, inner, smoothing) {
+      const op = 'crossEntropy';
+      addon.crossEntropyBackward(f32(logp, op, 'logp'), labels, f32(g, op, 'g'), f32(dx, op, 'dx'), outer, n, inner, smoothing);
     },
     batchNormStats(x, mean, variance, n, c, inner) {
       addon.batchNormStats(f32(x, 'batchNorm', 'x'), f32(mean, 'batchNorm', 'mean'), f32(variance, 'batchNorm', 'variance'), n, c, inner);

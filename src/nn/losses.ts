@@ -7,7 +7,7 @@
 import { fmtShape, shapesEqual } from '../shape';
 import type { Tensor } from '../tensor';
 import { abs, clamp, exp, log, relu } from '../ops/unary';
-import { logSoftmax } from '../ops/softmax';
+import { crossEntropyWithLabels, logSoftmax } from '../ops/softmax';
 import { checkTensor, zerosOf } from '../ops/util';
 import { mean, sum } from '../ops/reduce';
 
@@ -33,27 +33,34 @@ function checkSameShape(op: string, input: Tensor, target: Tensor): void {
 }
 
 /**
- * The one-hot (optionally smoothed) target distribution for integer class labels, laid out like
- * the scores: input [N, C] or [N, C, d1, ...] with labels [N] or [N, d1, ...].
+ * Integer class labels for scores input [N, C] or [N, C, d1, ...]: labels [N] or [N, d1, ...],
+ * each an integer in [0, C), as an Int32Array in the same order.
  */
-function targetDistribution(op: string, input: Tensor, labels: Tensor, smoothing: number): Tensor {
-  const [n, c] = input.shape;
-  const inner = input.numel / (n * c || 1);
-  const want = [n, ...input.shape.slice(2)];
+function classLabels(op: string, input: Tensor, labels: Tensor): Int32Array {
+  const c = input.shape[1];
+  const want = [input.shape[0], ...input.shape.slice(2)];
   if (!shapesEqual(labels.shape, want)) {
     throw new RangeError(`${op}: class labels must have shape ${fmtShape(want)} for input ${fmtShape(input.shape)}, got ${fmtShape(labels.shape)}`);
   }
-  const t = zerosOf(input.shape, input.dtype);
-  const off = smoothing / c;
-  if (off !== 0) t.data.fill(off);
-  for (let i = 0; i < n; i++) {
-    for (let k = 0; k < inner; k++) {
-      const y = labels.data[i * inner + k];
-      if (!Number.isInteger(y) || y < 0 || y >= c) {
-        throw new RangeError(`${op}: class label ${y} at position ${i * inner + k} is out of range for ${c} classes`);
-      }
-      t.data[(i * c + y) * inner + k] += 1 - smoothing;
+  const out = new Int32Array(labels.numel);
+  const y = labels.data;
+  for (let i = 0; i < out.length; i++) {
+    if (!Number.isInteger(y[i]) || y[i] < 0 || y[i] >= c) {
+      throw new RangeError(`${op}: class label ${y[i]} at position ${i} is out of range for ${c} classes`);
     }
+    out[i] = y[i];
+  }
+  return out;
+}
+
+/** The one-hot target distribution of integer class labels, laid out like the scores. */
+function oneHot(op: string, input: Tensor, labels: Tensor): Tensor {
+  const [n, c] = input.shape;
+  const inner = input.numel / (n * c || 1);
+  const y = classLabels(op, input, labels);
+  const t = zerosOf(input.shape, input.dtype);
+  for (let i = 0; i < n; i++) {
+    for (let k = 0; k < inner; k++) t.data[(i * c + y[i * inner + k]) * inner + k] = 1;
   }
   return t;
 }
@@ -78,12 +85,10 @@ export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOp
   checkTensor(op, 'target', target);
   const s = opts.labelSmoothing ?? 0;
   if (!(s >= 0 && s <= 1)) throw new RangeError(`${op}: labelSmoothing must be in [0, 1], got ${s}`);
-  let dist: Tensor;
-  if (shapesEqual(target.shape, input.shape)) {
-    dist = s === 0 ? target : target.mul(1 - s).add(s / input.shape[1]);
-  } else {
-    dist = targetDistribution(op, input, target, s);
+  if (!shapesEqual(target.shape, input.shape)) {
+    return reduce(op, crossEntropyWithLabels(input, classLabels(op, input, target), s), opts.reduction);
   }
+  const dist = s === 0 ? target : target.mul(1 - s).add(s / input.shape[1]);
   const perSample = sum(logSoftmax(input, 1).mul(dist), 1).neg();
   return reduce(op, perSample, opts.reduction);
 }
@@ -93,7 +98,7 @@ export function nllLoss(input: Tensor, target: Tensor, opts: LossOptions = {}): 
   const op = 'nllLoss';
   classScores(op, input);
   checkTensor(op, 'target', target);
-  const onehot = targetDistribution(op, input, target, 0);
+  const onehot = oneHot(op, input, target);
   return reduce(op, sum(input.mul(onehot), 1).neg(), opts.reduction);
 }
 
@@ -155,7 +160,7 @@ export function multiMarginLoss(input: Tensor, target: Tensor, opts: MultiMargin
   const margin = opts.margin ?? 1;
   const p = opts.p ?? 1;
   if (p !== 1 && p !== 2) throw new RangeError(`${op}: p must be 1 or 2, got ${String(p)}`);
-  const onehot = targetDistribution(op, input, target, 0);
+  const onehot = oneHot(op, input, target);
   const correct = sum(input.mul(onehot), 1, true); // x_y
   let hinge = relu(input.sub(correct).add(margin)).mul(onehot.neg().add(1)); // j != y
   if (p === 2) hinge = hinge.mul(hinge);

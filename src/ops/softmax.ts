@@ -1,9 +1,13 @@
-/** softmax and logSoftmax along one dim, with their fused backward kernels. */
+/**
+ * softmax and logSoftmax along one dim, with their fused backward kernels; and the cross-entropy of
+ * softmax against integer labels, fused the same way (one log-softmax forward, one backward pass).
+ */
 import { defineFunction } from '../autograd/function';
 import { backendFor } from '../backend';
 import { normalizeDim, numel } from '../shape';
 import type { Tensor } from '../tensor';
 import { checkInt, checkTensor, empty } from './util';
+import type { FloatArray } from '../backend/backend';
 
 function softmaxFunction(log: boolean) {
   return defineFunction({
@@ -48,3 +52,47 @@ export function softmax(x: Tensor, dim = -1): Tensor {
 export function logSoftmax(x: Tensor, dim = -1): Tensor {
   return run(true, x, dim);
 }
+
+/**
+ * The cross-entropy of softmax(x) over dim 1 against integer class labels, per position: x [N, C]
+ * or [N, C, d1, ...], labels (already checked to lie in [0, C)) laid out [N, d1, ...]; returns
+ * [N, d1, ...] with loss = −((1 − s) logp[label] + (s / C) Σ_j logp[j]), logp = logSoftmax(x).
+ * The backward is one kernel: g (softmax(x) − target distribution).
+ */
+export const crossEntropyWithLabels = defineFunction({
+  name: 'crossEntropy',
+  forward(ctx, x: Tensor, labels: Int32Array, smoothing: number) {
+    const [outer, n] = x.shape;
+    const inner = numel(x.shape.slice(2));
+    const be = backendFor(x.data);
+    const logp = empty(x.shape, x.dtype);
+    be.softmax(x.data, logp.data, outer, n, inner, true);
+    const loss = empty([outer, ...x.shape.slice(2)], x.dtype);
+    let rowSums: FloatArray | null = null;
+    if (smoothing !== 0) {
+      rowSums = empty(loss.shape, x.dtype).data;
+      be.reduce('sum', logp.data, rowSums, outer, n, inner);
+    }
+    const lp = logp.data;
+    const out = loss.data;
+    for (let o = 0; o < outer; o++) {
+      for (let i = 0; i < inner; i++) {
+        const at = o * inner + i;
+        const picked = lp[(o * n + labels[at]) * inner + i];
+        out[at] = rowSums === null ? -picked : -((1 - smoothing) * picked + (smoothing / n) * rowSums[at]);
+      }
+    }
+    ctx.saveForBackward(logp);
+    ctx.labels = labels;
+    ctx.smoothing = smoothing;
+    return loss;
+  },
+  backward(ctx, g) {
+    const [logp] = ctx.savedTensors;
+    const [outer, n] = logp.shape;
+    const inner = numel(logp.shape.slice(2));
+    const dx = empty(logp.shape, logp.dtype);
+    backendFor(g.data).crossEntropyBackward(logp.data, ctx.labels as Int32Array, g.data, dx.data, outer, n, inner, ctx.smoothing as number);
+    return [dx];
+  },
+});

@@ -11,7 +11,7 @@ import * as gn from '../../src/index';
 import { Tensor } from '../../src/tensor';
 import { assertWithin } from '../util/assert_close';
 import { nativeKernels, referenceBackend } from '../util/backends';
-import { abs64, gamma, softmaxBackwardBound, softmaxBound, sumBound, TINY, to64 } from '../util/bounds';
+import { abs64, EPS_T, FLT_MIN, gamma, softmaxBackwardBound, softmaxBound, sumBound, TINY, to64, U } from '../util/bounds';
 import { normal, poisoned, uniform } from '../util/data';
 
 const native = nativeKernels();
@@ -173,6 +173,63 @@ describe('softmax and log-softmax', () => {
       }),
       { seed: 0x50f7, numRuns: 60 },
     );
+  });
+});
+
+/**
+ * crossEntropyBackward against the reference, from the float32 log-softmax of the reference:
+ * dx = g ((e − c) − hit) with e = exp(logp) within EPS_T, then two subtractions and a product
+ * rounded once each: |error| <= |g| ((EPS_T + 3u) e + 3u (c + hit) + FLT_MIN).
+ */
+function checkCrossEntropy(outer: number, n: number, inner: number, smoothing: number, seed: number): void {
+  const name = `crossEntropyBackward outer ${outer} n ${n} inner ${inner} smoothing ${smoothing}`;
+  const x = normal(outer * n * inner, seed, 3);
+  const lp64 = new Float64Array(x.length);
+  referenceBackend.softmax(to64(x), lp64, outer, n, inner, true);
+  const logp = Float32Array.from(lp64);
+  const labels = Int32Array.from({ length: outer * inner }, (_, i) => (i * 7 + seed) % n);
+  const g = uniform(outer * inner, seed + 1, -2, 2);
+  const dx = poisoned(x.length);
+  native.crossEntropyBackward(logp, labels, g, dx, outer, n, inner, smoothing);
+  const want = new Float64Array(x.length);
+  referenceBackend.crossEntropyBackward(to64(logp), labels, to64(g), want, outer, n, inner, smoothing);
+  const c = smoothing / n;
+  const bound = new Float64Array(x.length);
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < n; j++) {
+      for (let i = 0; i < inner; i++) {
+        const k = (o * n + j) * inner + i;
+        const hit = labels[o * inner + i] === j ? 1 - smoothing : 0;
+        bound[k] = Math.abs(g[o * inner + i]) * ((EPS_T + 3 * U) * Math.exp(logp[k]) + 3 * U * (c + hit) + FLT_MIN) + TINY;
+      }
+    }
+  }
+  assertWithin(dx, want, bound, { name, shape: [outer, n, inner] });
+}
+
+describe('cross-entropy backward (fused softmax - target)', () => {
+  test('rows of SIMD-width lengths, inner 1 and > 1, with and without label smoothing', () => {
+    let seed = 300;
+    for (const n of NS) {
+      for (const inner of INNERS) {
+        for (const smoothing of [0, 0.1]) checkCrossEntropy(3, n, inner, smoothing, seed++);
+      }
+    }
+    checkCrossEntropy(4096, 100, 1, 0, seed++); // threaded across rows
+  });
+
+  test('a label out of range is refused before anything is written', () => {
+    const logp = new Float32Array(2 * 3).fill(Math.log(1 / 3));
+    const g = new Float32Array([1, 1]);
+    for (const be of [native, referenceBackend]) {
+      for (const bad of [3, -1]) {
+        const dx = poisoned(6);
+        expect(() => be.crossEntropyBackward(logp, Int32Array.from([0, bad]), g, dx, 2, 3, 1, 0)).toThrow(
+          `crossEntropyBackward: class label ${bad} at position 1 is out of range for 3 classes`,
+        );
+        expect(Array.from(dx).every(Number.isNaN), be.name).toBe(true);
+      }
+    }
   });
 });
 

@@ -23,6 +23,13 @@ void softmax(const float* x, float* y, index_t outer, index_t n, index_t inner, 
 void softmax_backward(const float* y, const float* dy, float* dx, index_t outer, index_t n,
                       index_t inner, bool log);
 
+// Cross-entropy of softmax(x) over n against integer labels, backward, from the forward's
+// log-softmax logp [outer, n, inner]: with c = smoothing / n,
+//   dx[o][j][i] = g[o][i] * (exp(logp[o][j][i]) - c - (j == labels[o][i] ? 1 - smoothing : 0)).
+// Every label must be in [0, n) (the binding checks).
+void cross_entropy_backward(const float* logp, const std::int32_t* labels, const float* g, float* dx,
+                            index_t outer, index_t n, index_t inner, float smoothing);
+
 }  // namespace gn
 
 #endif  // GRADNODE_KERNELS_REDUCE_REDUCE_H_

@@ -12,7 +12,7 @@ import { adamStep, sgdUpdate } from './optim';
 import { dropoutForward } from './random';
 import { copyStrided } from './layout';
 import { avgPool2dBackward, avgPool2dForward, maxPool2dBackward, maxPool2dForward } from './pool';
-import { argReduce, reduce, softmax, softmaxBackward } from './reduce';
+import { argReduce, crossEntropyBackward, reduce, softmax, softmaxBackward } from './reduce';
 
 export const referenceBackend: Backend = {
   name: 'reference',
@@ -32,6 +32,7 @@ export const referenceBackend: Backend = {
   argReduce,
   softmax,
   softmaxBackward,
+  crossEntropyBackward,
   copyStrided,
   batchNormStats,
   channelAffine,

@@ -81,3 +81,30 @@ export function softmaxBackward(
     }
   }
 }
+
+export function crossEntropyBackward(
+  logp: FloatArray,
+  labels: Int32Array,
+  g: FloatArray,
+  dx: FloatArray,
+  outer: number,
+  n: number,
+  inner: number,
+  smoothing: number,
+): void {
+  labels.forEach((label, at) => {
+    if (!(label >= 0 && label < n)) throw new RangeError(`crossEntropyBackward: class label ${label} at position ${at} is out of range for ${n} classes`);
+  });
+  const c = smoothing / n;
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const label = labels[o * inner + i];
+      const gi = g[o * inner + i];
+      for (let r = 0; r < n; r++) {
+        const k = (o * n + r) * inner + i;
+        const t = Math.exp(logp[k]) - c;
+        dx[k] = gi * (r === label ? t - (1 - smoothing) : t);
+      }
+    }
+  }
+}
