@@ -3,6 +3,15 @@
 import { describe, expect, test } from 'vitest';
 import * as gn from '../src/index';
 import { Context, Function as GnFunction, Tensor } from '../src/index';
+import { scratchPoolBytes } from '../src/autograd/scratch';
+
+/** How many entries of got differ from want (a count, so that a failure prints one number). */
+const mismatches = (got: ArrayLike<number> | undefined, want: ArrayLike<number>) => {
+  if (got === undefined || got.length !== want.length) return Infinity;
+  let n = 0;
+  for (let i = 0; i < want.length; i++) if (got[i] !== want[i]) n++;
+  return n;
+};
 
 const arr = (t: Tensor | null) => {
   if (t === null) throw new Error('expected a gradient, got null');
@@ -188,6 +197,80 @@ describe('graph lifetime', () => {
     expect(arr(a.grad)).toEqual([2, 2]);
     expect(b.grad).toBeNull();
     expect(arr(x.grad)).toEqual([6, 6]);
+  });
+});
+
+describe('gradient buffers reused between steps', () => {
+  // Arrays of 64 KiB and more that the engine passed between library ops go back to the scratch
+  // pool after the op that received them ran its backward; the next allocation of that size takes
+  // one. These tests use 256 x 256 floats (256 KiB) so that every gradient qualifies.
+  const N = 256;
+  const weights = gn.rand([N, N]);
+  /** 2 w + wᵀ, the gradient of sum(w * (2 x + xᵀ)) with respect to x. */
+  const want = (() => {
+    const w = weights.data;
+    const out = new Float64Array(N * N);
+    for (let i = 0; i < N; i++) for (let j = 0; j < N; j++) out[i * N + j] = 2 * w[i * N + j] + w[j * N + i];
+    return Array.from(Float32Array.from(out));
+  })();
+
+  test('a gradient passed through to two ops is reused by neither (add gives both the same array)', () => {
+    // add's backward hands one array to both branches; if the first branch to finish pooled it,
+    // the transpose's backward would take it for its output and permute it in place.
+    for (const order of ['a+b', 'b+a']) {
+      for (let step = 0; step < 3; step++) {
+        const x = gn.rand([N, N]).requiresGrad_();
+        const a = x.mul(2);
+        const b = x.t().mul(1);
+        const z = order === 'a+b' ? a.add(b) : b.add(a);
+        z.mul(weights).sum().backward();
+        expect(mismatches(x.grad?.data, want), `${order} step ${step}`).toBe(0);
+      }
+    }
+  });
+
+  test('what a user-defined function receives or returns is never reused', () => {
+    const kept: Tensor[] = [];
+    const keep = gn.defineFunction({
+      name: 'keep',
+      forward(_ctx: Context, x: Tensor) {
+        return x.mul(1);
+      },
+      backward(_ctx: Context, g: Tensor) {
+        const out = g.mul(1);
+        kept.push(g, out);
+        return [out];
+      },
+    });
+    const x = gn.rand([N, N]).requiresGrad_();
+    keep(x.mul(3)).mul(weights).sum().backward();
+    const snapshot = kept.map((t) => Array.from(t.data));
+    for (let step = 0; step < 3; step++) {
+      const y = gn.rand([N, N]).requiresGrad_();
+      y.mul(2).relu().mul(weights).t().sum().backward();
+    }
+    kept.forEach((t, i) => expect(mismatches(t.data, snapshot[i]), `kept[${i}]`).toBe(0));
+    expect(mismatches(snapshot[0], weights.data)).toBe(0);
+  });
+
+  test('retained and leaf gradients are copies: later steps do not touch them', () => {
+    const x = gn.rand([N, N]).requiresGrad_();
+    const a = x.mul(2).retainGrad();
+    a.mul(weights).sum().backward();
+    const leaf = Array.from(x.grad?.data ?? []);
+    const retained = Array.from(a.grad?.data ?? []);
+    for (let step = 0; step < 3; step++) gn.rand([N, N]).requiresGrad_().mul(5).mul(weights).sum().backward();
+    expect(mismatches(x.grad?.data, leaf)).toBe(0);
+    expect(mismatches(a.grad?.data, retained)).toBe(0);
+  });
+
+  test('the engine does reuse them', () => {
+    const x = gn.rand([N, N]).requiresGrad_();
+    x.mul(2).relu().mul(weights).sum().backward();
+    const before = scratchPoolBytes();
+    expect(before).toBeGreaterThanOrEqual(N * N * 4);
+    x.mul(2); // one allocation of that size
+    expect(scratchPoolBytes()).toBe(before - N * N * 4);
   });
 });
 

@@ -3,13 +3,33 @@
  * backward (the chain rule). Gradients that reach a node from several consumers are added before it
  * runs (fan-out accumulation); gradients reaching a leaf are added into leaf.grad. Unless
  * retainGraph is set, each node drops what it saved as soon as its backward has run.
+ *
+ * Gradients passed between the library's ops are the engine's own: once a library op's backward
+ * has run, nothing reads the gradient it was given, so its buffer goes to the scratch pool
+ * (scratch.ts) for the next allocation of that size, unless a buffer is shared: a backward that
+ * passes its gradient through (add, reshape, clone) or returns one array twice marks the buffer
+ * shared for good, and so does everything a user-defined function receives or returns. Leaf and
+ * retained gradients are copies, and the root's gradient is the caller's, so none of them is
+ * ever pooled.
  */
 import { backendFor } from '../backend';
 import type { FloatArray } from '../backend/backend';
 import { contiguousStrides, fmtShape, shapesEqual } from '../shape';
 import { type DType, Tensor } from '../tensor';
+import { RECYCLE_MIN_BYTES } from '../ops/util';
 import { noGrad } from './grad_mode';
 import type { Node } from './node';
+import { give } from './scratch';
+
+/** Buffers of gradients that something other than one op's backward may still read. */
+const shared = new WeakSet<ArrayBufferLike>();
+
+/** Gives g's buffer to the pool if it is a whole, unshared, large float array. */
+function recycle(g: Tensor): void {
+  const a = g.data;
+  if (a.byteOffset !== 0 || a.byteLength !== a.buffer.byteLength || a.byteLength < RECYCLE_MIN_BYTES) return;
+  if (!shared.has(a.buffer)) give(a);
+}
 
 export interface BackwardOptions {
   /** Keep saved tensors so that backward can run through this graph again. */
@@ -110,6 +130,19 @@ export function backward(root: Tensor, gradient?: Tensor | null, options: Backwa
       if (node.retained) accumulateGrad(node.retained, g);
       const raw = node.backward(node.ctx, g);
       const inputGrads = Array.isArray(raw) ? raw : [raw];
+      // Which buffers leave this backward more than once (or are the incoming one, or pass
+      // through user code): those are shared, and neither g nor they are pooled later.
+      const seen = new Set<ArrayBufferLike>([g.data.buffer]);
+      let passedThrough = !node.libraryOp;
+      for (const gi of inputGrads) {
+        if (!(gi instanceof Tensor)) continue;
+        const b = gi.data.buffer;
+        if (!node.libraryOp || seen.has(b)) {
+          shared.add(b);
+          if (b === g.data.buffer) passedThrough = true;
+        }
+        seen.add(b);
+      }
       if (inputGrads.length < node.next.length && node.next.length > 1) {
         throw new Error(
           `${node.name} backward returned ${inputGrads.length} gradients for ${node.next.length} tensor inputs`,
@@ -134,6 +167,7 @@ export function backward(root: Tensor, gradient?: Tensor | null, options: Backwa
         }
       });
       if (!retain) node.ctx.release();
+      if (g !== grad && !passedThrough) recycle(g);
     }
   });
 }

@@ -21,6 +21,12 @@ import { type BackwardResult, Context, type Edge, Node } from './node';
 
 export interface FunctionSpec<Args extends unknown[]> {
   name: string;
+  /**
+   * Set by the library's own ops (defineOp): their backward neither keeps the gradient it is given
+   * nor returns a tensor the user can reach, so the engine may reuse the gradient's buffer once
+   * backward has run. User-defined functions never set it.
+   */
+  libraryOp?: boolean;
   forward(ctx: Context, ...args: Args): Tensor;
   backward(ctx: Context, grad: Tensor): BackwardResult;
 }
@@ -53,6 +59,7 @@ export function applyFunction<Args extends unknown[]>(spec: FunctionSpec<Args>, 
     next,
     inputs.map((t) => t.shape),
     inputs.map((t) => t.dtype),
+    spec.libraryOp === true,
   );
   out.requiresGrad = true;
   return out;
@@ -61,6 +68,12 @@ export function applyFunction<Args extends unknown[]>(spec: FunctionSpec<Args>, 
 /** Makes a differentiable function from a forward and a backward. */
 export function defineFunction<Args extends unknown[]>(spec: FunctionSpec<Args>): (...args: Args) => Tensor {
   return (...args: Args) => applyFunction(spec, args);
+}
+
+/** defineFunction for the library's own ops (see FunctionSpec.libraryOp). */
+export function defineOp<Args extends unknown[]>(spec: FunctionSpec<Args>): (...args: Args) => Tensor {
+  const op = { ...spec, libraryOp: true };
+  return (...args: Args) => applyFunction(op, args);
 }
 
 /** Base class for PyTorch-style custom functions: subclass with static forward and backward. */

@@ -78,5 +78,7 @@ export class Node {
     /** Shapes and dtypes of the tensor inputs, to check and cast the gradients backward returns. */
     readonly inputShapes: readonly (readonly number[])[],
     readonly inputDtypes: readonly DType[],
+    /** A library op (FunctionSpec.libraryOp): the engine may recycle its incoming gradient. */
+    readonly libraryOp = false,
   ) {}
 }

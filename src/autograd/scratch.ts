@@ -1,9 +1,12 @@
 /**
- * A pool for the engine's own scratch buffers (max-pool argmax indices, dropout masks): buffers
- * that only the ops' forward and backward ever see. A buffer goes back to the pool when the node
- * that saved it is released (after backward, or at once when no graph is recorded), so a user can
- * never reach a pooled buffer. The pool holds at most `limitBytes`; beyond that buffers are simply
- * left to the garbage collector.
+ * A pool for buffers that only the library ever sees: the ops' own scratch (max-pool argmax
+ * indices, dropout masks), which goes back when the node that saved it is released (after
+ * backward, or at once when no graph is recorded), and the gradients the engine passes between
+ * the library's ops, which go back once the op that received one has run its backward
+ * (engine.ts). So a user can never reach a pooled buffer. Large uninitialized allocations
+ * (ops/util.ts) take from it first: a gradient freed a moment ago is still in cache, where a new
+ * allocation is memory the garbage collector returned long after its last use. The pool holds at
+ * most `limitBytes`; beyond that buffers are simply left to the garbage collector.
  */
 
 type Kind = 'int32' | 'float32' | 'float64';
@@ -11,6 +14,8 @@ type Buffer = Int32Array | Float32Array | Float64Array;
 
 const limitBytes = 64 * 1024 * 1024;
 const free = new Map<string, Buffer[]>();
+/** The arrays in `free`: giving one twice would hand it out twice. */
+const inPool = new WeakSet<ArrayBufferLike>();
 let pooledBytes = 0;
 
 function key(kind: Kind, n: number): string {
@@ -22,9 +27,19 @@ function take(kind: Kind, n: number): Buffer {
   const b = list?.pop();
   if (b) {
     pooledBytes -= b.byteLength;
+    inPool.delete(b.buffer);
     return b;
   }
   return kind === 'int32' ? new Int32Array(n) : kind === 'float32' ? new Float32Array(n) : new Float64Array(n);
+}
+
+/** A pooled float buffer of n elements if one is free, else null (contents are garbage). */
+export function reuseFloat(n: number, dtype: 'float32' | 'float64'): Float32Array | Float64Array | null {
+  const b = free.get(key(dtype, n))?.pop();
+  if (!b) return null;
+  pooledBytes -= b.byteLength;
+  inPool.delete(b.buffer);
+  return b as Float32Array | Float64Array;
 }
 
 export function takeInt32(n: number): Int32Array {
@@ -37,7 +52,8 @@ export function takeFloat(n: number, dtype: 'float32' | 'float64'): Float32Array
 
 /** Returns a buffer to the pool; its contents are garbage from now on. */
 export function give(b: Buffer): void {
-  if (pooledBytes + b.byteLength > limitBytes) return;
+  if (inPool.has(b.buffer) || pooledBytes + b.byteLength > limitBytes) return;
+  inPool.add(b.buffer);
   const kind: Kind = b instanceof Int32Array ? 'int32' : b instanceof Float32Array ? 'float32' : 'float64';
   const k = key(kind, b.length);
   let list = free.get(k);

@@ -4,7 +4,7 @@
  * (convTranspose2d on the convolution kernels, batchNorm on its fused kernels, embedding) define
  * forward and backward here; the rest are compositions of differentiable ops.
  */
-import { defineFunction } from '../autograd/function';
+import { defineOp } from '../autograd/function';
 import { noGrad } from '../autograd/grad_mode';
 import { backendFor } from '../backend';
 import type { Conv2dParams } from '../backend/backend';
@@ -30,7 +30,7 @@ export interface ConvTranspose2dOptions {
   groups?: number;
 }
 
-const ConvTranspose2d = defineFunction({
+const ConvTranspose2d = defineOp({
   name: 'convTranspose2d',
   // p describes the convolution this is the transpose of: its input is our output.
   forward(ctx, x: Tensor, w: Tensor, p: Conv2dParams, bias?: Tensor) {
@@ -118,7 +118,7 @@ interface BnLayout {
   inner: number;
 }
 
-const BatchNorm = defineFunction({
+const BatchNorm = defineOp({
   name: 'batchNorm',
   forward(ctx, x: Tensor, l: BnLayout, meanArr: Float32Array | Float64Array, invstd: Float32Array | Float64Array, training: boolean, weight?: Tensor, bias?: Tensor) {
     const be = backendFor(x.data);
@@ -226,7 +226,7 @@ export function batchNorm(
 // ------------------------------------------------------------------------------------------------
 // Embedding: rows of a table picked by integer indices.
 
-const Embedding = defineFunction({
+const Embedding = defineOp({
   name: 'embedding',
   forward(ctx, weight: Tensor, indices: Int32Array, outShape: number[], paddingIdx: number) {
     const dim = weight.shape[1];

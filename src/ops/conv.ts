@@ -3,7 +3,7 @@
  * batched convolution kernels: one native call each for forward, backward-data and
  * backward-filter (+ bias gradient) over the whole batch.
  */
-import { defineFunction } from '../autograd/function';
+import { defineOp } from '../autograd/function';
 import { backendFor } from '../backend';
 import type { Conv2dParams } from '../backend/backend';
 import { fmtShape, pair, windowOutputSize } from '../shape';
@@ -20,7 +20,7 @@ export interface Conv2dOptions {
   groups?: number;
 }
 
-const Conv2d = defineFunction({
+const Conv2d = defineOp({
   name: 'conv2d',
   forward(ctx, x: Tensor, w: Tensor, p: Conv2dParams, bias?: Tensor) {
     const dtype = resultDtype(x, w);

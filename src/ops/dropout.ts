@@ -1,5 +1,5 @@
 /** Dropout: zeroes elements with probability p during training and scales the rest by 1 / (1 - p). */
-import { defineFunction } from '../autograd/function';
+import { defineOp } from '../autograd/function';
 import { give, takeFloat } from '../autograd/scratch';
 import { type Generator, defaultGenerator } from '../random';
 import { Tensor } from '../tensor';
@@ -7,7 +7,7 @@ import { backendFor } from '../backend';
 import { binaryRaw } from './kernels';
 import { checkTensor, empty } from './util';
 
-const Dropout = defineFunction({
+const Dropout = defineOp({
   name: 'dropout',
   forward(ctx, x: Tensor, p: number, generator: Generator) {
     const mask = takeFloat(x.numel, x.dtype);

@@ -3,7 +3,7 @@
  * differentiable) and where. Each op's forward and backward sit together; gradients of broadcast
  * operands are summed back to the operand's shape.
  */
-import { defineFunction } from '../autograd/function';
+import { defineOp } from '../autograd/function';
 import type { Context } from '../autograd/node';
 import { backendFor } from '../backend';
 import type { BinaryOp } from '../backend/backend';
@@ -23,7 +23,7 @@ function shapes(ctx: Context): Shapes {
   return ctx as unknown as Shapes;
 }
 
-const Add = defineFunction({
+const Add = defineOp({
   name: 'add',
   forward(ctx, a: Tensor, b: Tensor) {
     saveShapes(ctx, a, b);
@@ -35,7 +35,7 @@ const Add = defineFunction({
   },
 });
 
-const Sub = defineFunction({
+const Sub = defineOp({
   name: 'sub',
   forward(ctx, a: Tensor, b: Tensor) {
     saveShapes(ctx, a, b);
@@ -50,7 +50,7 @@ const Sub = defineFunction({
   },
 });
 
-const Mul = defineFunction({
+const Mul = defineOp({
   name: 'mul',
   forward(ctx, a: Tensor, b: Tensor) {
     saveShapes(ctx, a, b);
@@ -66,7 +66,7 @@ const Mul = defineFunction({
   },
 });
 
-const Div = defineFunction({
+const Div = defineOp({
   name: 'div',
   forward(ctx, a: Tensor, b: Tensor) {
     ctx.saveForBackward(a, b);
@@ -83,7 +83,7 @@ const Div = defineFunction({
   },
 });
 
-const Pow = defineFunction({
+const Pow = defineOp({
   name: 'pow',
   forward(ctx, a: Tensor, b: Tensor) {
     const y = binaryRaw('pow', a, b);
@@ -125,7 +125,7 @@ function extremumBackward(op: 'gt' | 'lt', ctx: Context, g: Tensor): (Tensor | n
   ];
 }
 
-const Maximum = defineFunction({
+const Maximum = defineOp({
   name: 'maximum',
   forward(ctx, a: Tensor, b: Tensor) {
     ctx.saveForBackward(a, b);
@@ -134,7 +134,7 @@ const Maximum = defineFunction({
   backward: (ctx, g) => extremumBackward('gt', ctx, g),
 });
 
-const Minimum = defineFunction({
+const Minimum = defineOp({
   name: 'minimum',
   forward(ctx, a: Tensor, b: Tensor) {
     ctx.saveForBackward(a, b);
@@ -198,7 +198,7 @@ function whereRaw(cond: Tensor, a: Tensor, b: Tensor): Tensor {
   return out;
 }
 
-const Where = defineFunction({
+const Where = defineOp({
   name: 'where',
   forward(ctx, cond: Tensor, a: Tensor, b: Tensor) {
     ctx.saveForBackward(cond);

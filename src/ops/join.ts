@@ -3,7 +3,7 @@
  * and pad. All of them move data with the backend's one strided-copy kernel; each backward moves the
  * gradient back the same way.
  */
-import { defineFunction } from '../autograd/function';
+import { defineOp } from '../autograd/function';
 import { backendFor } from '../backend';
 import type { FloatArray } from '../backend/backend';
 import { contiguousStrides, fmtShape, normalizeDim, shapesEqual } from '../shape';
@@ -39,7 +39,7 @@ function copyRegion(
   else be.copyStrided(whole, offset, regionStrides, part, 0, dense, shape);
 }
 
-const Slice = defineFunction({
+const Slice = defineOp({
   name: 'slice',
   forward(ctx, x: Tensor, ranges: Range[]) {
     ctx.inShape = x.shape;
@@ -138,7 +138,7 @@ export function index(x: Tensor, ...specs: IndexSpec[]): Tensor {
   return reshape(out, out.shape.filter((_, d) => keep[d]));
 }
 
-const Cat = defineFunction({
+const Cat = defineOp({
   name: 'cat',
   forward(ctx, ...args: unknown[]) {
     const tensors = args.slice(0, -1) as Tensor[];
@@ -238,7 +238,7 @@ export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
   return split(x, Math.max(1, Math.ceil(x.shape[d] / chunks)), d);
 }
 
-const Pad = defineFunction({
+const Pad = defineOp({
   name: 'pad',
   forward(ctx, x: Tensor, before: number[], after: number[], value: number) {
     const shape = x.shape.map((s, d) => s + before[d] + after[d]);

@@ -2,7 +2,7 @@
  * Matrix products: matmul (1-D, 2-D and batched with broadcast batch dims, as torch.matmul) and
  * linear (x wᵀ + b, the fully connected layer), both on the backend's batched GEMM.
  */
-import { defineFunction } from '../autograd/function';
+import { defineOp } from '../autograd/function';
 import { backendFor } from '../backend';
 import { broadcastShapes, contiguousStrides, fmtShape, numel } from '../shape';
 import { Tensor } from '../tensor';
@@ -57,7 +57,7 @@ function asMatrix(t: Tensor): Tensor {
   return new Tensor(t.data, [t.numel / t.shape[t.ndim - 1], t.shape[t.ndim - 1]]);
 }
 
-const Matmul = defineFunction({
+const Matmul = defineOp({
   name: 'matmul',
   forward(ctx, a: Tensor, b: Tensor) {
     ctx.saveForBackward(a, b);
@@ -101,7 +101,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   return out;
 }
 
-const Linear = defineFunction({
+const Linear = defineOp({
   name: 'linear',
   forward(ctx, x: Tensor, w: Tensor, bias?: Tensor) {
     const [outF, inF] = w.shape;

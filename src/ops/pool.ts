@@ -1,5 +1,5 @@
 /** maxPool2d and avgPool2d (kernel, stride, padding, ceilMode), batched native kernels. */
-import { defineFunction } from '../autograd/function';
+import { defineOp } from '../autograd/function';
 import { give, takeInt32 } from '../autograd/scratch';
 import { backendFor } from '../backend';
 import type { Pool2dParams } from '../backend/backend';
@@ -40,7 +40,7 @@ function poolParams(op: string, x: Tensor, kernelSize: number | [number, number]
   return { n, c, h, w, oh, ow, kh, kw, strideH: sh, strideW: sw, padH: ph, padW: pw };
 }
 
-const MaxPool2d = defineFunction({
+const MaxPool2d = defineOp({
   name: 'maxPool2d',
   forward(ctx, x: Tensor, p: Pool2dParams) {
     const y = empty([p.n, p.c, p.oh, p.ow], x.dtype);
@@ -60,7 +60,7 @@ const MaxPool2d = defineFunction({
   },
 });
 
-const AvgPool2d = defineFunction({
+const AvgPool2d = defineOp({
   name: 'avgPool2d',
   forward(ctx, x: Tensor, p: Pool2dParams, countIncludePad: boolean) {
     const y = empty([p.n, p.c, p.oh, p.ow], x.dtype);

@@ -3,7 +3,7 @@
  * split evenly between tied extremes), var, std, logSumExp; argmax / argmin (not differentiable; the
  * index of the first extreme, as a float).
  */
-import { defineFunction } from '../autograd/function';
+import { defineOp } from '../autograd/function';
 import { backendFor } from '../backend';
 import { fmtShape, normalizeDim, normalizeDims, numel } from '../shape';
 import { Tensor } from '../tensor';
@@ -19,7 +19,7 @@ function dropDims(shape: readonly number[], dims: readonly number[]): number[] {
   return shape.filter((_, d) => !dims.includes(d));
 }
 
-const Sum = defineFunction({
+const Sum = defineOp({
   name: 'sum',
   forward(ctx, x: Tensor, dims: number[], keepdim: boolean) {
     ctx.inShape = x.shape;
@@ -33,7 +33,7 @@ const Sum = defineFunction({
 });
 
 function extremum(op: 'max' | 'min') {
-  return defineFunction({
+  return defineOp({
     name: op,
     forward(ctx, x: Tensor, dims: number[], keepdim: boolean) {
       const r = reduceKeepdim(op, x, dims);

@@ -2,7 +2,7 @@
  * softmax and logSoftmax along one dim, with their fused backward kernels; and the cross-entropy of
  * softmax against integer labels, fused the same way (one log-softmax forward, one backward pass).
  */
-import { defineFunction } from '../autograd/function';
+import { defineOp } from '../autograd/function';
 import { backendFor } from '../backend';
 import { normalizeDim, numel } from '../shape';
 import type { Tensor } from '../tensor';
@@ -10,7 +10,7 @@ import { checkInt, checkTensor, empty } from './util';
 import type { FloatArray } from '../backend/backend';
 
 function softmaxFunction(log: boolean) {
-  return defineFunction({
+  return defineOp({
     name: log ? 'logSoftmax' : 'softmax',
     forward(ctx, x: Tensor, outer: number, n: number, inner: number) {
       const y = empty(x.shape, x.dtype);
@@ -59,7 +59,7 @@ export function logSoftmax(x: Tensor, dim = -1): Tensor {
  * [N, d1, ...] with loss = −((1 − s) logp[label] + (s / C) Σ_j logp[j]), logp = logSoftmax(x).
  * The backward is one kernel: g (softmax(x) − target distribution).
  */
-export const crossEntropyWithLabels = defineFunction({
+export const crossEntropyWithLabels = defineOp({
   name: 'crossEntropy',
   forward(ctx, x: Tensor, labels: Int32Array, smoothing: number) {
     const [outer, n] = x.shape;

@@ -2,7 +2,7 @@
  * Unary math and activations. Each op's forward and backward sit together; the backward kernels
  * take the forward input or output, whichever the derivative needs (Backend.unaryBackward).
  */
-import { defineFunction } from '../autograd/function';
+import { defineOp } from '../autograd/function';
 import type { UnaryOp } from '../backend/backend';
 import type { Tensor } from '../tensor';
 import { unaryGradRaw, unaryRaw } from './kernels';
@@ -12,7 +12,7 @@ import { checkNumber, checkTensor } from './util';
 type Needs = 'x' | 'y' | 'xy' | 'none';
 
 function unaryFunction(op: UnaryOp, needs: Needs) {
-  return defineFunction({
+  return defineOp({
     name: op,
     forward(ctx, x: Tensor, alpha: number, beta: number) {
       const y = unaryRaw(op, x, alpha, beta);

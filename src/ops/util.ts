@@ -1,5 +1,6 @@
 /** Helpers the ops share: operand coercion, dtype promotion and allocation. */
 import type { FloatArray } from '../backend/backend';
+import { reuseFloat } from '../autograd/scratch';
 import { numel } from '../shape';
 import { type DType, Tensor } from '../tensor';
 
@@ -24,8 +25,13 @@ export function allocateUninitialized(n: number, dtype: DType): FloatArray {
   if (bytes < 4096) {
     a = new Ctor(n);
   } else {
-    const b = Buffer.allocUnsafe(bytes);
-    a = new Ctor(b.buffer, b.byteOffset, n);
+    const pooled = bytes >= RECYCLE_MIN_BYTES ? reuseFloat(n, dtype) : null;
+    if (pooled) {
+      a = pooled;
+    } else {
+      const b = Buffer.allocUnsafe(bytes);
+      a = new Ctor(b.buffer, b.byteOffset, n);
+    }
   }
   // GRADNODE_DEBUG_UNINITIALIZED=1 fills these with NaN, so that a kernel that leaves part of its
   // output unwritten (or code that relies on zeros) shows up in tests instead of passing by luck.
@@ -34,6 +40,9 @@ export function allocateUninitialized(n: number, dtype: DType): FloatArray {
 }
 
 const debugUninitialized = process.env.GRADNODE_DEBUG_UNINITIALIZED === '1';
+
+/** Arrays at least this large are recycled (engine.ts) and reused; smaller ones cost little to make. */
+export const RECYCLE_MIN_BYTES = 64 * 1024;
 
 /** A new tensor with unspecified contents (as torch.empty): for outputs a kernel overwrites completely. */
 export function empty(shape: readonly number[], dtype: DType): Tensor {

@@ -2,14 +2,14 @@
  * Shape ops. reshape / view / flatten / unflatten / squeeze / unsqueeze are views: the result shares
  * storage with the input (no copy). permute / transpose / expand copy into a new contiguous tensor.
  */
-import { defineFunction } from '../autograd/function';
+import { defineOp } from '../autograd/function';
 import { backendFor } from '../backend';
 import { checkShape, contiguousStrides, fmtShape, normalizeDim, numel, shapesEqual } from '../shape';
 import { Tensor } from '../tensor';
 import { expandRaw, sumTo } from './kernels';
 import { checkInt, checkTensor, empty } from './util';
 
-const View = defineFunction({
+const View = defineOp({
   name: 'view',
   forward(ctx, x: Tensor, shape: number[]) {
     ctx.inShape = x.shape;
@@ -92,7 +92,7 @@ function permuteRaw(x: Tensor, dims: readonly number[]): Tensor {
   return out;
 }
 
-const Permute = defineFunction({
+const Permute = defineOp({
   name: 'permute',
   forward(ctx, x: Tensor, dims: number[]) {
     ctx.dims = dims;
@@ -141,7 +141,7 @@ export function t(x: Tensor): Tensor {
   return x.ndim < 2 ? reshape(x, x.shape.slice()) : transpose(x, 0, 1);
 }
 
-const Expand = defineFunction({
+const Expand = defineOp({
   name: 'expand',
   forward(ctx, x: Tensor, shape: number[]) {
     ctx.inShape = x.shape;
@@ -171,7 +171,7 @@ export function expand(x: Tensor, ...shape: (number | readonly number[])[]): Ten
   return shapesEqual(want, x.shape) ? reshape(x, want) : Expand(x, want);
 }
 
-const Clone = defineFunction({
+const Clone = defineOp({
   name: 'clone',
   forward(_ctx, x: Tensor) {
     return new Tensor(x.data.slice(), x.shape);
@@ -187,7 +187,7 @@ export function clone(x: Tensor): Tensor {
   return Clone(x);
 }
 
-const Cast = defineFunction({
+const Cast = defineOp({
   name: 'cast',
   forward(ctx, x: Tensor, dtype: 'float32' | 'float64') {
     ctx.from = x.dtype;
