@@ -1,75 +1,56 @@
 #include "batchnorm.h"
 
+#include "../isa.h"
 #include "../threads.h"
 
 namespace gn {
 namespace {
 
-// Sum of p[0..len) in double, with independent partial sums the compiler can keep in vector lanes.
-double sum_f64(const float* p, index_t len) {
-  double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  index_t i = 0;
-  for (; i + 8 <= len; i += 8)
-    for (int j = 0; j < 8; ++j) acc[j] += p[i + j];
-  double s = 0;
-  for (; i < len; ++i) s += p[i];
-  for (int j = 0; j < 8; ++j) s += acc[j];
-  return s;
-}
-
-double sum_sq_dev_f64(const float* p, index_t len, double mean) {
-  double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  index_t i = 0;
-  for (; i + 8 <= len; i += 8)
-    for (int j = 0; j < 8; ++j) {
-      const double d = p[i + j] - mean;
-      acc[j] += d * d;
-    }
-  double s = 0;
-  for (; i < len; ++i) s += (p[i] - mean) * (p[i] - mean);
-  for (int j = 0; j < 8; ++j) s += acc[j];
-  return s;
-}
-
-// sum dy and sum dy * (x - mean) over one channel's run.
-void dot_sums(const float* x, const float* dy, index_t len, double mean, double* sdy, double* sdx) {
-  double a[8] = {0, 0, 0, 0, 0, 0, 0, 0}, b[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  index_t i = 0;
-  for (; i + 8 <= len; i += 8)
-    for (int j = 0; j < 8; ++j) {
-      a[j] += dy[i + j];
-      b[j] += dy[i + j] * (x[i + j] - mean);
-    }
-  double s = 0, t = 0;
-  for (; i < len; ++i) {
-    s += dy[i];
-    t += dy[i] * (x[i] - mean);
-  }
-  for (int j = 0; j < 8; ++j) {
-    s += a[j];
-    t += b[j];
-  }
-  *sdy += s;
-  *sdx += t;
-}
-
 constexpr index_t kMinWorkPerThread = 1 << 15;
+// Floats per block of the variance: 16 KB, so that the second pass over a block (sum (x - mean_b)^2
+// about the block's own mean) reads it from L1 rather than from memory.
+constexpr index_t kBlockFloats = 4096;
 
 }  // namespace
 
+// Per channel, blocks of the channel's data (kBlockFloats, in a fixed order) are each reduced with
+// the two-pass formula (sum, then squared deviations from the block mean, in double, the second
+// pass reading the block from L1), and the blocks are merged with Chan et al.'s pairwise update
+// M2 = M2_a + M2_b + (mean_b - mean_a)^2 n_a n_b / n: as stable as a two-pass over the whole channel
+// (no E[x^2] - E[x]^2 cancellation; see norm_stats_large_mean in test_norm.cc), but reading x from
+// memory once. The mean is the plain double sum / m.
 void batchnorm_stats(const float* x, float* mean, float* var, index_t n, index_t c, index_t inner) {
   const index_t m = n * inner;
+  const VmathKernels& k = kernels().vmath;
+  const index_t stride = c * inner;
+  // A block is `runs` whole runs of one channel, or a `seg`-float piece of one run.
+  const index_t seg = inner < kBlockFloats ? inner : kBlockFloats;
+  const index_t runs = inner < kBlockFloats ? kBlockFloats / (inner > 0 ? inner : 1) : 1;
   int nt = threads_for(n * c * inner, kMinWorkPerThread);
   if (nt > c) nt = static_cast<int>(c);
 #pragma omp parallel for num_threads(nt) schedule(static)
   for (index_t ch = 0; ch < c; ++ch) {
-    double s = 0;
-    for (index_t b = 0; b < n; ++b) s += sum_f64(x + (b * c + ch) * inner, inner);
-    const double mu = m > 0 ? s / static_cast<double>(m) : 0.0;
-    double v = 0;
-    for (index_t b = 0; b < n; ++b) v += sum_sq_dev_f64(x + (b * c + ch) * inner, inner, mu);
-    mean[ch] = static_cast<float>(mu);
-    var[ch] = static_cast<float>(m > 0 ? v / static_cast<double>(m) : 0.0);
+    double na = 0, sa = 0, m2 = 0;
+    for (index_t b0 = 0; b0 < n; b0 += runs) {
+      const index_t nr = n - b0 < runs ? n - b0 : runs;
+      for (index_t i0 = 0; i0 < inner; i0 += seg) {
+        const index_t len = inner - i0 < seg ? inner - i0 : seg;
+        const float* p = x + (b0 * c + ch) * inner + i0;
+        const double nb = static_cast<double>(nr * len);
+        const double sb = k.bn_sum(p, nr, stride, len);
+        const double m2b = k.bn_sum_sq_dev(p, nr, stride, len, sb / nb);
+        if (na == 0) {
+          m2 = m2b;
+        } else {
+          const double d = sb / nb - sa / na;
+          m2 += m2b + d * d * (na * nb / (na + nb));
+        }
+        na += nb;
+        sa += sb;
+      }
+    }
+    mean[ch] = static_cast<float>(m > 0 ? sa / static_cast<double>(m) : 0.0);
+    var[ch] = static_cast<float>(m > 0 ? m2 / static_cast<double>(m) : 0.0);
   }
 }
 
@@ -89,33 +70,26 @@ void batchnorm_backward(const float* x, const float* dy, const float* mean, cons
                         const float* weight, float* dx, float* dweight, float* dbias, index_t n, index_t c,
                         index_t inner, bool training) {
   const index_t m = n * inner;
+  const VmathKernels& vk = kernels().vmath;
+  const index_t stride = c * inner;
   int nt = threads_for(n * c * inner, kMinWorkPerThread);
   if (nt > c) nt = static_cast<int>(c);
 #pragma omp parallel for num_threads(nt) schedule(static)
   for (index_t ch = 0; ch < c; ++ch) {
-    double sdy = 0, sdx = 0;
-    if (training || dweight || dbias)
-      for (index_t b = 0; b < n; ++b) {
-        const index_t off = (b * c + ch) * inner;
-        dot_sums(x + off, dy + off, inner, mean[ch], &sdy, &sdx);
-      }
-    if (dbias) dbias[ch] = static_cast<float>(sdy);
-    if (dweight) dweight[ch] = static_cast<float>(sdx * invstd[ch]);
+    const index_t off = ch * inner;
+    double sums[2] = {0, 0};  // sum dy, sum dy (x - mean)
+    if (training || dweight || dbias) vk.bn_dot_sums(x + off, dy + off, n, stride, inner, mean[ch], sums);
+    if (dbias) dbias[ch] = static_cast<float>(sums[0]);
+    if (dweight) dweight[ch] = static_cast<float>(sums[1] * invstd[ch]);
     if (!dx) continue;
     const float k = (weight ? weight[ch] : 1.0f) * invstd[ch];
-    const float mu = mean[ch];
-    const float mean_dy = static_cast<float>(m > 0 ? sdy / static_cast<double>(m) : 0.0);
-    const float a = static_cast<float>(m > 0 ? static_cast<double>(invstd[ch]) * invstd[ch] * sdx / static_cast<double>(m) : 0.0);
-    for (index_t b = 0; b < n; ++b) {
-      const index_t off = (b * c + ch) * inner;
-      const float* xp = x + off;
-      const float* dp = dy + off;
-      float* op = dx + off;
-      if (training)
-        for (index_t i = 0; i < inner; ++i) op[i] = k * (dp[i] - mean_dy - (xp[i] - mu) * a);
-      else
-        for (index_t i = 0; i < inner; ++i) op[i] = k * dp[i];
+    if (!training) {
+      for (index_t b = 0; b < n; ++b) vk.binary(BinaryOp::kMul, dy + off + b * stride, 1, &k, 0, dx + off + b * stride, inner);
+      continue;
     }
+    const float mean_dy = static_cast<float>(m > 0 ? sums[0] / static_cast<double>(m) : 0.0);
+    const float a = static_cast<float>(m > 0 ? static_cast<double>(invstd[ch]) * invstd[ch] * sums[1] / static_cast<double>(m) : 0.0);
+    vk.bn_backward_dx(x + off, dy + off, dx + off, n, stride, inner, k, mean_dy, mean[ch], a);
   }
 }
 
