@@ -74,10 +74,10 @@ struct VmathKernels {
 
   // Batch norm rows (norm/batchnorm_rows.inc; driven by norm/batchnorm.cc) over a block of `runs`
   // runs of `len` floats, run r at x + r * stride, summed in double in an order that depends only on
-  // (runs, len). bn_sum: sum x. bn_sum_sq_dev: sum (x - mean)^2. bn_dot_sums: sums[0] += sum dy,
-  // sums[1] += sum dy * (x - mean). bn_backward_dx: dx = k * (dy - mean_dy - (x - mu) * a).
-  double (*bn_sum)(const float* x, index_t runs, index_t stride, index_t len);
-  double (*bn_sum_sq_dev)(const float* x, index_t runs, index_t stride, index_t len, double mean);
+  // (runs, len). bn_moments: sums[0] = sum (x - shift), sums[1] = sum (x - shift)^2. bn_dot_sums:
+  // sums[0] += sum dy, sums[1] += sum dy * (x - mean). bn_backward_dx: dx = k * (dy - mean_dy -
+  // (x - mu) * a).
+  void (*bn_moments)(const float* x, index_t runs, index_t stride, index_t len, double shift, double* sums);
   void (*bn_dot_sums)(const float* x, const float* dy, index_t runs, index_t stride, index_t len, double mean,
                       double* sums);
   void (*bn_backward_dx)(const float* x, const float* dy, float* dx, index_t runs, index_t stride, index_t len,
