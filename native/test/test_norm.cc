@@ -77,6 +77,18 @@ GN_TEST(norm_stats_large_mean) {
       gn_test::check_close("batchnorm_stats var (large mean)", var.data(), rv.data(), k.c, 1e-6, 0);
     }
   }
+  // A jump in the data: the first 4 samples (the first 16 KB block of each channel) are centred on 0,
+  // the others on 1e5, so the next block's shift (the running mean) is 1e5 standard deviations off:
+  // that block is redone about its own mean, and the merge must carry the jump.
+  const Case k{48, 3, 1024};
+  auto x = rng.vector(k.n * k.c * k.inner, -1.7f, 1.7f);
+  for (gn::index_t i = 4 * k.c * k.inner; i < k.n * k.c * k.inner; ++i) x[i] += 1e5f;
+  std::vector<float> mean(k.c), var(k.c);
+  gn::batchnorm_stats(x.data(), mean.data(), var.data(), k.n, k.c, k.inner);
+  std::vector<double> rm, rv;
+  reference_stats(x, k, rm, rv);
+  gn_test::check_close("batchnorm_stats mean (shifted blocks)", mean.data(), rm.data(), k.c, 1e-6, 0);
+  gn_test::check_close("batchnorm_stats var (shifted blocks)", var.data(), rv.data(), k.c, 1e-6, 0);
 }
 
 GN_TEST(norm_backward_training_and_eval) {

@@ -17,11 +17,14 @@ constexpr index_t kBlockFloats = 4096;
 // K the running mean rounded to float (the first element for the first block), and the blocks
 // are merged with Chan et al.'s update M2 = M2_a + M2_b + (mean_b - mean_a)^2 n_a n_b / n.
 // Accuracy: the shifted formula's double rounding error is of order n_b 2^-53 sum (x - K)^2 where
-// the two-pass formula's is n_b 2^-53 M2_b; a block where sum (x - K)^2 > 16 M2_b (K more than ~4
-// block standard deviations off the block mean: the first block, or data whose mean drifts) is
-// redone about its own mean, i.e. with the two-pass formula, from L1. So the error stays within
-// ~50x of the two-pass bound, ~1e-11 relative, far below the final rounding to float; no E[x^2] -
-// E[x]^2 cancellation (norm_stats_large_mean in test_norm.cc checks means of 1e3 and 1e5).
+// the two-pass formula's is n_b 2^-53 M2_b. A block where sum (x - K)^2 > 16 M2_b (K more than ~4
+// block standard deviations off its mean: a first element far out, data whose mean jumps) is redone
+// about its own mean, i.e. with the two-pass formula, from L1, so every block stays within ~50x of
+// the two-pass bound (~1e-11 relative for 4096 floats), far below the final rounding to float, and
+// there is no E[x^2] - E[x]^2 cancellation (norm_stats_large_mean checks means of 1e3 and 1e5 and
+// a jump of 1e5; a blockwise E[x^2] - E[x]^2 fails it). Without the redo the worst case would still
+// be ~n_b^2 2^-53 ~ 2e-9 relative (K is a running mean or an element of the block), which the
+// float results cannot show; the redo is cheap insurance, not something the tests can detect.
 // Speed: one conversion to double per element instead of two (the conversions bound the loop).
 void batchnorm_stats(const float* x, float* mean, float* var, index_t n, index_t c, index_t inner) {
   const index_t m = n * inner;
@@ -78,6 +81,9 @@ void channel_affine(const float* x, const float* scale, const float* shift, floa
   }
 }
 
+// Two passes per channel: the sums, then dx, which needs them. They are not fused further: a
+// channel's x and dy (8 n inner bytes, 256 KB for [32, 64, 1024]) are still in L2 for the second
+// pass, and the first pass is bound by converting x and dy to double (bn_dot_sums), not by memory.
 void batchnorm_backward(const float* x, const float* dy, const float* mean, const float* invstd,
                         const float* weight, float* dx, float* dweight, float* dbias, index_t n, index_t c,
                         index_t inner, bool training) {
@@ -96,7 +102,8 @@ void batchnorm_backward(const float* x, const float* dy, const float* mean, cons
     if (!dx) continue;
     const float k = (weight ? weight[ch] : 1.0f) * invstd[ch];
     if (!training) {
-      for (index_t b = 0; b < n; ++b) vk.binary(BinaryOp::kMul, dy + off + b * stride, 1, &k, 0, dx + off + b * stride, inner);
+      for (index_t b = 0; b < n; ++b)
+        vk.binary(BinaryOp::kMul, dy + off + b * stride, 1, &k, 0, dx + off + b * stride, inner);
       continue;
     }
     const float mean_dy = static_cast<float>(m > 0 ? sums[0] / static_cast<double>(m) : 0.0);
