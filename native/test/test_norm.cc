@@ -60,6 +60,37 @@ GN_TEST(norm_stats_and_affine) {
   }
 }
 
+// Data far from zero (mean 1000 and 1e5, std ~1): the variance must not lose digits to cancellation,
+// as an E[x^2] - E[x]^2 formula would (in double it is off by ~1e-4 relative at mean 1e5). The shapes
+// cover blocks of many runs, pieces of long runs (inner > 4096 floats) and strided inner = 1 runs.
+GN_TEST(norm_stats_large_mean) {
+  gn_test::Rng rng(17);
+  const Case cases[] = {{64, 6, 196}, {3, 2, 10000}, {5000, 3, 1}, {32, 4, 1024}};
+  for (const float center : {1000.f, 1e5f}) {
+    for (const Case& k : cases) {
+      const auto x = rng.vector(k.n * k.c * k.inner, center - 1.7f, center + 1.7f);
+      std::vector<float> mean(k.c), var(k.c);
+      gn::batchnorm_stats(x.data(), mean.data(), var.data(), k.n, k.c, k.inner);
+      std::vector<double> rm, rv;
+      reference_stats(x, k, rm, rv);
+      gn_test::check_close("batchnorm_stats mean (large mean)", mean.data(), rm.data(), k.c, 1e-6, 0);
+      gn_test::check_close("batchnorm_stats var (large mean)", var.data(), rv.data(), k.c, 1e-6, 0);
+    }
+  }
+  // A jump in the data: the first 4 samples (the first 16 KB block of each channel) are centred on 0,
+  // the others on 1e5, so the next block's shift (the running mean) is 1e5 standard deviations off:
+  // that block is redone about its own mean, and the merge must carry the jump.
+  const Case k{48, 3, 1024};
+  auto x = rng.vector(k.n * k.c * k.inner, -1.7f, 1.7f);
+  for (gn::index_t i = 4 * k.c * k.inner; i < k.n * k.c * k.inner; ++i) x[i] += 1e5f;
+  std::vector<float> mean(k.c), var(k.c);
+  gn::batchnorm_stats(x.data(), mean.data(), var.data(), k.n, k.c, k.inner);
+  std::vector<double> rm, rv;
+  reference_stats(x, k, rm, rv);
+  gn_test::check_close("batchnorm_stats mean (shifted blocks)", mean.data(), rm.data(), k.c, 1e-6, 0);
+  gn_test::check_close("batchnorm_stats var (shifted blocks)", var.data(), rv.data(), k.c, 1e-6, 0);
+}
+
 GN_TEST(norm_backward_training_and_eval) {
   gn_test::Rng rng(9);
   for (const Case& k : kCases) {

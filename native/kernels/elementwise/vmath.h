@@ -71,6 +71,17 @@ struct VmathKernels {
   // log_softmax: dx = dy - exp(y) * sum(dy). Rows [o0, o1).
   void (*softmax_backward)(const float* y, const float* dy, float* dx, index_t o0, index_t o1,
                            index_t n, index_t inner, int log);
+
+  // Batch norm rows (norm/batchnorm_rows.inc; driven by norm/batchnorm.cc) over a block of `runs`
+  // runs of `len` floats, run r at x + r * stride, summed in double in an order that depends only on
+  // (runs, len). bn_moments: sums[0] = sum (x - shift), sums[1] = sum (x - shift)^2. bn_dot_sums:
+  // sums[0] += sum dy, sums[1] += sum dy * (x - mean). bn_backward_dx: dx = k * (dy - mean_dy -
+  // (x - mu) * a).
+  void (*bn_moments)(const float* x, index_t runs, index_t stride, index_t len, double shift, double* sums);
+  void (*bn_dot_sums)(const float* x, const float* dy, index_t runs, index_t stride, index_t len, double mean,
+                      double* sums);
+  void (*bn_backward_dx)(const float* x, const float* dy, float* dx, index_t runs, index_t stride, index_t len,
+                         float k, float mean_dy, float mu, float a);
 };
 
 namespace generic { VmathKernels vmath_kernels(); }

@@ -2,6 +2,7 @@
 // (native/sources.gypi): 8-float vectors, FMA in the polynomials.
 //
 // Include only C headers and the project's per-ISA-safe headers here (KERNELS.md §6.5).
+#include <immintrin.h>  // the AVX2 reductions of norm/batchnorm_rows.inc
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
