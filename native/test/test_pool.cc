@@ -398,14 +398,22 @@ GN_TEST(pool_random_shapes) {
   }
 }
 
-// The 2x2 stride-2 fast path (four outputs at a time plus a scalar tail): every special value in
-// every window position, ties, and windows that are partly cut off by an odd input size.
-GN_TEST(pool_max_2x2_fast_path_special_values) {
+// The fast paths: 2x2 stride 2 (four outputs at a time, a last group that overlaps the one before,
+// a scalar path below four outputs) and global pooling (two 4-lane chains merged by index, a
+// scalar remainder; planes below 8 pixels scalar only): every special value in every window
+// position, ties, and windows that are partly cut off by an odd input size.
+GN_TEST(pool_max_fast_paths_special_values) {
   const float inf = std::numeric_limits<float>::infinity();
   const float values[] = {0.f, 1.f, 1.f, -1.f, kNaN, inf, -inf, 2.f};
   const Case shapes[] = {pool_case("k2_s2_ow9", 2, 3, 6, 18, 2, 2, 2, 2, 0, 0),
                          pool_case("k2_s2_ow13_odd", 1, 2, 9, 27, 2, 2, 2, 2, 0, 0),
-                         pool_case("k2_s2_ow4", 1, 1, 4, 8, 2, 2, 2, 2, 0, 0)};
+                         pool_case("k2_s2_ow4", 1, 1, 4, 8, 2, 2, 2, 2, 0, 0),
+                         pool_case("k2_s2_ow5_lenet", 2, 3, 10, 10, 2, 2, 2, 2, 0, 0),
+                         pool_case("k2_s2_ow3", 1, 2, 7, 7, 2, 2, 2, 2, 0, 0),
+                         pool_case("global_8x8", 2, 3, 8, 8, 8, 8, 8, 8, 0, 0),
+                         pool_case("global_7x9", 2, 2, 7, 9, 7, 9, 1, 1, 0, 0),
+                         pool_case("global_4x4", 1, 3, 4, 4, 4, 4, 4, 4, 0, 0),
+                         pool_case("global_1x7", 1, 3, 1, 7, 1, 7, 1, 1, 0, 0)};
   std::uint64_t seed = 40;
   for (const Case& c : shapes) {
     require_valid(c);

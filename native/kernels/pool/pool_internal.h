@@ -20,6 +20,27 @@ inline int pool_threads(const Pool2dShape& s) {
   return threads_for(s.n * s.c, min_planes);
 }
 
+// One window covers the whole plane (global pooling, e.g. ResNet's 8x8 -> 1x1): the kernels reduce
+// each plane as one contiguous run instead of going through the row machinery, whose setup cost
+// more than the 64 pixels of an 8x8 plane.
+inline bool is_global(const Pool2dShape& s) {
+  return s.oh == 1 && s.ow == 1 && s.kh == s.h && s.kw == s.w && s.pad_h == 0 && s.pad_w == 0;
+}
+
+// 2x2 windows, stride 2, no padding, every window inside the input: every pooling layer of LeNet
+// and VGG. Both kernels have an SSE2 path for it.
+inline bool is_2x2_stride2(const Pool2dShape& s) {
+  return s.kh == 2 && s.kw == 2 && s.stride_h == 2 && s.stride_w == 2 && s.pad_h == 0 && s.pad_w == 0 &&
+         2 * s.oh <= s.h && 2 * s.ow <= s.w;
+}
+
+// Windows do not overlap (stride >= kernel, or a single window, on both axes): each input pixel
+// lies in at most one window, so a backward pass can write dx directly, row by row, instead of
+// zeroing it and accumulating into it.
+inline bool windows_apart(const Pool2dShape& s) {
+  return (s.stride_h >= s.kh || s.oh == 1) && (s.stride_w >= s.kw || s.ow == 1);
+}
+
 // The window of output index i along one axis, clipped to the input: [*lo, *hi). Also, as PyTorch
 // defines it for average pooling, the window clipped to the padded input instead: *padded_len.
 inline void pool_window(index_t i, index_t stride, index_t pad, index_t k, index_t size, index_t* lo,
