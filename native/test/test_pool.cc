@@ -287,30 +287,33 @@ GN_TEST(pool_avg_hand_values) {
 
 GN_TEST(pool_deterministic_across_threads) {
   ThreadCountGuard guard;
-  // 32 planes of 64x64: enough work for 2 and 3 threads.
-  const Case c = pool_case("big_k3_s2_p1", 4, 8, 64, 64, 3, 3, 2, 2, 1, 1);
-  require_valid(c);
-  const Pool2dShape& s = c.s;
-  gn_test::Rng rng(7);
-  const std::vector<float> x = rng.vector(x_size(s)), dy = rng.vector(y_size(s));
-  auto run = [&](std::vector<float>* out) {
-    std::vector<float> y(y_size(s)), dx(x_size(s)), ya(y_size(s)), dxa(x_size(s));
-    std::vector<std::int32_t> am(y_size(s));
-    gn::maxpool2d_forward(s, x.data(), y.data(), am.data());
-    gn::maxpool2d_backward(s, dy.data(), am.data(), dx.data());
-    gn::avgpool2d_forward(s, x.data(), ya.data(), false);
-    gn::avgpool2d_backward(s, dy.data(), dxa.data(), true);
-    out->clear();
-    for (auto* v : {&y, &dx, &ya, &dxa}) out->insert(out->end(), v->begin(), v->end());
-    for (std::int32_t a : am) out->push_back(static_cast<float>(a));
-  };
-  gn::set_num_threads(1);
-  std::vector<float> one, many;
-  run(&one);
-  for (int t : {2, 3}) {
-    gn::set_num_threads(t);
-    run(&many);
-    GN_CHECK(gn_test::same_bits(many, one)) << "threads " << t;
+  // Each has enough work for 2 and 3 threads: the separable path, the 2x2 stride-2 and the global one.
+  for (const Case& c : {pool_case("big_k3_s2_p1", 4, 8, 64, 64, 3, 3, 2, 2, 1, 1),
+                        pool_case("big_k2_s2_odd", 16, 16, 29, 27, 2, 2, 2, 2, 0, 0),
+                        pool_case("big_global", 16, 32, 20, 20, 20, 20, 20, 20, 0, 0)}) {
+    require_valid(c);
+    const Pool2dShape& s = c.s;
+    gn_test::Rng rng(7);
+    const std::vector<float> x = rng.vector(x_size(s)), dy = rng.vector(y_size(s));
+    auto run = [&](std::vector<float>* out) {
+      std::vector<float> y(y_size(s)), dx(x_size(s)), ya(y_size(s)), dxa(x_size(s));
+      std::vector<std::int32_t> am(y_size(s));
+      gn::maxpool2d_forward(s, x.data(), y.data(), am.data());
+      gn::maxpool2d_backward(s, dy.data(), am.data(), dx.data());
+      gn::avgpool2d_forward(s, x.data(), ya.data(), false);
+      gn::avgpool2d_backward(s, dy.data(), dxa.data(), true);
+      out->clear();
+      for (auto* v : {&y, &dx, &ya, &dxa}) out->insert(out->end(), v->begin(), v->end());
+      for (std::int32_t a : am) out->push_back(static_cast<float>(a));
+    };
+    gn::set_num_threads(1);
+    std::vector<float> one, many;
+    run(&one);
+    for (int t : {2, 3}) {
+      gn::set_num_threads(t);
+      run(&many);
+      GN_CHECK(gn_test::same_bits(many, one)) << describe(c) << ": threads " << t;
+    }
   }
 }
 
@@ -395,6 +398,26 @@ GN_TEST(pool_random_shapes) {
     }
     gn_test::check_dot_bound(what + " max backward", dx.data(), ref.data(), abs.data(), dx.size(), max_overlap(s));
     for (bool cip : {true, false}) check_avg(what, s, x, dy, cip);
+  }
+}
+
+// Average pooling on the shapes of the fast paths (2x2 stride 2, global): forward against the
+// reference, and backward writing every dx pixel, 0 in the rows and columns outside every window
+// (dx starts as NaN; 13x27 and 7x9 under 2x2 leave the last row and column out).
+GN_TEST(pool_avg_fast_paths) {
+  const Case shapes[] = {pool_case("k2_s2_ow5_lenet", 2, 3, 10, 10, 2, 2, 2, 2, 0, 0),
+                         pool_case("k2_s2_ow13_odd", 1, 2, 13, 27, 2, 2, 2, 2, 0, 0),
+                         pool_case("k2_s2_ow4_odd", 1, 2, 7, 9, 2, 2, 2, 2, 0, 0),
+                         pool_case("k2_s2_ow3", 1, 2, 6, 6, 2, 2, 2, 2, 0, 0),
+                         pool_case("global_8x8", 2, 3, 8, 8, 8, 8, 8, 8, 0, 0),
+                         pool_case("global_7x9", 2, 2, 7, 9, 7, 9, 1, 1, 0, 0),
+                         pool_case("global_1x7", 1, 3, 1, 7, 1, 7, 1, 1, 0, 0)};
+  std::uint64_t seed = 500;
+  for (const Case& c : shapes) {
+    require_valid(c);
+    gn_test::Rng rng(seed++);
+    const std::vector<float> x = rng.vector(x_size(c.s)), dy = rng.vector(y_size(c.s));
+    for (bool cip : {true, false}) check_avg(describe(c) + (cip ? " count_include_pad" : " exclude pad"), c.s, x, dy, cip);
   }
 }
 

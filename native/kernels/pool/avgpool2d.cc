@@ -3,8 +3,13 @@
 // row count times a column count, so both passes are separable. Forward: per output row, the
 // window rows summed column by column (contiguous, vectorised), then each window's columns.
 // Backward: per output row, each window's share spread over its columns, then added to the
-// window rows.
+// window rows. Global pooling and 2x2 / stride 2 skip that row machinery, whose per-row setup
+// (small loops, memcpy / memset calls) cost several times the arithmetic on small planes.
 #include <cstring>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "pool_internal.h"
 
@@ -89,10 +94,89 @@ void backward_plane(const Pool2dShape& s, const ColWindows& cw, bool cip, const 
   }
 }
 
+// Global pooling (is_global): the mean of one contiguous run of n pixels, summed in eight
+// independent partial sums (two SSE2 registers) added together in a fixed order at the end.
+float global_mean(const float* x, index_t n) {
+  index_t k = 0;
+  float sum = 0.f;
+#if defined(__SSE2__)
+  if (n >= 8) {
+    __m128 s0 = _mm_loadu_ps(x), s1 = _mm_loadu_ps(x + 4);
+    for (k = 8; k + 8 <= n; k += 8) {
+      s0 = _mm_add_ps(s0, _mm_loadu_ps(x + k));
+      s1 = _mm_add_ps(s1, _mm_loadu_ps(x + k + 4));
+    }
+    alignas(16) float lanes[4];
+    _mm_store_ps(lanes, _mm_add_ps(s0, s1));
+    sum = (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
+  }
+#endif
+  for (; k < n; ++k) sum += x[k];
+  return sum / static_cast<float>(n);
+}
+
+#if defined(__SSE2__)
+// 2x2 windows, stride 2 (is_2x2_stride2), four outputs at a time: the two window rows added, then
+// their even and odd columns (split with shuffles). The same additions in the same order as
+// forward_plane, so the same bits. A row whose width is not a multiple of 4 ends with a group
+// that overlaps the one before, as in maxpool_plane_2x2.
+void forward_plane_2x2(const Pool2dShape& s, const float* x, float* y) {
+  const __m128 four = _mm_set1_ps(4.f);
+  for (index_t i = 0; i < s.oh; ++i) {
+    const float* r0 = x + 2 * i * s.w;
+    const float* r1 = r0 + s.w;
+    float* yi = y + i * s.ow;
+    for (index_t j = 0;; j += 4) {
+      if (j > s.ow - 4) j = s.ow - 4;
+      const __m128 c0 = _mm_add_ps(_mm_loadu_ps(r0 + 2 * j), _mm_loadu_ps(r1 + 2 * j));
+      const __m128 c1 = _mm_add_ps(_mm_loadu_ps(r0 + 2 * j + 4), _mm_loadu_ps(r1 + 2 * j + 4));
+      const __m128 sum = _mm_add_ps(_mm_shuffle_ps(c0, c1, _MM_SHUFFLE(2, 0, 2, 0)),
+                                    _mm_shuffle_ps(c0, c1, _MM_SHUFFLE(3, 1, 3, 1)));
+      _mm_storeu_ps(yi + j, _mm_div_ps(sum, four));
+      if (j == s.ow - 4) break;
+    }
+  }
+}
+
+// Backward of the same: windows do not overlap, so each dx pixel is written once (dy / 4 of its
+// window, or 0 in the last row / column an odd size leaves outside every window) with no memset
+// and no accumulation.
+void backward_plane_2x2(const Pool2dShape& s, const float* dy, float* dx) {
+  const __m128 four = _mm_set1_ps(4.f);
+  for (index_t i = 0; i < s.oh; ++i) {
+    const float* gi = dy + i * s.ow;
+    float* r0 = dx + 2 * i * s.w;
+    float* r1 = r0 + s.w;
+    for (index_t j = 0;; j += 4) {
+      if (j > s.ow - 4) j = s.ow - 4;
+      const __m128 g = _mm_div_ps(_mm_loadu_ps(gi + j), four);
+      const __m128 lo = _mm_unpacklo_ps(g, g), hi = _mm_unpackhi_ps(g, g);
+      _mm_storeu_ps(r0 + 2 * j, lo);
+      _mm_storeu_ps(r0 + 2 * j + 4, hi);
+      _mm_storeu_ps(r1 + 2 * j, lo);
+      _mm_storeu_ps(r1 + 2 * j + 4, hi);
+      if (j == s.ow - 4) break;
+    }
+    for (index_t c = 2 * s.ow; c < s.w; ++c) r0[c] = r1[c] = 0.f;
+  }
+  if (2 * s.oh < s.h) std::memset(dx + 2 * s.oh * s.w, 0, sizeof(float) * (s.h - 2 * s.oh) * s.w);
+}
+#endif
+
 }  // namespace
 
 void avgpool2d_forward(const Pool2dShape& s, const float* x, float* y, bool count_include_pad) {
   const index_t hw = s.h * s.w, ohw = s.oh * s.ow;
+  if (is_global(s)) {  // no padding: both divisors are h * w
+    for_each_plane(s.n * s.c, pool_threads(s), 0, [&](index_t q, char*) { y[q] = global_mean(x + q * hw, hw); });
+    return;
+  }
+#if defined(__SSE2__)
+  if (is_2x2_stride2(s) && s.ow >= 4) {  // no padding: both divisors are 4
+    for_each_plane(s.n * s.c, pool_threads(s), 0, [&](index_t q, char*) { forward_plane_2x2(s, x + q * hw, y + q * ohw); });
+    return;
+  }
+#endif
   const ColWindows cw(s);
   for_each_plane(s.n * s.c, pool_threads(s), sizeof(float) * s.w, [&](index_t q, char* row) {
     forward_plane(s, cw, count_include_pad, x + q * hw, y + q * ohw, reinterpret_cast<float*>(row));
@@ -101,6 +185,20 @@ void avgpool2d_forward(const Pool2dShape& s, const float* x, float* y, bool coun
 
 void avgpool2d_backward(const Pool2dShape& s, const float* dy, float* dx, bool count_include_pad) {
   const index_t hw = s.h * s.w, ohw = s.oh * s.ow;
+  if (is_global(s)) {
+    for_each_plane(s.n * s.c, pool_threads(s), 0, [&](index_t q, char*) {
+      const float g = dy[q] / static_cast<float>(hw);
+      float* GN_RESTRICT dxq = dx + q * hw;
+      for (index_t k = 0; k < hw; ++k) dxq[k] = g;
+    });
+    return;
+  }
+#if defined(__SSE2__)
+  if (is_2x2_stride2(s) && s.ow >= 4) {
+    for_each_plane(s.n * s.c, pool_threads(s), 0, [&](index_t q, char*) { backward_plane_2x2(s, dy + q * ohw, dx + q * hw); });
+    return;
+  }
+#endif
   const ColWindows cw(s);
   for_each_plane(s.n * s.c, pool_threads(s), sizeof(float) * s.w, [&](index_t q, char* row) {
     backward_plane(s, cw, count_include_pad, dy + q * ohw, dx + q * hw, reinterpret_cast<float*>(row));

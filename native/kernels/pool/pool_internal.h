@@ -34,13 +34,6 @@ inline bool is_2x2_stride2(const Pool2dShape& s) {
          2 * s.oh <= s.h && 2 * s.ow <= s.w;
 }
 
-// Windows do not overlap (stride >= kernel, or a single window, on both axes): each input pixel
-// lies in at most one window, so a backward pass can write dx directly, row by row, instead of
-// zeroing it and accumulating into it.
-inline bool windows_apart(const Pool2dShape& s) {
-  return (s.stride_h >= s.kh || s.oh == 1) && (s.stride_w >= s.kw || s.ow == 1);
-}
-
 // The window of output index i along one axis, clipped to the input: [*lo, *hi). Also, as PyTorch
 // defines it for average pooling, the window clipped to the padded input instead: *padded_len.
 inline void pool_window(index_t i, index_t stride, index_t pad, index_t k, index_t size, index_t* lo,
