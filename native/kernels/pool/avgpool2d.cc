@@ -29,67 +29,123 @@ inline RowWindow row_window(const Pool2dShape& s, index_t i, bool count_include_
   return rw;
 }
 
-inline float divisor(const ColWindows& cw, const RowWindow& rw, index_t j, bool count_include_pad) {
-  const index_t cols = count_include_pad ? cw.padded[j] : cw.c1[j] - cw.c0[j];
-  return static_cast<float>(rw.count * cols);
+// The divisor's columns of every output: the window clipped to the padded input (count_include_pad)
+// or to the input.
+std::vector<float> column_counts(const Pool2dShape& s, bool count_include_pad) {
+  const ColWindows cw(s);
+  std::vector<float> count(s.ow);
+  for (index_t j = 0; j < s.ow; ++j)
+    count[j] = static_cast<float>(count_include_pad ? cw.padded[j] : cw.c1[j] - cw.c0[j]);
+  return count;
 }
 
-void forward_plane(const Pool2dShape& s, const ColWindows& cw, bool cip, const float* x, float* y,
-                   float* __restrict col_sum) {
-  const index_t c_lo = cw.c0[0], c_hi = cw.c1[s.ow - 1];
+// Any window (the 2x2 and global paths below are faster special cases). Per output row: the window
+// rows summed into a zero-padded row buffer (contiguous, vectorised), then the windows tap by tap
+// across the outputs (stride 1 and 2 contiguous, see PaddedRow), then the divisors. count: the
+// divisor's columns of every output. buf: this thread's row buffers, 2 * row.len + 2 floats.
+void forward_plane(const Pool2dShape& s, const PaddedRow& row, const float* count, bool cip, const float* x,
+                   float* y, float* buf) {
+  float* GN_RESTRICT col = buf;
+  float* GN_RESTRICT ev = buf + row.len;
+  float* GN_RESTRICT od = ev + row.half;
+  const index_t pw = s.pad_w, sw = s.stride_w;
+  for (index_t p = 0; p < pw; ++p) col[p] = 0.f;
+  for (index_t p = pw + row.real_end; p < row.len; ++p) col[p] = 0.f;
   for (index_t i = 0; i < s.oh; ++i) {
     const RowWindow rw = row_window(s, i, cip);
-    std::memcpy(col_sum + c_lo, x + rw.r0 * s.w + c_lo, sizeof(float) * (c_hi - c_lo));
-    for (index_t r = rw.r0 + 1; r < rw.r1; ++r) {
-      const float* __restrict xr = x + r * s.w;
-      for (index_t c = c_lo; c < c_hi; ++c) col_sum[c] += xr[c];
-    }
-    float* __restrict yi = y + i * s.ow;
-    for (index_t j = 0; j < s.ow; ++j) {
-      if (j == cw.j_lo) {  // interior outputs, one tap at a time across them
-        const index_t sw = s.stride_w;
-        const float* __restrict cs = col_sum + cw.j_lo * sw - s.pad_w;
-        for (index_t jj = cw.j_lo; jj < cw.j_hi; ++jj) yi[jj] = cs[(jj - cw.j_lo) * sw];
-        for (index_t t = 1; t < s.kw; ++t)
-          for (index_t jj = cw.j_lo; jj < cw.j_hi; ++jj) yi[jj] += cs[(jj - cw.j_lo) * sw + t];
-        const float d = static_cast<float>(rw.count * s.kw);  // an interior window's columns: kw
-        for (index_t jj = cw.j_lo; jj < cw.j_hi; ++jj) yi[jj] /= d;
-        j = cw.j_hi;
-        if (j == s.ow) break;
+    {
+      const float* GN_RESTRICT x0 = x + rw.r0 * s.w;
+      float* GN_RESTRICT cr = col + pw;
+      for (index_t c = 0; c < row.real_end; ++c) cr[c] = x0[c];
+      for (index_t r = rw.r0 + 1; r < rw.r1; ++r) {
+        const float* GN_RESTRICT xr = x + r * s.w;
+        for (index_t c = 0; c < row.real_end; ++c) cr[c] += xr[c];
       }
-      float sum = 0.f;
-      for (index_t c = cw.c0[j]; c < cw.c1[j]; ++c) sum += col_sum[c];
-      yi[j] = sum / divisor(cw, rw, j, cip);
     }
+    float* GN_RESTRICT yi = y + i * s.ow;
+    if (sw == 1 || sw == 2) {
+      const float* even = col;
+      const float* odd = col + 1;
+      if (sw == 2) {
+        for (index_t m = 0; m < row.half; ++m) ev[m] = col[2 * m];
+        for (index_t m = 0; m < row.len / 2; ++m) od[m] = col[2 * m + 1];
+        even = ev;
+        odd = od;
+      }
+      for (index_t j = 0; j < s.ow; ++j) yi[j] = even[j];
+      for (index_t t = 1; t < s.kw; ++t) {  // stride 1: both halves are col itself, shifted
+        const float* GN_RESTRICT src = sw == 1 ? col + t : (t & 1 ? odd : even) + t / 2;
+        for (index_t j = 0; j < s.ow; ++j) yi[j] += src[j];
+      }
+    } else {
+      for (index_t j = 0; j < s.ow; ++j) {
+        float sum = col[j * sw];
+        for (index_t t = 1; t < s.kw; ++t) sum += col[j * sw + t];
+        yi[j] = sum;
+      }
+    }
+    const float rows = static_cast<float>(rw.count);
+    for (index_t j = 0; j < s.ow; ++j) yi[j] /= rows * count[j];
   }
 }
 
-void backward_plane(const Pool2dShape& s, const ColWindows& cw, bool cip, const float* dy, float* dx,
-                    float* __restrict col_grad) {
-  const index_t c_lo = cw.c0[0], c_hi = cw.c1[s.ow - 1];
-  std::memset(dx, 0, sizeof(float) * s.h * s.w);
+// Backward of the same. Per output row i: each window's share g = dy / divisor, spread tap by tap
+// into a zeroed padded row buffer (the transpose of the forward's taps), kept as row i of `grad`
+// (oh x w). Then every dx row is written once: the sum, in window order, of the grad rows of the
+// windows that cover it, or 0. buf: 2 * row.len + 2 + ow + oh * w floats.
+void backward_plane(const Pool2dShape& s, const PaddedRow& row, const float* count, bool cip, const float* dy,
+                    float* dx, float* buf) {
+  float* GN_RESTRICT col = buf;
+  float* GN_RESTRICT ev = buf + row.len;
+  float* GN_RESTRICT od = ev + row.half;
+  float* GN_RESTRICT g = od + row.half;
+  float* GN_RESTRICT grad = g + s.ow;
+  const index_t pw = s.pad_w, sw = s.stride_w;
   for (index_t i = 0; i < s.oh; ++i) {
     const RowWindow rw = row_window(s, i, cip);
-    std::memset(col_grad + c_lo, 0, sizeof(float) * (c_hi - c_lo));
-    const float* dyi = dy + i * s.ow;
-    for (index_t j = 0; j < s.ow; ++j) {
-      if (j == cw.j_lo && s.stride_w >= s.kw) {  // interior, windows apart: one tap at a time
-        const index_t sw = s.stride_w;
-        float* __restrict cg = col_grad + cw.j_lo * sw - s.pad_w;
-        const float d = static_cast<float>(rw.count * s.kw);  // an interior window's columns: kw
-        for (index_t jj = cw.j_lo; jj < cw.j_hi; ++jj) {
-          const float g = dyi[jj] / d;
-          for (index_t t = 0; t < s.kw; ++t) cg[(jj - cw.j_lo) * sw + t] = g;
-        }
-        j = cw.j_hi;
-        if (j == s.ow) break;
+    const float* GN_RESTRICT dyi = dy + i * s.ow;
+    const float rows = static_cast<float>(rw.count);
+    for (index_t j = 0; j < s.ow; ++j) g[j] = dyi[j] / (rows * count[j]);
+    if (sw == 2) {
+      for (index_t m = 0; m < 2 * row.half; ++m) ev[m] = 0.f;  // both halves
+      for (index_t t = 0; t < s.kw; ++t) {
+        float* GN_RESTRICT dst = (t & 1 ? od : ev) + t / 2;
+        for (index_t j = 0; j < s.ow; ++j) dst[j] += g[j];
       }
-      const float g = dyi[j] / divisor(cw, rw, j, cip);
-      for (index_t c = cw.c0[j]; c < cw.c1[j]; ++c) col_grad[c] += g;
+      for (index_t m = 0; m < row.len / 2; ++m) {
+        col[2 * m] = ev[m];
+        col[2 * m + 1] = od[m];
+      }
+      if (row.len & 1) col[row.len - 1] = ev[row.half - 1];
+    } else if (sw == 1) {
+      for (index_t p = 0; p < row.len; ++p) col[p] = 0.f;
+      for (index_t t = 0; t < s.kw; ++t) {
+        float* GN_RESTRICT dst = col + t;
+        for (index_t j = 0; j < s.ow; ++j) dst[j] += g[j];
+      }
+    } else {
+      for (index_t p = 0; p < row.len; ++p) col[p] = 0.f;
+      for (index_t j = 0; j < s.ow; ++j)
+        for (index_t t = 0; t < s.kw; ++t) col[j * sw + t] += g[j];
     }
-    for (index_t r = rw.r0; r < rw.r1; ++r) {
-      float* __restrict dxr = dx + r * s.w;
-      for (index_t c = c_lo; c < c_hi; ++c) dxr[c] += col_grad[c];
+    float* GN_RESTRICT gr = grad + i * s.w;
+    for (index_t c = 0; c < row.real_end; ++c) gr[c] = col[pw + c];
+    for (index_t c = row.real_end; c < s.w; ++c) gr[c] = 0.f;
+  }
+  index_t first = 0;  // the first window whose rows do not all lie above r
+  for (index_t r = 0; r < s.h; ++r) {
+    float* GN_RESTRICT dxr = dx + r * s.w;
+    while (first < s.oh && row_window(s, first, cip).r1 <= r) ++first;
+    index_t i = first;
+    if (i == s.oh || row_window(s, i, cip).r0 > r) {
+      for (index_t c = 0; c < s.w; ++c) dxr[c] = 0.f;
+      continue;
+    }
+    const float* GN_RESTRICT g0 = grad + i * s.w;
+    for (index_t c = 0; c < s.w; ++c) dxr[c] = g0[c];
+    for (++i; i < s.oh && row_window(s, i, cip).r0 <= r; ++i) {
+      const float* GN_RESTRICT gi = grad + i * s.w;
+      for (index_t c = 0; c < s.w; ++c) dxr[c] += gi[c];
     }
   }
 }
@@ -177,9 +233,10 @@ void avgpool2d_forward(const Pool2dShape& s, const float* x, float* y, bool coun
     return;
   }
 #endif
-  const ColWindows cw(s);
-  for_each_plane(s.n * s.c, pool_threads(s), sizeof(float) * s.w, [&](index_t q, char* row) {
-    forward_plane(s, cw, count_include_pad, x + q * hw, y + q * ohw, reinterpret_cast<float*>(row));
+  const PaddedRow row(s);
+  const std::vector<float> count = column_counts(s, count_include_pad);
+  for_each_plane(s.n * s.c, pool_threads(s), sizeof(float) * (2 * row.len + 2), [&](index_t q, char* buf) {
+    forward_plane(s, row, count.data(), count_include_pad, x + q * hw, y + q * ohw, reinterpret_cast<float*>(buf));
   });
 }
 
@@ -199,9 +256,11 @@ void avgpool2d_backward(const Pool2dShape& s, const float* dy, float* dx, bool c
     return;
   }
 #endif
-  const ColWindows cw(s);
-  for_each_plane(s.n * s.c, pool_threads(s), sizeof(float) * s.w, [&](index_t q, char* row) {
-    backward_plane(s, cw, count_include_pad, dy + q * ohw, dx + q * hw, reinterpret_cast<float*>(row));
+  const PaddedRow row(s);
+  const std::vector<float> count = column_counts(s, count_include_pad);
+  const std::size_t floats = 2 * row.len + 2 + s.ow + s.oh * s.w;
+  for_each_plane(s.n * s.c, pool_threads(s), sizeof(float) * floats, [&](index_t q, char* buf) {
+    backward_plane(s, row, count.data(), count_include_pad, dy + q * ohw, dx + q * hw, reinterpret_cast<float*>(buf));
   });
 }
 

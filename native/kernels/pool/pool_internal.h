@@ -63,6 +63,18 @@ struct ColWindows {
   }
 };
 
+// The columns that one output row's windows read, in padded coordinates p = c + pad_w: window j
+// reads p = j * stride_w + t for t < kw, all in [0, len). Real columns c in [0, real_end) are read;
+// the rest of [0, len) is padding (or, in ceil mode, past it), which the general kernels fill with
+// the identity of their reduction so that every window is reduced the same way, tap by tap across
+// the outputs. With stride 2 they split the row into its even and odd entries: tap t of outputs
+// j.. is then the contiguous run starting at entry j + t / 2 of the even (t even) or odd half.
+struct PaddedRow {
+  index_t len, real_end, half;  // half: entries of the even half, (len + 1) / 2
+  explicit PaddedRow(const Pool2dShape& s)
+      : len((s.ow - 1) * s.stride_w + s.kw), real_end(len - s.pad_w < s.w ? len - s.pad_w : s.w), half((len + 1) / 2) {}
+};
+
 // Runs plane(q, row_buffer) for q in [0, planes) on nt threads (a static partition: each plane is
 // handled by exactly one thread); row_buffer is that thread's `row_bytes` of scratch, taken before
 // the region.
