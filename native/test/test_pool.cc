@@ -199,6 +199,32 @@ GN_TEST(pool_max_backward) {
   }
 }
 
+// 2x2 stride-2 backward with rows of at least 8 outputs writes dx directly (no memset): every pixel
+// must be written, dy at its window's argmax, 0 elsewhere, including the last row / column that an
+// odd size leaves outside every window (dx starts as NaN).
+GN_TEST(pool_max_backward_2x2_direct) {
+  const Case shapes[] = {pool_case("k2_s2_ow8", 2, 3, 16, 16, 2, 2, 2, 2, 0, 0),
+                         pool_case("k2_s2_ow9_odd_h", 1, 2, 17, 18, 2, 2, 2, 2, 0, 0),
+                         pool_case("k2_s2_ow16_odd_w", 1, 2, 6, 33, 2, 2, 2, 2, 0, 0),
+                         pool_case("k2_s2_lenet_pool1", 2, 3, 28, 28, 2, 2, 2, 2, 0, 0)};
+  std::uint64_t seed = 300;
+  for (const Case& c : shapes) {
+    require_valid(c);
+    const Pool2dShape& s = c.s;
+    gn_test::Rng rng(seed++);
+    std::vector<float> x(x_size(s));
+    for (auto& v : x) v = static_cast<float>(rng.integer(0, 2));
+    std::vector<float> y(y_size(s)), dy = rng.vector(y_size(s)), dx(x_size(s), kNaN);
+    std::vector<std::int32_t> am(y_size(s));
+    gn::maxpool2d_forward(s, x.data(), y.data(), am.data());
+    gn::maxpool2d_backward(s, dy.data(), am.data(), dx.data());
+    std::vector<float> want(x.size(), 0.f);
+    const std::vector<std::int32_t> ref = ref_argmax(s, x);
+    for (index_t o = 0; o < y_size(s); ++o) want[(o / (s.oh * s.ow)) * s.h * s.w + ref[o]] = dy[o];
+    gn_test::check_equal(describe(c) + " max backward", dx.data(), want.data(), dx.size());
+  }
+}
+
 namespace {
 
 struct AvgRef {

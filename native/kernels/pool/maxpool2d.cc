@@ -1,9 +1,8 @@
 // Max pooling forward / backward, and the pooling shape validator. Parallel over the n * c planes
 // (one thread per plane, so the backward scatter into overlapping windows has no races). Forward:
 // SSE2 paths for 2x2 / stride 2 and for global pooling (one window per plane), a separable one
-// (columns, then windows) for the rest. Backward: zero the plane, scatter dy through the argmax.
-// (Writing dx directly for 2x2 / stride 2, each pixel once as dy or 0 with SSE2 compares, measured
-// slower than this memset + scatter: LeNet pool2, N64 C16 10x10, 1 thread, 22 -> 36 us.)
+// (columns, then windows) for the rest. Backward: zero the plane, scatter dy through the argmax;
+// 2x2 / stride 2 rows of at least 8 outputs write dx directly instead.
 #include <cstring>
 #include <initializer_list>
 
@@ -193,6 +192,44 @@ void maxpool_plane_global(const float* x, index_t n, float* y, std::int32_t* arg
   *argmax = at;
 }
 
+#if defined(__SSE2__)
+// Backward of 2x2 / stride 2 without a memset: windows do not overlap, so every dx pixel is written
+// once, dy where it is its window's argmax and 0 elsewhere (and 0 in the last row / column that an
+// odd size leaves outside every window); four windows, eight pixels of each of the two rows, at a
+// time, with a last group that overlaps the one before. An argmax that is not inside its own window
+// (never produced by the forward pass) contributes nothing. Kernel, 1 thread, min of single calls:
+// LeNet pool1 (N64 C6 28x28, rows of 14) 76 -> 62 us; but pool2 (10x10, rows of 5, where the
+// overlapping group redoes 3 of 5 outputs) 21 -> 33 us, so rows below 8 outputs keep the scatter.
+bool direct_2x2_backward(const Pool2dShape& s) { return is_2x2_stride2(s) && s.ow >= 8; }
+
+void max_backward_plane_2x2(const Pool2dShape& s, const float* dy, const std::int32_t* argmax, float* dx) {
+  const __m128i lane = _mm_setr_epi32(0, 1, 2, 3), four = _mm_set1_epi32(4);
+  const __m128i down = _mm_set1_epi32(static_cast<std::int32_t>(s.w));
+  for (index_t i = 0; i < s.oh; ++i) {
+    const float* gi = dy + i * s.ow;
+    const std::int32_t* ai = argmax + i * s.ow;
+    float* r0 = dx + 2 * i * s.w;
+    float* r1 = r0 + s.w;
+    for (index_t j = 0;; j += 4) {
+      if (j > s.ow - 4) j = s.ow - 4;
+      const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(ai + j));
+      const __m128 g = _mm_loadu_ps(gi + j);
+      const __m128i a_lo = _mm_unpacklo_epi32(a, a), a_hi = _mm_unpackhi_epi32(a, a);
+      const __m128 g_lo = _mm_unpacklo_ps(g, g), g_hi = _mm_unpackhi_ps(g, g);
+      const __m128i at = _mm_add_epi32(lane, _mm_set1_epi32(static_cast<std::int32_t>(2 * (i * s.w + j))));
+      const __m128i at4 = _mm_add_epi32(at, four);
+      _mm_storeu_ps(r0 + 2 * j, _mm_and_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(a_lo, at)), g_lo));
+      _mm_storeu_ps(r0 + 2 * j + 4, _mm_and_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(a_hi, at4)), g_hi));
+      _mm_storeu_ps(r1 + 2 * j, _mm_and_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(a_lo, _mm_add_epi32(at, down))), g_lo));
+      _mm_storeu_ps(r1 + 2 * j + 4, _mm_and_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(a_hi, _mm_add_epi32(at4, down))), g_hi));
+      if (j == s.ow - 4) break;
+    }
+    for (index_t c = 2 * s.ow; c < s.w; ++c) r0[c] = r1[c] = 0.f;
+  }
+  if (2 * s.oh < s.h) std::memset(dx + 2 * s.oh * s.w, 0, sizeof(float) * (s.h - 2 * s.oh) * s.w);
+}
+#endif
+
 }  // namespace
 
 bool pool2d_shape_valid(const Pool2dShape& s, const char** why) {
@@ -249,6 +286,14 @@ void maxpool2d_forward(const Pool2dShape& s, const float* x, float* y, std::int3
 void maxpool2d_backward(const Pool2dShape& s, const float* dy, const std::int32_t* argmax, float* dx) {
   const index_t planes = s.n * s.c, hw = s.h * s.w, ohw = s.oh * s.ow;
   const int nt = pool_threads(s);
+#if defined(__SSE2__)
+  if (direct_2x2_backward(s)) {
+    for_each_plane(planes, nt, 0, [&](index_t q, char*) {
+      max_backward_plane_2x2(s, dy + q * ohw, argmax + q * ohw, dx + q * hw);
+    });
+    return;
+  }
+#endif
 #pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
   for (index_t q = 0; q < planes; ++q) {
     float* dxq = dx + q * hw;
