@@ -171,6 +171,20 @@ GN_TEST(pool_max_nan_inf) {
   gn::maxpool2d_forward(d.s, z.data(), yz.data(), az.data());
   GN_CHECK(az[0] == 0 && yz[0] == -inf) << az[0] << " " << yz[0];
   GN_CHECK(az[1] == 3 && yz[1] == inf) << az[1] << " " << yz[1];
+
+  // All -inf under padding (the separable path pads with -inf): the first real pixel of each window
+  // wins, never the padding, for stride 1, 2 and 3.
+  for (const Case& e : {pool_case("all_-inf_s1", 1, 1, 5, 7, 3, 3, 1, 1, 1, 1),
+                        pool_case("all_-inf_s2", 1, 1, 5, 7, 3, 3, 2, 2, 1, 1),
+                        pool_case("all_-inf_s3_ceil", 1, 1, 5, 7, 5, 5, 3, 3, 2, 2, 3, 3)}) {
+    require_valid(e);
+    const std::vector<float> ninf(x_size(e.s), -inf);
+    std::vector<float> yn(y_size(e.s));
+    std::vector<std::int32_t> an(y_size(e.s));
+    gn::maxpool2d_forward(e.s, ninf.data(), yn.data(), an.data());
+    check_argmax(describe(e), an, ref_argmax(e.s, ninf));
+    for (float v : yn) GN_CHECK(v == -inf) << describe(e) << ": " << v;
+  }
 }
 
 // Backward scatters dy to the argmax, accumulating where overlapping windows chose the same

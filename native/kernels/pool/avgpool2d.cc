@@ -6,6 +6,7 @@
 // window rows. Global pooling and 2x2 / stride 2 skip that row machinery, whose per-row setup
 // (small loops, memcpy / memset calls) cost several times the arithmetic on small planes.
 #include <cstring>
+#include <vector>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -32,10 +33,12 @@ inline RowWindow row_window(const Pool2dShape& s, index_t i, bool count_include_
 // The divisor's columns of every output: the window clipped to the padded input (count_include_pad)
 // or to the input.
 std::vector<float> column_counts(const Pool2dShape& s, bool count_include_pad) {
-  const ColWindows cw(s);
   std::vector<float> count(s.ow);
-  for (index_t j = 0; j < s.ow; ++j)
-    count[j] = static_cast<float>(count_include_pad ? cw.padded[j] : cw.c1[j] - cw.c0[j]);
+  for (index_t j = 0; j < s.ow; ++j) {
+    index_t c0, c1, padded;
+    pool_window(j, s.stride_w, s.pad_w, s.kw, s.w, &c0, &c1, &padded);
+    count[j] = static_cast<float>(count_include_pad ? padded : c1 - c0);
+  }
   return count;
 }
 

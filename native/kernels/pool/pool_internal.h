@@ -1,9 +1,7 @@
-// Internal to the pooling kernels (maxpool2d.cc, avgpool2d.cc): window clipping and the thread
-// count for a loop over the n * c planes. Not part of the kernel API.
+// Internal to the pooling kernels (maxpool2d.cc, avgpool2d.cc): window clipping, the fast-path
+// shape tests, the padded row geometry and the loop over the n * c planes. Not part of the kernel API.
 #ifndef GRADNODE_KERNELS_POOL_POOL_INTERNAL_H_
 #define GRADNODE_KERNELS_POOL_POOL_INTERNAL_H_
-
-#include <vector>
 
 #include "../threads.h"
 #include "pool2d.h"
@@ -47,21 +45,6 @@ inline void pool_window(index_t i, index_t stride, index_t pad, index_t k, index
   *lo = a;
   *hi = b;
 }
-
-// The windows of every output column, computed once per call: [c0, c1) clipped to the input and
-// the length clipped to the padded input (average pooling's count_include_pad divisor). Outputs
-// j_lo .. j_hi - 1 are interior: their whole window lies inside the input, starting at column
-// j * stride_w - pad_w, so the kernels run them tap by tap over contiguous outputs (vectorised).
-struct ColWindows {
-  std::vector<index_t> c0, c1, padded;
-  index_t j_lo = 0, j_hi = 0;
-  explicit ColWindows(const Pool2dShape& s) : c0(s.ow), c1(s.ow), padded(s.ow) {
-    for (index_t j = 0; j < s.ow; ++j) pool_window(j, s.stride_w, s.pad_w, s.kw, s.w, &c0[j], &c1[j], &padded[j]);
-    while (j_lo < s.ow && c1[j_lo] - c0[j_lo] < s.kw) ++j_lo;
-    j_hi = j_lo;
-    while (j_hi < s.ow && c1[j_hi] - c0[j_hi] == s.kw) ++j_hi;
-  }
-};
 
 // The columns that one output row's windows read, in padded coordinates p = c + pad_w: window j
 // reads p = j * stride_w + t for t < kw, all in [0, len). Real columns c in [0, real_end) are read;
