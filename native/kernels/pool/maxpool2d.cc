@@ -54,7 +54,7 @@ inline __m128 blend(__m128 mask, __m128 a, __m128 b) {  // mask ? a : b
 }
 
 // take_max on four lanes. !(v <= best) is v > best or either one NaN; and-ing with "best is not NaN"
-// leaves exactly take_max's rule, in two compares instead of four.
+// leaves exactly take_max's rule, in two compares instead of three.
 inline void take_max4(__m128 v, __m128i at_v, __m128& best, __m128i& at) {
   const __m128 better = _mm_and_ps(_mm_cmpnle_ps(v, best), _mm_cmpord_ps(best, best));
   best = blend(better, v, best);
