@@ -311,22 +311,27 @@ bool pool2d_shape_valid(const Pool2dShape& s, const char** why) {
   return true;
 }
 
+// Max forward's cost per pixel for pool_threads. At the plain grain LeNet pool2 (N64 C16 10x10,
+// 128 K pixels, 52 us on one thread) stayed on one thread; with a second one (fork / join about
+// 6-9 us on the 2-vCPU VM, OMP_WAIT_POLICY=PASSIVE) it takes 34-44 us (median of single calls).
+constexpr index_t kMaxForwardCost = 4;
+
 void maxpool2d_forward(const Pool2dShape& s, const float* x, float* y, std::int32_t* argmax) {
   const index_t hw = s.h * s.w, ohw = s.oh * s.ow;
   if (is_global(s)) {
-    for_each_plane(s.n * s.c, pool_threads(s), 0, [&](index_t q, char*) {
+    for_each_plane(s.n * s.c, pool_threads(s, kMaxForwardCost), 0, [&](index_t q, char*) {
       maxpool_plane_global(x + q * hw, hw, y + q, argmax + q);
     });
     return;
   }
   if (is_2x2_stride2(s)) {
-    for_each_plane(s.n * s.c, pool_threads(s), 0, [&](index_t q, char*) {
+    for_each_plane(s.n * s.c, pool_threads(s, kMaxForwardCost), 0, [&](index_t q, char*) {
       maxpool_plane_2x2(s, x + q * hw, y + q * ohw, argmax + q * ohw);
     });
     return;
   }
   const PaddedRow row(s);
-  for_each_plane(s.n * s.c, pool_threads(s), 4 * (4 * row.len + 4), [&](index_t q, char* buf) {
+  for_each_plane(s.n * s.c, pool_threads(s, kMaxForwardCost), 4 * (4 * row.len + 4), [&](index_t q, char* buf) {
     maxpool_plane(s, row, x + q * hw, y + q * ohw, argmax + q * ohw, buf);
   });
 }

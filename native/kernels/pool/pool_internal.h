@@ -11,9 +11,11 @@ namespace gn {
 // Input pixels one thread should at least get before a second thread is worth waking (KERNELS.md §4).
 constexpr index_t kPoolGrain = index_t(1) << 16;
 
-// Threads for a loop over the planes; each plane is handled by exactly one thread.
-inline int pool_threads(const Pool2dShape& s) {
-  const index_t per_plane = s.h * s.w + s.oh * s.ow;
+// Threads for a loop over the planes; each plane is handled by exactly one thread. cost: work per
+// pixel relative to a plain pass (max forward, a compare-and-blend of value and index per tap, is
+// several times an average or a backward pass, so it is worth a second thread on less data).
+inline int pool_threads(const Pool2dShape& s, index_t cost = 1) {
+  const index_t per_plane = (s.h * s.w + s.oh * s.ow) * cost;
   const index_t min_planes = per_plane >= kPoolGrain ? 1 : kPoolGrain / per_plane;
   return threads_for(s.n * s.c, min_planes);
 }
