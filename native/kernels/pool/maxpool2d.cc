@@ -311,10 +311,11 @@ bool pool2d_shape_valid(const Pool2dShape& s, const char** why) {
   return true;
 }
 
-// Max forward's cost per pixel for pool_threads. At the plain grain LeNet pool2 (N64 C16 10x10,
-// 128 K pixels, 52 us on one thread) stayed on one thread; with a second one (fork / join about
-// 6-9 us on the 2-vCPU VM, OMP_WAIT_POLICY=PASSIVE) it takes 34-44 us (median of single calls).
-constexpr index_t kMaxForwardCost = 4;
+// Max forward's cost per pixel for pool_threads: a thread gets at least 128 K / 8 = 16 K pixels. At the
+// plain grain LeNet pool2 (N64 C16 10x10, 128 K pixels, 52 us on one thread) stayed on one thread;
+// with a second one (fork / join about 6-9 us on the 2-vCPU VM, OMP_WAIT_POLICY=PASSIVE) it takes
+// 34-44 us (median of single calls).
+constexpr index_t kMaxForwardCost = 8;
 
 void maxpool2d_forward(const Pool2dShape& s, const float* x, float* y, std::int32_t* argmax) {
   const index_t hw = s.h * s.w, ohw = s.oh * s.ow;
