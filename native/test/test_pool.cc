@@ -171,6 +171,20 @@ GN_TEST(pool_max_nan_inf) {
   gn::maxpool2d_forward(d.s, z.data(), yz.data(), az.data());
   GN_CHECK(az[0] == 0 && yz[0] == -inf) << az[0] << " " << yz[0];
   GN_CHECK(az[1] == 3 && yz[1] == inf) << az[1] << " " << yz[1];
+
+  // All -inf under padding (the separable path pads with -inf): the first real pixel of each window
+  // wins, never the padding, for stride 1, 2 and 3.
+  for (const Case& e : {pool_case("all_-inf_s1", 1, 1, 5, 7, 3, 3, 1, 1, 1, 1),
+                        pool_case("all_-inf_s2", 1, 1, 5, 7, 3, 3, 2, 2, 1, 1),
+                        pool_case("all_-inf_s3_ceil", 1, 1, 5, 7, 5, 5, 3, 3, 2, 2, 3, 3)}) {
+    require_valid(e);
+    const std::vector<float> ninf(x_size(e.s), -inf);
+    std::vector<float> yn(y_size(e.s));
+    std::vector<std::int32_t> an(y_size(e.s));
+    gn::maxpool2d_forward(e.s, ninf.data(), yn.data(), an.data());
+    check_argmax(describe(e), an, ref_argmax(e.s, ninf));
+    for (float v : yn) GN_CHECK(v == -inf) << describe(e) << ": " << v;
+  }
 }
 
 // Backward scatters dy to the argmax, accumulating where overlapping windows chose the same
@@ -196,6 +210,32 @@ GN_TEST(pool_max_backward) {
     }
     gn_test::check_dot_bound(describe(c) + " max backward", dx.data(), ref.data(), abs.data(), dx.size(),
                              max_overlap(s));
+  }
+}
+
+// 2x2 stride-2 backward with rows of at least 8 outputs writes dx directly (no memset): every pixel
+// must be written, dy at its window's argmax, 0 elsewhere, including the last row / column that an
+// odd size leaves outside every window (dx starts as NaN).
+GN_TEST(pool_max_backward_2x2_direct) {
+  const Case shapes[] = {pool_case("k2_s2_ow8", 2, 3, 16, 16, 2, 2, 2, 2, 0, 0),
+                         pool_case("k2_s2_ow9_odd_h", 1, 2, 17, 18, 2, 2, 2, 2, 0, 0),
+                         pool_case("k2_s2_ow16_odd_w", 1, 2, 6, 33, 2, 2, 2, 2, 0, 0),
+                         pool_case("k2_s2_lenet_pool1", 2, 3, 28, 28, 2, 2, 2, 2, 0, 0)};
+  std::uint64_t seed = 300;
+  for (const Case& c : shapes) {
+    require_valid(c);
+    const Pool2dShape& s = c.s;
+    gn_test::Rng rng(seed++);
+    std::vector<float> x(x_size(s));
+    for (auto& v : x) v = static_cast<float>(rng.integer(0, 2));
+    std::vector<float> y(y_size(s)), dy = rng.vector(y_size(s)), dx(x_size(s), kNaN);
+    std::vector<std::int32_t> am(y_size(s));
+    gn::maxpool2d_forward(s, x.data(), y.data(), am.data());
+    gn::maxpool2d_backward(s, dy.data(), am.data(), dx.data());
+    std::vector<float> want(x.size(), 0.f);
+    const std::vector<std::int32_t> ref = ref_argmax(s, x);
+    for (index_t o = 0; o < y_size(s); ++o) want[(o / (s.oh * s.ow)) * s.h * s.w + ref[o]] = dy[o];
+    gn_test::check_equal(describe(c) + " max backward", dx.data(), want.data(), dx.size());
   }
 }
 
@@ -287,30 +327,33 @@ GN_TEST(pool_avg_hand_values) {
 
 GN_TEST(pool_deterministic_across_threads) {
   ThreadCountGuard guard;
-  // 32 planes of 64x64: enough work for 2 and 3 threads.
-  const Case c = pool_case("big_k3_s2_p1", 4, 8, 64, 64, 3, 3, 2, 2, 1, 1);
-  require_valid(c);
-  const Pool2dShape& s = c.s;
-  gn_test::Rng rng(7);
-  const std::vector<float> x = rng.vector(x_size(s)), dy = rng.vector(y_size(s));
-  auto run = [&](std::vector<float>* out) {
-    std::vector<float> y(y_size(s)), dx(x_size(s)), ya(y_size(s)), dxa(x_size(s));
-    std::vector<std::int32_t> am(y_size(s));
-    gn::maxpool2d_forward(s, x.data(), y.data(), am.data());
-    gn::maxpool2d_backward(s, dy.data(), am.data(), dx.data());
-    gn::avgpool2d_forward(s, x.data(), ya.data(), false);
-    gn::avgpool2d_backward(s, dy.data(), dxa.data(), true);
-    out->clear();
-    for (auto* v : {&y, &dx, &ya, &dxa}) out->insert(out->end(), v->begin(), v->end());
-    for (std::int32_t a : am) out->push_back(static_cast<float>(a));
-  };
-  gn::set_num_threads(1);
-  std::vector<float> one, many;
-  run(&one);
-  for (int t : {2, 3}) {
-    gn::set_num_threads(t);
-    run(&many);
-    GN_CHECK(gn_test::same_bits(many, one)) << "threads " << t;
+  // Each has enough work for 2 and 3 threads: the separable path, the 2x2 stride-2 and the global one.
+  for (const Case& c : {pool_case("big_k3_s2_p1", 4, 8, 64, 64, 3, 3, 2, 2, 1, 1),
+                        pool_case("big_k2_s2_odd", 16, 16, 29, 27, 2, 2, 2, 2, 0, 0),
+                        pool_case("big_global", 16, 32, 20, 20, 20, 20, 20, 20, 0, 0)}) {
+    require_valid(c);
+    const Pool2dShape& s = c.s;
+    gn_test::Rng rng(7);
+    const std::vector<float> x = rng.vector(x_size(s)), dy = rng.vector(y_size(s));
+    auto run = [&](std::vector<float>* out) {
+      std::vector<float> y(y_size(s)), dx(x_size(s)), ya(y_size(s)), dxa(x_size(s));
+      std::vector<std::int32_t> am(y_size(s));
+      gn::maxpool2d_forward(s, x.data(), y.data(), am.data());
+      gn::maxpool2d_backward(s, dy.data(), am.data(), dx.data());
+      gn::avgpool2d_forward(s, x.data(), ya.data(), false);
+      gn::avgpool2d_backward(s, dy.data(), dxa.data(), true);
+      out->clear();
+      for (auto* v : {&y, &dx, &ya, &dxa}) out->insert(out->end(), v->begin(), v->end());
+      for (std::int32_t a : am) out->push_back(static_cast<float>(a));
+    };
+    gn::set_num_threads(1);
+    std::vector<float> one, many;
+    run(&one);
+    for (int t : {2, 3}) {
+      gn::set_num_threads(t);
+      run(&many);
+      GN_CHECK(gn_test::same_bits(many, one)) << describe(c) << ": threads " << t;
+    }
   }
 }
 
@@ -398,14 +441,42 @@ GN_TEST(pool_random_shapes) {
   }
 }
 
-// The 2x2 stride-2 fast path (four outputs at a time plus a scalar tail): every special value in
-// every window position, ties, and windows that are partly cut off by an odd input size.
-GN_TEST(pool_max_2x2_fast_path_special_values) {
+// Average pooling on the shapes of the fast paths (2x2 stride 2, global): forward against the
+// reference, and backward writing every dx pixel, 0 in the rows and columns outside every window
+// (dx starts as NaN; 13x27 and 7x9 under 2x2 leave the last row and column out).
+GN_TEST(pool_avg_fast_paths) {
+  const Case shapes[] = {pool_case("k2_s2_ow5_lenet", 2, 3, 10, 10, 2, 2, 2, 2, 0, 0),
+                         pool_case("k2_s2_ow13_odd", 1, 2, 13, 27, 2, 2, 2, 2, 0, 0),
+                         pool_case("k2_s2_ow4_odd", 1, 2, 7, 9, 2, 2, 2, 2, 0, 0),
+                         pool_case("k2_s2_ow3", 1, 2, 6, 6, 2, 2, 2, 2, 0, 0),
+                         pool_case("global_8x8", 2, 3, 8, 8, 8, 8, 8, 8, 0, 0),
+                         pool_case("global_7x9", 2, 2, 7, 9, 7, 9, 1, 1, 0, 0),
+                         pool_case("global_1x7", 1, 3, 1, 7, 1, 7, 1, 1, 0, 0)};
+  std::uint64_t seed = 500;
+  for (const Case& c : shapes) {
+    require_valid(c);
+    gn_test::Rng rng(seed++);
+    const std::vector<float> x = rng.vector(x_size(c.s)), dy = rng.vector(y_size(c.s));
+    for (bool cip : {true, false}) check_avg(describe(c) + (cip ? " count_include_pad" : " exclude pad"), c.s, x, dy, cip);
+  }
+}
+
+// The fast paths: 2x2 stride 2 (four outputs at a time, a last group that overlaps the one before,
+// a scalar path below four outputs) and global pooling (two 4-lane chains merged by index, a
+// scalar remainder; planes below 8 pixels scalar only): every special value in every window
+// position, ties, and windows that are partly cut off by an odd input size.
+GN_TEST(pool_max_fast_paths_special_values) {
   const float inf = std::numeric_limits<float>::infinity();
   const float values[] = {0.f, 1.f, 1.f, -1.f, kNaN, inf, -inf, 2.f};
   const Case shapes[] = {pool_case("k2_s2_ow9", 2, 3, 6, 18, 2, 2, 2, 2, 0, 0),
                          pool_case("k2_s2_ow13_odd", 1, 2, 9, 27, 2, 2, 2, 2, 0, 0),
-                         pool_case("k2_s2_ow4", 1, 1, 4, 8, 2, 2, 2, 2, 0, 0)};
+                         pool_case("k2_s2_ow4", 1, 1, 4, 8, 2, 2, 2, 2, 0, 0),
+                         pool_case("k2_s2_ow5_lenet", 2, 3, 10, 10, 2, 2, 2, 2, 0, 0),
+                         pool_case("k2_s2_ow3", 1, 2, 7, 7, 2, 2, 2, 2, 0, 0),
+                         pool_case("global_8x8", 2, 3, 8, 8, 8, 8, 8, 8, 0, 0),
+                         pool_case("global_7x9", 2, 2, 7, 9, 7, 9, 1, 1, 0, 0),
+                         pool_case("global_4x4", 1, 3, 4, 4, 4, 4, 4, 4, 0, 0),
+                         pool_case("global_1x7", 1, 3, 1, 7, 1, 7, 1, 1, 0, 0)};
   std::uint64_t seed = 40;
   for (const Case& c : shapes) {
     require_valid(c);

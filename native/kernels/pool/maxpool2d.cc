@@ -1,8 +1,11 @@
 // Max pooling forward / backward, and the pooling shape validator. Parallel over the n * c planes
 // (one thread per plane, so the backward scatter into overlapping windows has no races). Forward:
-// an unrolled SSE2 path for 2x2 / stride 2, a separable one (columns, then windows) for the rest.
+// SSE2 paths for 2x2 / stride 2 and for global pooling (one window per plane), a separable one
+// (columns, then windows) for the rest. Backward: zero the plane, scatter dy through the argmax;
+// 2x2 / stride 2 rows of at least 8 outputs write dx directly instead.
 #include <cstring>
 #include <initializer_list>
+#include <limits>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -43,77 +46,124 @@ inline void take_first_max(float v, std::int32_t at_v, float& best, std::int32_t
   at = better ? at_v : at;
 }
 
-// Any window: separable. For output row i, a vertical pass keeps, per input column, the maximum
-// over the window's rows and its flat index (contiguous, vectorised); a horizontal pass then
-// picks among the kw column maxima of each window. col_max / col_at: this thread's row buffers.
-void maxpool_plane(const Pool2dShape& s, const ColWindows& cw, const float* x, float* y,
-                   std::int32_t* argmax, float* __restrict col_max, std::int32_t* __restrict col_at) {
-  const index_t c_lo = cw.c0[0], c_hi = cw.c1[s.ow - 1];
-  for (index_t i = 0; i < s.oh; ++i) {
-    index_t r0, r1, unused;
-    pool_window(i, s.stride_h, s.pad_h, s.kh, s.h, &r0, &r1, &unused);
-    {
-      const float* __restrict xr = x + r0 * s.w;
-      const std::int32_t base = static_cast<std::int32_t>(r0 * s.w);
-      for (index_t c = c_lo; c < c_hi; ++c) {
-        col_max[c] = xr[c];
-        col_at[c] = base + static_cast<std::int32_t>(c);
-      }
-    }
-    for (index_t r = r0 + 1; r < r1; ++r) {  // later rows: strictly larger wins (ties keep the earlier row)
-      const float* __restrict xr = x + r * s.w;
-      const std::int32_t base = static_cast<std::int32_t>(r * s.w);
-      for (index_t c = c_lo; c < c_hi; ++c) take_max(xr[c], base + static_cast<std::int32_t>(c), col_max[c], col_at[c]);
-    }
-    float* __restrict yi = y + i * s.ow;
-    std::int32_t* __restrict ai = argmax + i * s.ow;
-    auto edge = [&](index_t j) {
-      const index_t c0 = cw.c0[j], c1 = cw.c1[j];
-      float best = col_max[c0];
-      std::int32_t at = col_at[c0];
-      for (index_t c = c0 + 1; c < c1; ++c) take_first_max(col_max[c], col_at[c], best, at);
-      yi[j] = best;
-      ai[j] = at;
-    };
-    for (index_t j = 0; j < cw.j_lo; ++j) edge(j);
-    // Interior outputs, one tap at a time across them.
-    const index_t sw = s.stride_w, first = cw.j_lo * sw - s.pad_w;
-    const float* __restrict cm = col_max + first;
-    const std::int32_t* __restrict ca = col_at + first;
-    for (index_t j = cw.j_lo; j < cw.j_hi; ++j) {
-      yi[j] = cm[(j - cw.j_lo) * sw];
-      ai[j] = ca[(j - cw.j_lo) * sw];
-    }
-    for (index_t t = 1; t < s.kw; ++t)
-      for (index_t j = cw.j_lo; j < cw.j_hi; ++j)
-        take_first_max(cm[(j - cw.j_lo) * sw + t], ca[(j - cw.j_lo) * sw + t], yi[j], ai[j]);
-    for (index_t j = cw.j_hi; j < s.ow; ++j) edge(j);
-  }
-}
-
-// The common case (every pooling layer of LeNet, VGG and most CNNs): 2x2 windows, stride 2, no
-// padding, every window inside the input. Same selection rule, unrolled.
-bool is_2x2_stride2(const Pool2dShape& s) {
-  return s.kh == 2 && s.kw == 2 && s.stride_h == 2 && s.stride_w == 2 && s.pad_h == 0 && s.pad_w == 0 &&
-         2 * s.oh <= s.h && 2 * s.ow <= s.w;
-}
-
 #if defined(__SSE2__)
-// Four outputs at a time with SSE2 (part of the x86-64 baseline): the even and odd columns of the two
-// window rows are split with shuffles, and the selection rule becomes compare masks and blends for
-// both the value and its index, so no branch depends on the data.
+// Four outputs at a time with SSE2 (part of the x86-64 baseline): the selection rule becomes compare
+// masks and blends for both the value and its index, so no branch depends on the data.
 inline __m128 blend(__m128 mask, __m128 a, __m128 b) {  // mask ? a : b
   return _mm_or_ps(_mm_and_ps(mask, a), _mm_andnot_ps(mask, b));
 }
 
+// take_max on four lanes. !(v <= best) is v > best or either one NaN; and-ing with "best is not NaN"
+// leaves exactly take_max's rule, in two compares instead of three.
 inline void take_max4(__m128 v, __m128i at_v, __m128& best, __m128i& at) {
-  const __m128 better = _mm_or_ps(_mm_cmpgt_ps(v, best), _mm_and_ps(_mm_cmpunord_ps(v, v), _mm_cmpord_ps(best, best)));
+  const __m128 better = _mm_and_ps(_mm_cmpnle_ps(v, best), _mm_cmpord_ps(best, best));
+  best = blend(better, v, best);
+  at = _mm_castps_si128(blend(better, _mm_castsi128_ps(at_v), _mm_castsi128_ps(at)));
+}
+
+// take_first_max on four lanes.
+inline void take_first_max4(__m128 v, __m128i at_v, __m128& best, __m128i& at) {
+  const __m128 v_nan = _mm_cmpunord_ps(v, v), best_nan = _mm_cmpunord_ps(best, best);
+  const __m128 tie = _mm_or_ps(_mm_cmpeq_ps(v, best), _mm_and_ps(v_nan, best_nan));
+  const __m128 earlier = _mm_castsi128_ps(_mm_cmpgt_epi32(at, at_v));
+  const __m128 better = _mm_or_ps(_mm_or_ps(_mm_cmpgt_ps(v, best), _mm_andnot_ps(best_nan, v_nan)), _mm_and_ps(tie, earlier));
   best = blend(better, v, best);
   at = _mm_castps_si128(blend(better, _mm_castsi128_ps(at_v), _mm_castsi128_ps(at)));
 }
 #endif
 
+// Any window: separable. For output row i, a vertical pass keeps, per input column, the maximum
+// over the window's rows and its flat index (contiguous, vectorised) in a padded row buffer (see
+// PaddedRow; padding holds -inf at index INT32_MAX, which loses every tie, so it is never chosen:
+// every window has a real pixel). A horizontal pass then picks among the kw column maxima of each
+// window, tap by tap across the outputs (four at a time with SSE2; stride 2 through the buffer's
+// even / odd halves, so that every tap is contiguous). Kernel, 1 thread, min of single calls, ResNet
+// stem N32 C16 32x32 k3 s2 p1: 890 -> 650 us. (Computing the even / odd halves straight from x with
+// stride-2 loops, to skip the copy, was 2.4x slower: those loops do not vectorise.)
+// buf: this thread's row buffers, 4 * row.len + 4 entries of 4 bytes.
+void maxpool_plane(const Pool2dShape& s, const PaddedRow& row, const float* x, float* y, std::int32_t* argmax,
+                   char* buf) {
+  float* GN_RESTRICT val = reinterpret_cast<float*>(buf);
+  std::int32_t* GN_RESTRICT at = reinterpret_cast<std::int32_t*>(val + row.len);
+  float* GN_RESTRICT ev = reinterpret_cast<float*>(at + row.len);
+  float* GN_RESTRICT od = ev + row.half;
+  std::int32_t* GN_RESTRICT ev_at = reinterpret_cast<std::int32_t*>(od + row.half);
+  std::int32_t* GN_RESTRICT od_at = ev_at + row.half;
+  const index_t pw = s.pad_w, sw = s.stride_w;
+  for (index_t p = 0; p < row.len; ++p) {
+    val[p] = -std::numeric_limits<float>::infinity();
+    at[p] = std::numeric_limits<std::int32_t>::max();
+  }
+  for (index_t i = 0; i < s.oh; ++i) {
+    index_t r0, r1, unused;
+    pool_window(i, s.stride_h, s.pad_h, s.kh, s.h, &r0, &r1, &unused);
+    {
+      float* GN_RESTRICT v = val + pw;
+      std::int32_t* GN_RESTRICT a = at + pw;
+      const float* GN_RESTRICT xr = x + r0 * s.w;
+      const std::int32_t base = static_cast<std::int32_t>(r0 * s.w);
+      for (index_t c = 0; c < row.real_end; ++c) {
+        v[c] = xr[c];
+        a[c] = base + static_cast<std::int32_t>(c);
+      }
+      for (index_t r = r0 + 1; r < r1; ++r) {  // later rows: strictly larger wins (ties keep the earlier row)
+        const float* GN_RESTRICT xq = x + r * s.w;
+        const std::int32_t b = static_cast<std::int32_t>(r * s.w);
+        for (index_t c = 0; c < row.real_end; ++c) take_max(xq[c], b + static_cast<std::int32_t>(c), v[c], a[c]);
+      }
+    }
+    float* GN_RESTRICT yi = y + i * s.ow;
+    std::int32_t* GN_RESTRICT ai = argmax + i * s.ow;
+    if (sw > 2) {
+      for (index_t j = 0; j < s.ow; ++j) {
+        float best = val[j * sw];
+        std::int32_t arg = at[j * sw];
+        for (index_t t = 1; t < s.kw; ++t) take_first_max(val[j * sw + t], at[j * sw + t], best, arg);
+        yi[j] = best;
+        ai[j] = arg;
+      }
+      continue;
+    }
+    if (sw == 2) {
+      for (index_t m = 0; m < row.half; ++m) {
+        ev[m] = val[2 * m];
+        ev_at[m] = at[2 * m];
+      }
+      for (index_t m = 0; m < row.len / 2; ++m) {
+        od[m] = val[2 * m + 1];
+        od_at[m] = at[2 * m + 1];
+      }
+    }
+    for (index_t j = 0; j < s.ow; ++j) {
+      yi[j] = sw == 2 ? ev[j] : val[j];
+      ai[j] = sw == 2 ? ev_at[j] : at[j];
+    }
+    for (index_t t = 1; t < s.kw; ++t) {
+      const float* GN_RESTRICT sv = sw == 1 ? val + t : (t & 1 ? od : ev) + t / 2;
+      const std::int32_t* GN_RESTRICT sa = sw == 1 ? at + t : (t & 1 ? od_at : ev_at) + t / 2;
+      index_t j = 0;
+#if defined(__SSE2__)
+      for (; j + 4 <= s.ow; j += 4) {
+        __m128 best = _mm_loadu_ps(yi + j);
+        __m128i arg = _mm_loadu_si128(reinterpret_cast<const __m128i*>(ai + j));
+        take_first_max4(_mm_loadu_ps(sv + j), _mm_loadu_si128(reinterpret_cast<const __m128i*>(sa + j)), best, arg);
+        _mm_storeu_ps(yi + j, best);
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(ai + j), arg);
+      }
+#endif
+      for (; j < s.ow; ++j) take_first_max(sv[j], sa[j], yi[j], ai[j]);
+    }
+  }
+}
+
+
+// 2x2 windows, stride 2 (is_2x2_stride2). The even and odd columns of the two window rows are split
+// with shuffles, four outputs at a time. A row with 2 or 3 outputs left over ends with a group that
+// overlaps the one before (it recomputes, and rewrites, the same values) instead of a scalar tail;
+// a single leftover output (LeNet pool2's rows of 5) stays scalar, which measured cheaper
+// (N64 C16 10x10, 1 thread: 52 us scalar, 55 us with the overlapping group).
 void maxpool_plane_2x2(const Pool2dShape& s, const float* x, float* y, std::int32_t* argmax) {
+  const index_t vec_end = s.ow % 4 == 1 ? s.ow - 1 : s.ow;
   for (index_t i = 0; i < s.oh; ++i) {
     const float* r0 = x + 2 * i * s.w;
     const float* r1 = r0 + s.w;
@@ -123,22 +173,25 @@ void maxpool_plane_2x2(const Pool2dShape& s, const float* x, float* y, std::int3
     std::int32_t* ao = argmax + i * s.ow;
     index_t j = 0;
 #if defined(__SSE2__)
-    const __m128i lane = _mm_setr_epi32(0, 2, 4, 6);
-    for (; j + 4 <= s.ow; j += 4) {
-      const index_t c = 2 * j;
-      const __m128 a0 = _mm_loadu_ps(r0 + c), a1 = _mm_loadu_ps(r0 + c + 4);
-      const __m128 b0 = _mm_loadu_ps(r1 + c), b1 = _mm_loadu_ps(r1 + c + 4);
-      const __m128i col = _mm_add_epi32(lane, _mm_set1_epi32(static_cast<std::int32_t>(c)));
-      const __m128i at_top = _mm_add_epi32(col, _mm_set1_epi32(top));
-      const __m128i at_bottom = _mm_add_epi32(col, _mm_set1_epi32(bottom));
-      const __m128i one = _mm_set1_epi32(1);
-      __m128 best = _mm_shuffle_ps(a0, a1, _MM_SHUFFLE(2, 0, 2, 0));
-      __m128i at = at_top;
-      take_max4(_mm_shuffle_ps(a0, a1, _MM_SHUFFLE(3, 1, 3, 1)), _mm_add_epi32(at_top, one), best, at);
-      take_max4(_mm_shuffle_ps(b0, b1, _MM_SHUFFLE(2, 0, 2, 0)), at_bottom, best, at);
-      take_max4(_mm_shuffle_ps(b0, b1, _MM_SHUFFLE(3, 1, 3, 1)), _mm_add_epi32(at_bottom, one), best, at);
-      _mm_storeu_ps(yo + j, best);
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(ao + j), at);
+    if (vec_end >= 4) {
+      const __m128i lane = _mm_setr_epi32(0, 2, 4, 6), one = _mm_set1_epi32(1);
+      for (;; j += 4) {
+        if (j > vec_end - 4) j = vec_end - 4;
+        const index_t c = 2 * j;
+        const __m128 a0 = _mm_loadu_ps(r0 + c), a1 = _mm_loadu_ps(r0 + c + 4);
+        const __m128 b0 = _mm_loadu_ps(r1 + c), b1 = _mm_loadu_ps(r1 + c + 4);
+        const __m128i at_top = _mm_add_epi32(lane, _mm_set1_epi32(top + static_cast<std::int32_t>(c)));
+        const __m128i at_bottom = _mm_add_epi32(lane, _mm_set1_epi32(bottom + static_cast<std::int32_t>(c)));
+        __m128 best = _mm_shuffle_ps(a0, a1, _MM_SHUFFLE(2, 0, 2, 0));
+        __m128i at = at_top;
+        take_max4(_mm_shuffle_ps(a0, a1, _MM_SHUFFLE(3, 1, 3, 1)), _mm_add_epi32(at_top, one), best, at);
+        take_max4(_mm_shuffle_ps(b0, b1, _MM_SHUFFLE(2, 0, 2, 0)), at_bottom, best, at);
+        take_max4(_mm_shuffle_ps(b0, b1, _MM_SHUFFLE(3, 1, 3, 1)), _mm_add_epi32(at_bottom, one), best, at);
+        _mm_storeu_ps(yo + j, best);
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(ao + j), at);
+        if (j == vec_end - 4) break;
+      }
+      j = vec_end;
     }
 #endif
     for (; j < s.ow; ++j) {
@@ -153,6 +206,79 @@ void maxpool_plane_2x2(const Pool2dShape& s, const float* x, float* y, std::int3
     }
   }
 }
+
+// Global pooling (is_global): the maximum of one contiguous run of n pixels. With SSE2, two
+// independent 4-lane chains (each lane keeps the first maximum of the pixels it saw), merged by
+// flat index at the end; the remainder is scalar.
+void maxpool_plane_global(const float* x, index_t n, float* y, std::int32_t* argmax) {
+  float best = x[0];
+  std::int32_t at = 0;
+  index_t k = 1;
+#if defined(__SSE2__)
+  if (n >= 8) {
+    __m128 b0 = _mm_loadu_ps(x), b1 = _mm_loadu_ps(x + 4);
+    __m128i a0 = _mm_setr_epi32(0, 1, 2, 3), a1 = _mm_setr_epi32(4, 5, 6, 7);
+    __m128i i0 = a0, i1 = a1;
+    const __m128i eight = _mm_set1_epi32(8);
+    for (k = 8; k + 8 <= n; k += 8) {
+      i0 = _mm_add_epi32(i0, eight);
+      i1 = _mm_add_epi32(i1, eight);
+      take_max4(_mm_loadu_ps(x + k), i0, b0, a0);
+      take_max4(_mm_loadu_ps(x + k + 4), i1, b1, a1);
+    }
+    alignas(16) float bv[8];
+    alignas(16) std::int32_t av[8];
+    _mm_store_ps(bv, b0);
+    _mm_store_ps(bv + 4, b1);
+    _mm_store_si128(reinterpret_cast<__m128i*>(av), a0);
+    _mm_store_si128(reinterpret_cast<__m128i*>(av + 4), a1);
+    best = bv[0];
+    at = av[0];
+    for (int l = 1; l < 8; ++l) take_first_max(bv[l], av[l], best, at);
+  }
+#endif
+  for (; k < n; ++k) take_max(x[k], static_cast<std::int32_t>(k), best, at);
+  *y = best;
+  *argmax = at;
+}
+
+#if defined(__SSE2__)
+// Backward of 2x2 / stride 2 without a memset: windows do not overlap, so every dx pixel is written
+// once, dy where it is its window's argmax and 0 elsewhere (and 0 in the last row / column that an
+// odd size leaves outside every window); four windows, eight pixels of each of the two rows, at a
+// time, with a last group that overlaps the one before. An argmax that is not inside its own window
+// (never produced by the forward pass) contributes nothing. Kernel, 1 thread, min of single calls:
+// LeNet pool1 (N64 C6 28x28, rows of 14) 76 -> 62 us; but pool2 (10x10, rows of 5, where the
+// overlapping group redoes 3 of 5 outputs) 21 -> 33 us, so rows below 8 outputs keep the scatter.
+bool direct_2x2_backward(const Pool2dShape& s) { return is_2x2_stride2(s) && s.ow >= 8; }
+
+void max_backward_plane_2x2(const Pool2dShape& s, const float* dy, const std::int32_t* argmax, float* dx) {
+  const __m128i lane = _mm_setr_epi32(0, 1, 2, 3), four = _mm_set1_epi32(4);
+  const __m128i down = _mm_set1_epi32(static_cast<std::int32_t>(s.w));
+  for (index_t i = 0; i < s.oh; ++i) {
+    const float* gi = dy + i * s.ow;
+    const std::int32_t* ai = argmax + i * s.ow;
+    float* r0 = dx + 2 * i * s.w;
+    float* r1 = r0 + s.w;
+    for (index_t j = 0;; j += 4) {
+      if (j > s.ow - 4) j = s.ow - 4;
+      const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(ai + j));
+      const __m128 g = _mm_loadu_ps(gi + j);
+      const __m128i a_lo = _mm_unpacklo_epi32(a, a), a_hi = _mm_unpackhi_epi32(a, a);
+      const __m128 g_lo = _mm_unpacklo_ps(g, g), g_hi = _mm_unpackhi_ps(g, g);
+      const __m128i at = _mm_add_epi32(lane, _mm_set1_epi32(static_cast<std::int32_t>(2 * (i * s.w + j))));
+      const __m128i at4 = _mm_add_epi32(at, four);
+      _mm_storeu_ps(r0 + 2 * j, _mm_and_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(a_lo, at)), g_lo));
+      _mm_storeu_ps(r0 + 2 * j + 4, _mm_and_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(a_hi, at4)), g_hi));
+      _mm_storeu_ps(r1 + 2 * j, _mm_and_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(a_lo, _mm_add_epi32(at, down))), g_lo));
+      _mm_storeu_ps(r1 + 2 * j + 4, _mm_and_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(a_hi, _mm_add_epi32(at4, down))), g_hi));
+      if (j == s.ow - 4) break;
+    }
+    for (index_t c = 2 * s.ow; c < s.w; ++c) r0[c] = r1[c] = 0.f;
+  }
+  if (2 * s.oh < s.h) std::memset(dx + 2 * s.oh * s.w, 0, sizeof(float) * (s.h - 2 * s.oh) * s.w);
+}
+#endif
 
 }  // namespace
 
@@ -185,25 +311,43 @@ bool pool2d_shape_valid(const Pool2dShape& s, const char** why) {
   return true;
 }
 
+// Max forward's cost per pixel for pool_threads: a thread gets at least 128 K / 8 = 16 K pixels. At the
+// plain grain LeNet pool2 (N64 C16 10x10, 128 K pixels, 52 us on one thread) stayed on one thread;
+// with a second one (fork / join about 6-9 us on the 2-vCPU VM, OMP_WAIT_POLICY=PASSIVE) it takes
+// 34-44 us (median of single calls).
+constexpr index_t kMaxForwardCost = 8;
+
 void maxpool2d_forward(const Pool2dShape& s, const float* x, float* y, std::int32_t* argmax) {
   const index_t hw = s.h * s.w, ohw = s.oh * s.ow;
+  if (is_global(s)) {
+    for_each_plane(s.n * s.c, pool_threads(s, kMaxForwardCost), 0, [&](index_t q, char*) {
+      maxpool_plane_global(x + q * hw, hw, y + q, argmax + q);
+    });
+    return;
+  }
   if (is_2x2_stride2(s)) {
-    for_each_plane(s.n * s.c, pool_threads(s), 0, [&](index_t q, char*) {
+    for_each_plane(s.n * s.c, pool_threads(s, kMaxForwardCost), 0, [&](index_t q, char*) {
       maxpool_plane_2x2(s, x + q * hw, y + q * ohw, argmax + q * ohw);
     });
     return;
   }
-  const ColWindows cw(s);
-  for_each_plane(s.n * s.c, pool_threads(s), s.w * (sizeof(float) + sizeof(std::int32_t)), [&](index_t q, char* rows) {
-    float* col_max = reinterpret_cast<float*>(rows);
-    std::int32_t* col_at = reinterpret_cast<std::int32_t*>(col_max + s.w);
-    maxpool_plane(s, cw, x + q * hw, y + q * ohw, argmax + q * ohw, col_max, col_at);
+  const PaddedRow row(s);
+  for_each_plane(s.n * s.c, pool_threads(s, kMaxForwardCost), 4 * (4 * row.len + 4), [&](index_t q, char* buf) {
+    maxpool_plane(s, row, x + q * hw, y + q * ohw, argmax + q * ohw, buf);
   });
 }
 
 void maxpool2d_backward(const Pool2dShape& s, const float* dy, const std::int32_t* argmax, float* dx) {
   const index_t planes = s.n * s.c, hw = s.h * s.w, ohw = s.oh * s.ow;
   const int nt = pool_threads(s);
+#if defined(__SSE2__)
+  if (direct_2x2_backward(s)) {
+    for_each_plane(planes, nt, 0, [&](index_t q, char*) {
+      max_backward_plane_2x2(s, dy + q * ohw, argmax + q * ohw, dx + q * hw);
+    });
+    return;
+  }
+#endif
 #pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
   for (index_t q = 0; q < planes; ++q) {
     float* dxq = dx + q * hw;

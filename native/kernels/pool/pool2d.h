@@ -6,7 +6,9 @@
 //
 // Max pooling ignores padding, takes the first maximum in row-major window order and propagates NaN
 // (a NaN is the maximum). argmax holds, for every output, the index of the chosen input inside its
-// (h x w) plane; backward scatters dy there (accumulating where windows overlap).
+// (h x w) plane; backward scatters dy there (accumulating where windows overlap). Backward expects
+// the argmax of the forward pass: an index outside its own window (but inside the plane) may be
+// dropped (the 2x2 / stride-2 path writes dx window by window).
 // Average pooling follows PyTorch: the window is clipped to the padded input; with
 // count_include_pad the divisor is that clipped size, otherwise the number of real input pixels.
 #ifndef GRADNODE_KERNELS_POOL_POOL2D_H_

@@ -1,9 +1,7 @@
-// Internal to the pooling kernels (maxpool2d.cc, avgpool2d.cc): window clipping and the thread
-// count for a loop over the n * c planes. Not part of the kernel API.
+// Internal to the pooling kernels (maxpool2d.cc, avgpool2d.cc): window clipping, the fast-path
+// shape tests, the padded row geometry and the loop over the n * c planes. Not part of the kernel API.
 #ifndef GRADNODE_KERNELS_POOL_POOL_INTERNAL_H_
 #define GRADNODE_KERNELS_POOL_POOL_INTERNAL_H_
-
-#include <vector>
 
 #include "../threads.h"
 #include "pool2d.h"
@@ -11,13 +9,32 @@
 namespace gn {
 
 // Input pixels one thread should at least get before a second thread is worth waking (KERNELS.md §4).
-constexpr index_t kPoolGrain = index_t(1) << 16;
+// A plain pass (average, backward) runs 64 K pixels in about 10 us, close to the 6-9 us a fork /
+// join costs on the 2-vCPU VM (OMP_WAIT_POLICY=PASSIVE): at 2^16, global 8x8 pooling of N32 C64
+// (133 K pixels) took two threads and ran slower than on one (avg forward 28 us vs 18 us).
+constexpr index_t kPoolGrain = index_t(1) << 17;
 
-// Threads for a loop over the planes; each plane is handled by exactly one thread.
-inline int pool_threads(const Pool2dShape& s) {
-  const index_t per_plane = s.h * s.w + s.oh * s.ow;
+// Threads for a loop over the planes; each plane is handled by exactly one thread. cost: work per
+// pixel relative to a plain pass (max forward, a compare-and-blend of value and index per tap, is
+// several times an average or a backward pass, so it is worth a second thread on less data).
+inline int pool_threads(const Pool2dShape& s, index_t cost = 1) {
+  const index_t per_plane = (s.h * s.w + s.oh * s.ow) * cost;
   const index_t min_planes = per_plane >= kPoolGrain ? 1 : kPoolGrain / per_plane;
   return threads_for(s.n * s.c, min_planes);
+}
+
+// One window covers the whole plane (global pooling, e.g. ResNet's 8x8 -> 1x1): the kernels reduce
+// each plane as one contiguous run instead of going through the row machinery, whose setup cost
+// more than the 64 pixels of an 8x8 plane.
+inline bool is_global(const Pool2dShape& s) {
+  return s.oh == 1 && s.ow == 1 && s.kh == s.h && s.kw == s.w && s.pad_h == 0 && s.pad_w == 0;
+}
+
+// 2x2 windows, stride 2, no padding, every window inside the input: every pooling layer of LeNet
+// and VGG. Both kernels have an SSE2 path for it.
+inline bool is_2x2_stride2(const Pool2dShape& s) {
+  return s.kh == 2 && s.kw == 2 && s.stride_h == 2 && s.stride_w == 2 && s.pad_h == 0 && s.pad_w == 0 &&
+         2 * s.oh <= s.h && 2 * s.ow <= s.w;
 }
 
 // The window of output index i along one axis, clipped to the input: [*lo, *hi). Also, as PyTorch
@@ -34,19 +51,16 @@ inline void pool_window(index_t i, index_t stride, index_t pad, index_t k, index
   *hi = b;
 }
 
-// The windows of every output column, computed once per call: [c0, c1) clipped to the input and
-// the length clipped to the padded input (average pooling's count_include_pad divisor). Outputs
-// j_lo .. j_hi - 1 are interior: their whole window lies inside the input, starting at column
-// j * stride_w - pad_w, so the kernels run them tap by tap over contiguous outputs (vectorised).
-struct ColWindows {
-  std::vector<index_t> c0, c1, padded;
-  index_t j_lo = 0, j_hi = 0;
-  explicit ColWindows(const Pool2dShape& s) : c0(s.ow), c1(s.ow), padded(s.ow) {
-    for (index_t j = 0; j < s.ow; ++j) pool_window(j, s.stride_w, s.pad_w, s.kw, s.w, &c0[j], &c1[j], &padded[j]);
-    while (j_lo < s.ow && c1[j_lo] - c0[j_lo] < s.kw) ++j_lo;
-    j_hi = j_lo;
-    while (j_hi < s.ow && c1[j_hi] - c0[j_hi] == s.kw) ++j_hi;
-  }
+// The columns that one output row's windows read, in padded coordinates p = c + pad_w: window j
+// reads p = j * stride_w + t for t < kw, all in [0, len). Real columns c in [0, real_end) are read;
+// the rest of [0, len) is padding (or, in ceil mode, past it), which the general kernels fill with
+// the identity of their reduction so that every window is reduced the same way, tap by tap across
+// the outputs. With stride 2 they split the row into its even and odd entries: tap t of outputs
+// j.. is then the contiguous run starting at entry j + t / 2 of the even (t even) or odd half.
+struct PaddedRow {
+  index_t len, real_end, half;  // half: entries of the even half, (len + 1) / 2
+  explicit PaddedRow(const Pool2dShape& s)
+      : len((s.ow - 1) * s.stride_w + s.kw), real_end(len - s.pad_w < s.w ? len - s.pad_w : s.w), half((len + 1) / 2) {}
 };
 
 // Runs plane(q, row_buffer) for q in [0, planes) on nt threads (a static partition: each plane is
