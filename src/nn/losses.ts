@@ -2,7 +2,9 @@
  * Losses, each with reduction 'mean' (default), 'sum' or 'none': cross-entropy from logits with
  * integer labels or class probabilities (optional label smoothing), NLL, MSE, the Euclidean
  * ½‖y − ŷ‖², L1, BCE, BCE with logits, and the multi-class hinge (the SVM loss); plus L1 and L2
- * penalties on parameters. All are compositions of differentiable ops.
+ * penalties on parameters. Cross-entropy with class labels is one fused op (ops/softmax.ts:
+ * the log-softmax kernel forward, one kernel backward); the rest are compositions of
+ * differentiable ops.
  */
 import { fmtShape, shapesEqual } from '../shape';
 import type { Tensor } from '../tensor';
