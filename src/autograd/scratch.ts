@@ -22,24 +22,22 @@ function key(kind: Kind, n: number): string {
   return `${kind}:${n}`;
 }
 
+/** A pooled buffer of that kind and length, or null. */
+function pop(kind: Kind, n: number): Buffer | null {
+  const b = free.get(key(kind, n))?.pop();
+  if (!b) return null;
+  pooledBytes -= b.byteLength;
+  inPool.delete(b.buffer);
+  return b;
+}
+
 function take(kind: Kind, n: number): Buffer {
-  const list = free.get(key(kind, n));
-  const b = list?.pop();
-  if (b) {
-    pooledBytes -= b.byteLength;
-    inPool.delete(b.buffer);
-    return b;
-  }
-  return kind === 'int32' ? new Int32Array(n) : kind === 'float32' ? new Float32Array(n) : new Float64Array(n);
+  return pop(kind, n) ?? (kind === 'int32' ? new Int32Array(n) : kind === 'float32' ? new Float32Array(n) : new Float64Array(n));
 }
 
 /** A pooled float buffer of n elements if one is free, else null (contents are garbage). */
 export function reuseFloat(n: number, dtype: 'float32' | 'float64'): Float32Array | Float64Array | null {
-  const b = free.get(key(dtype, n))?.pop();
-  if (!b) return null;
-  pooledBytes -= b.byteLength;
-  inPool.delete(b.buffer);
-  return b as Float32Array | Float64Array;
+  return pop(dtype, n) as Float32Array | Float64Array | null;
 }
 
 export function takeInt32(n: number): Int32Array {
