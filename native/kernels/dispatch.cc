@@ -103,11 +103,13 @@ IsaKernels make_kernels(Isa isa) {
 #if GN_X64
     case Isa::kAvx2:
       k.gemm = avx2::gemm_ukernel();
+      k.gemm_sup = avx2::gemm_sup_kernels();
       k.vmath = avx2::vmath_kernels();
       k.conv = avx2::conv_ukernel();
       break;
     case Isa::kAvx512:
       k.gemm = avx512::gemm_ukernel();
+      k.gemm_sup = avx2::gemm_sup_kernels();
       k.vmath = avx512::vmath_kernels();
       break;
 #endif

@@ -28,6 +28,7 @@ struct IsaKernels {
   Isa isa;
   const char* name;
   GemmUkernel gemm;  // register-blocked GEMM micro-kernel (gemm/ukernel.h)
+  GemmSupKernels gemm_sup;  // unpacked-A GEMM micro-kernels; run16 == nullptr where an ISA has none
   VmathKernels vmath;  // vectorised elementwise math (elementwise/vmath.h)
   ConvUkernel conv;    // convolution micro-kernel, B through row offsets (conv/conv_ukernel.h);
                        // run == nullptr where an ISA has none

@@ -40,7 +40,12 @@ Shape shape(bool ta, bool tb, index_t m, index_t n, index_t k, float alpha = 1.f
 }
 
 const char* path_name(GemmPath p) {
-  return p == GemmPath::kSmall ? "small" : p == GemmPath::kPacked ? "packed" : "auto";
+  switch (p) {
+    case GemmPath::kSmall: return "small";
+    case GemmPath::kPacked: return "packed";
+    case GemmPath::kSup: return "sup";
+    default: return "auto";
+  }
 }
 
 std::string describe(const Shape& s, GemmPath path) {
@@ -167,7 +172,7 @@ GN_TEST(gemm_tile_and_kc_edges) {
   const index_t ns[] = {1, nr - 1, nr, nr + 1};
   const index_t ks[] = {1, kc - 1, kc, kc + 1};
   int count = 0;
-  for (GemmPath path : {GemmPath::kPacked, GemmPath::kSmall})
+  for (GemmPath path : {GemmPath::kPacked, GemmPath::kSmall, GemmPath::kSup})
     for (int t = 0; t < 4; ++t)
       for (index_t m : ms)
         for (index_t n : ns)
@@ -177,6 +182,28 @@ GN_TEST(gemm_tile_and_kc_edges) {
             run_case(shape(t & 1, t & 2, m, n, k, ab.alpha, ab.beta, pad), path, 1000 + count);
             ++count;
           }
+}
+
+// The unpacked-A path at every column count up to 40 (16-wide panels cut anywhere, the 8-wide
+// panel full and partial) and at 64, with row counts around its tile of MR rows, short and long k,
+// every transpose case. Where the ISA has no such kernels the forced path runs packed.
+GN_TEST(gemm_sup_columns_and_rows) {
+  const index_t mr = gn::kernels().gemm_sup.run16 != nullptr ? gn::kernels().gemm_sup.mr : 6;
+  const index_t ms[] = {1, mr - 1, mr, mr + 1, 3 * mr + 2};
+  const index_t ks[] = {1, 2, 3, 25, 150};
+  std::vector<index_t> ns;
+  for (index_t n = 1; n <= 40; ++n) ns.push_back(n);
+  ns.push_back(64);
+  int count = 0;
+  for (index_t n : ns)
+    for (index_t m : ms)
+      for (index_t k : ks) {
+        const int t = count % 4;
+        const AlphaBeta ab = kAlphaBeta[count % kAlphaBetaCount];
+        run_case(shape(t & 1, t & 2, m, n, k, ab.alpha, ab.beta, count % 3 == 0 ? 3 : 0),
+                 GemmPath::kSup, 1500 + count);
+        ++count;
+      }
 }
 
 // Shapes that cross the m-, n- and k-blocks, primes, degenerate vectors; forced packed and the
@@ -191,6 +218,7 @@ GN_TEST(gemm_blocks_and_primes) {
       {37, 41, 43},       {97, 101, 103}, {61, 7, 389}, {5, 211, 67},
       {1, 1, 1},          {1, 1000, 3},   {1000, 1, 3}, {3, 3, 2000},
       {2, 300, 500},      {300, 3, 500},  {4, 129, 77}, {150, 4, 77},
+      {1001, 6, 25},      {777, 16, 150}, {301, 64, 288}, {95, 40, 4096},  // sup shapes
   };
   int count = 0;
   for (GemmPath path : {GemmPath::kPacked, GemmPath::kAuto})
@@ -241,17 +269,26 @@ GN_TEST(gemm_degenerate) {
   for (float x : c) GN_CHECK(x == kSentinel) << "an empty product wrote C";
 }
 
-// The automatic path choice depends on the shape only: GEMV-like products skip packing.
+// The automatic path choice depends on the shape only: GEMV-like products skip packing, products
+// with few columns skip packing A.
 GN_TEST(gemm_path_choice) {
   using gn::gemm_detail::choose_path;
+  const GemmPath sup = gn::kernels().gemm_sup.run16 != nullptr ? GemmPath::kSup : GemmPath::kPacked;
   GN_CHECK(choose_path(false, false, 1, 4096, 4096) == GemmPath::kSmall) << "row vector x matrix";
   GN_CHECK(choose_path(true, false, 2, 4096, 4096) == GemmPath::kSmall) << "2 rows x matrix";
   GN_CHECK(choose_path(false, true, 1, 4096, 4096) == GemmPath::kSmall) << "row vector x matrix^T";
   GN_CHECK(choose_path(false, true, 4096, 2, 4096) == GemmPath::kSmall) << "matrix x column vectors";
   GN_CHECK(choose_path(true, true, 3, 4096, 4096) == GemmPath::kPacked);
-  GN_CHECK(choose_path(false, false, 4096, 2, 4096) == GemmPath::kPacked);
-  GN_CHECK(choose_path(false, false, 8, 8, 8) == GemmPath::kPacked) << "tiny products are packed";
+  GN_CHECK(choose_path(false, false, 4096, 2, 4096) == sup) << "matrix x 2 columns, rows of B";
+  GN_CHECK(choose_path(false, false, 8, 8, 8) == sup) << "tiny products skip packing A";
   GN_CHECK(choose_path(true, true, 512, 512, 512) == GemmPath::kPacked);
+  // Few columns and enough rows: A read in place, where the ISA has the kernels.
+  GN_CHECK(choose_path(false, false, 50176, 6, 25) == sup) << "im2col x 6 filters";
+  GN_CHECK(choose_path(true, true, 16384, 64, 288) == sup) << "64 columns";
+  GN_CHECK(choose_path(false, false, 1000, 16, 4096) == sup) << "one panel, long k";
+  GN_CHECK(choose_path(false, false, 1000, 17, 4096) == GemmPath::kPacked) << "two panels, long k";
+  GN_CHECK(choose_path(false, false, 1000, 65, 64) == GemmPath::kPacked) << "65 columns";
+  GN_CHECK(choose_path(false, false, 3, 16, 64) == sup) << "3 rows";
 }
 
 namespace {
@@ -354,6 +391,8 @@ GN_TEST(gemm_deterministic_across_threads) {
   check_deterministic_shape(shape(true, false, 7, 9001, 257, 0.75f, 0.f));       // N split, 2 n-blocks
   check_deterministic_shape(shape(false, false, 2, 5001, 400, 1.f, 1.f));        // small, rows form
   check_deterministic_shape(shape(false, true, 4001, 2, 300, 1.f, -1.25f));      // small, dots form
+  check_deterministic_shape(shape(false, false, 20001, 6, 25, 1.f, 0.f));        // sup, 8-wide
+  check_deterministic_shape(shape(true, true, 3001, 40, 150, 0.75f, 1.f, 3));    // sup, 16 + 8
 
   // Batch-parallel schedules (small products packed, and on the small path).
   const index_t batch_shapes[][3] = {{24, 24, 48}, {40, 50, 60}, {2, 300, 64}};

@@ -7,10 +7,12 @@
 namespace gn {
 namespace gemm_detail {
 
-// The two ways gemm.cc computes a product:
+// The three ways gemm.cc computes a product:
 //   kSmall:  no packing, plain loops over A and B in place (tiny and skinny shapes);
-//   kPacked: the five Goto/BLIS loops around the ISA's micro-kernel.
-enum class GemmPath : int { kAuto = 0, kSmall = 1, kPacked = 2 };
+//   kPacked: the five Goto/BLIS loops around the ISA's micro-kernel;
+//   kSup:    B packed, A read in place by the unpacked-A micro-kernels (few columns). Where the ISA
+//            has no such kernels, forcing kSup runs kPacked.
+enum class GemmPath : int { kAuto = 0, kSmall = 1, kPacked = 2, kSup = 3 };
 
 // The path sgemm takes for this shape (never kAuto). It depends on the shape and the transposes
 // only, never on the thread count.

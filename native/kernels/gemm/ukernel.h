@@ -29,9 +29,33 @@ struct GemmUkernel {
   GemmUkernelFn run;
 };
 
+// Micro-kernels of the unpacked-A path (BLIS calls its kind "sup", small/unpacked), for products
+// with few columns, where packing A would cost more than it saves (each element of A is used only n
+// times). A is read in place and B from one packed micro-panel:
+//   a: MR rows, A(i, p) = a[i * rs_a + p * cs_a]; only rows i < mv are read;
+//   b: k x NR, packed k-major with row stride NR (b[p * NR + j]; columns past n are zero);
+//   c: row-major, row stride ldc; only rows i < mv and columns j < nv are written (and read when
+//      beta != 0).
+// The whole k in one pass (no k-blocks), terms added in order of p; the 8-wide kernel keeps even
+// and odd p in separate sums and adds the two at the end. The sequence of operations for an element
+// depends only on k and on which kernel computes its column, so results do not depend on m, on the
+// cut between threads, or on the row's position within the tile.
+using GemmSupFn = void (*)(index_t k, const float* GN_RESTRICT a, index_t rs_a, index_t cs_a,
+                           const float* GN_RESTRICT b, float* GN_RESTRICT c, index_t ldc, int mv,
+                           int nv, float alpha, float beta);
+
+struct GemmSupKernels {
+  int mr;          // rows of A per call
+  GemmSupFn run16;  // NR = 16
+  GemmSupFn run8;   // NR = 8 (the last columns when n % 16 is 1..8)
+};
+
 // Each ISA unit defines its micro-kernel in its own namespace.
 namespace generic { GemmUkernel gemm_ukernel(); }
-namespace avx2 { GemmUkernel gemm_ukernel(); }
+namespace avx2 {
+GemmUkernel gemm_ukernel();
+GemmSupKernels gemm_sup_kernels();  // also used by the AVX-512 table (AVX-512 implies AVX2)
+}
 namespace avx512 { GemmUkernel gemm_ukernel(); }
 namespace neon { GemmUkernel gemm_ukernel(); }
 

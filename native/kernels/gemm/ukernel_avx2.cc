@@ -90,9 +90,177 @@ void gemm_f32_ukernel_6x16(index_t kc, const float* GN_RESTRICT a, const float* 
   store_row(c + 5 * ldc, c5x0, c5x8, valpha, beta);
 }
 
+// ---- unpacked-A micro-kernels (ukernel.h, GemmSupFn) -------------------------------------------
+
+// c[0..7] = alpha * acc + beta * c, as store_row does for each half.
+inline void store_row8(float* c, __m256 acc, __m256 valpha, float beta) {
+  if (beta == 0.f)
+    _mm256_storeu_ps(c, _mm256_mul_ps(valpha, acc));
+  else if (beta == 1.f)
+    _mm256_storeu_ps(c, _mm256_fmadd_ps(valpha, acc, _mm256_loadu_ps(c)));
+  else
+    _mm256_storeu_ps(c, _mm256_fmadd_ps(valpha, acc,
+                                        _mm256_mul_ps(_mm256_set1_ps(beta), _mm256_loadu_ps(c))));
+}
+
+// Lanes j < n set: the mask of a partial row (n in 1..7).
+inline __m256i lane_mask(int n) {
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+// c[0 .. nv-1] = v for nv in 1..7, in 4-, 2- and 1-float stores (a masked store, vmaskmovps, costs
+// ~15 cycles on Zen3).
+inline void store_first(float* c, __m256 v, int nv) {
+  __m128 x = _mm256_castps256_ps128(v);
+  if (nv >= 4) {
+    _mm_storeu_ps(c, x);
+    x = _mm256_extractf128_ps(v, 1);
+    c += 4;
+    nv -= 4;
+  }
+  if (nv >= 2) {
+    _mm_storel_pi(reinterpret_cast<__m64*>(c), x);
+    x = _mm_movehl_ps(x, x);
+    c += 2;
+    nv -= 2;
+  }
+  if (nv >= 1) _mm_store_ss(c, x);
+}
+
+// c[0 .. nv-1] = alpha * acc + beta * c for nv in 1..7, by the operations of store_row (so that a
+// column's result does not depend on whether its row is stored whole); beta == 0 never reads c.
+inline void store_part(float* c, __m256 acc, int nv, __m256 valpha, float beta) {
+  __m256 r;
+  if (beta == 0.f) {
+    r = _mm256_mul_ps(valpha, acc);
+  } else {
+    const __m256 cv = _mm256_maskload_ps(c, lane_mask(nv));
+    r = beta == 1.f ? _mm256_fmadd_ps(valpha, acc, cv)
+                    : _mm256_fmadd_ps(valpha, acc, _mm256_mul_ps(_mm256_set1_ps(beta), cv));
+  }
+  store_first(c, r, nv);
+}
+
+// Row pointers of the tile: rows at or past mv repeat row mv - 1 (read, computed, never stored), so
+// that no row past the matrix is touched.
+inline void tile_rows(const float* a, index_t rs_a, int mv, const float* rows[kMr]) {
+  for (int i = 0; i < kMr; ++i) rows[i] = a + (i < mv ? i : mv - 1) * rs_a;
+}
+
+// 6 x 16: 12 accumulators; per k step 2 loads of B, 6 broadcasts of A, 12 FMAs.
+void gemm_f32_sup_6x16(index_t k, const float* GN_RESTRICT a, index_t rs_a, index_t cs_a,
+                       const float* GN_RESTRICT b, float* GN_RESTRICT c, index_t ldc, int mv,
+                       int nv, float alpha, float beta) {
+  const float* r[kMr];
+  tile_rows(a, rs_a, mv, r);
+  const float *a0 = r[0], *a1 = r[1], *a2 = r[2], *a3 = r[3], *a4 = r[4], *a5 = r[5];
+  __m256 c0x0 = _mm256_setzero_ps(), c0x8 = _mm256_setzero_ps();
+  __m256 c1x0 = _mm256_setzero_ps(), c1x8 = _mm256_setzero_ps();
+  __m256 c2x0 = _mm256_setzero_ps(), c2x8 = _mm256_setzero_ps();
+  __m256 c3x0 = _mm256_setzero_ps(), c3x8 = _mm256_setzero_ps();
+  __m256 c4x0 = _mm256_setzero_ps(), c4x8 = _mm256_setzero_ps();
+  __m256 c5x0 = _mm256_setzero_ps(), c5x8 = _mm256_setzero_ps();
+#pragma GCC unroll 4
+  for (index_t p = 0; p < k; ++p) {
+    const __m256 b0 = _mm256_loadu_ps(b);
+    const __m256 b8 = _mm256_loadu_ps(b + 8);
+    const index_t o = p * cs_a;
+    __m256 ai;
+    ai = _mm256_broadcast_ss(a0 + o);
+    c0x0 = _mm256_fmadd_ps(ai, b0, c0x0);
+    c0x8 = _mm256_fmadd_ps(ai, b8, c0x8);
+    ai = _mm256_broadcast_ss(a1 + o);
+    c1x0 = _mm256_fmadd_ps(ai, b0, c1x0);
+    c1x8 = _mm256_fmadd_ps(ai, b8, c1x8);
+    ai = _mm256_broadcast_ss(a2 + o);
+    c2x0 = _mm256_fmadd_ps(ai, b0, c2x0);
+    c2x8 = _mm256_fmadd_ps(ai, b8, c2x8);
+    ai = _mm256_broadcast_ss(a3 + o);
+    c3x0 = _mm256_fmadd_ps(ai, b0, c3x0);
+    c3x8 = _mm256_fmadd_ps(ai, b8, c3x8);
+    ai = _mm256_broadcast_ss(a4 + o);
+    c4x0 = _mm256_fmadd_ps(ai, b0, c4x0);
+    c4x8 = _mm256_fmadd_ps(ai, b8, c4x8);
+    ai = _mm256_broadcast_ss(a5 + o);
+    c5x0 = _mm256_fmadd_ps(ai, b0, c5x0);
+    c5x8 = _mm256_fmadd_ps(ai, b8, c5x8);
+    b += 16;
+  }
+  const __m256 valpha = _mm256_set1_ps(alpha);
+  const __m256 acc[kMr][2] = {{c0x0, c0x8}, {c1x0, c1x8}, {c2x0, c2x8},
+                              {c3x0, c3x8}, {c4x0, c4x8}, {c5x0, c5x8}};
+  for (int i = 0; i < mv; ++i) {
+    float* ci = c + i * ldc;
+    if (nv == 16) {
+      store_row(ci, acc[i][0], acc[i][1], valpha, beta);
+    } else if (nv > 8) {
+      store_row8(ci, acc[i][0], valpha, beta);
+      store_part(ci + 8, acc[i][1], nv - 8, valpha, beta);
+    } else {
+      store_part(ci, acc[i][0], nv, valpha, beta);
+    }
+  }
+}
+
+// 6 x 8: one vector per row would leave six FMA chains for a latency of 4 on two pipes, so even
+// and odd k steps go to separate accumulators (12 chains), added at the end.
+void gemm_f32_sup_6x8(index_t k, const float* GN_RESTRICT a, index_t rs_a, index_t cs_a,
+                      const float* GN_RESTRICT b, float* GN_RESTRICT c, index_t ldc, int mv,
+                      int nv, float alpha, float beta) {
+  const float* r[kMr];
+  tile_rows(a, rs_a, mv, r);
+  const float *a0 = r[0], *a1 = r[1], *a2 = r[2], *a3 = r[3], *a4 = r[4], *a5 = r[5];
+  __m256 e0 = _mm256_setzero_ps(), e1 = _mm256_setzero_ps(), e2 = _mm256_setzero_ps();
+  __m256 e3 = _mm256_setzero_ps(), e4 = _mm256_setzero_ps(), e5 = _mm256_setzero_ps();
+  __m256 o0 = _mm256_setzero_ps(), o1 = _mm256_setzero_ps(), o2 = _mm256_setzero_ps();
+  __m256 o3 = _mm256_setzero_ps(), o4 = _mm256_setzero_ps(), o5 = _mm256_setzero_ps();
+  index_t p = 0;
+#pragma GCC unroll 2
+  for (; p + 2 <= k; p += 2) {
+    const __m256 be = _mm256_loadu_ps(b);
+    const __m256 bo = _mm256_loadu_ps(b + 8);
+    const index_t oe = p * cs_a, oo = oe + cs_a;
+    e0 = _mm256_fmadd_ps(_mm256_broadcast_ss(a0 + oe), be, e0);
+    e1 = _mm256_fmadd_ps(_mm256_broadcast_ss(a1 + oe), be, e1);
+    e2 = _mm256_fmadd_ps(_mm256_broadcast_ss(a2 + oe), be, e2);
+    e3 = _mm256_fmadd_ps(_mm256_broadcast_ss(a3 + oe), be, e3);
+    e4 = _mm256_fmadd_ps(_mm256_broadcast_ss(a4 + oe), be, e4);
+    e5 = _mm256_fmadd_ps(_mm256_broadcast_ss(a5 + oe), be, e5);
+    o0 = _mm256_fmadd_ps(_mm256_broadcast_ss(a0 + oo), bo, o0);
+    o1 = _mm256_fmadd_ps(_mm256_broadcast_ss(a1 + oo), bo, o1);
+    o2 = _mm256_fmadd_ps(_mm256_broadcast_ss(a2 + oo), bo, o2);
+    o3 = _mm256_fmadd_ps(_mm256_broadcast_ss(a3 + oo), bo, o3);
+    o4 = _mm256_fmadd_ps(_mm256_broadcast_ss(a4 + oo), bo, o4);
+    o5 = _mm256_fmadd_ps(_mm256_broadcast_ss(a5 + oo), bo, o5);
+    b += 16;
+  }
+  if (p < k) {
+    const __m256 be = _mm256_loadu_ps(b);
+    const index_t oe = p * cs_a;
+    e0 = _mm256_fmadd_ps(_mm256_broadcast_ss(a0 + oe), be, e0);
+    e1 = _mm256_fmadd_ps(_mm256_broadcast_ss(a1 + oe), be, e1);
+    e2 = _mm256_fmadd_ps(_mm256_broadcast_ss(a2 + oe), be, e2);
+    e3 = _mm256_fmadd_ps(_mm256_broadcast_ss(a3 + oe), be, e3);
+    e4 = _mm256_fmadd_ps(_mm256_broadcast_ss(a4 + oe), be, e4);
+    e5 = _mm256_fmadd_ps(_mm256_broadcast_ss(a5 + oe), be, e5);
+  }
+  const __m256 valpha = _mm256_set1_ps(alpha);
+  const __m256 acc[kMr] = {_mm256_add_ps(e0, o0), _mm256_add_ps(e1, o1), _mm256_add_ps(e2, o2),
+                           _mm256_add_ps(e3, o3), _mm256_add_ps(e4, o4), _mm256_add_ps(e5, o5)};
+  for (int i = 0; i < mv; ++i) {
+    float* ci = c + i * ldc;
+    if (nv == 8)
+      store_row8(ci, acc[i], valpha, beta);
+    else
+      store_part(ci, acc[i], nv, valpha, beta);
+  }
+}
+
 }  // namespace
 
 GemmUkernel gemm_ukernel() { return {kMr, kNr, kKc, kMc, kNc, gemm_f32_ukernel_6x16}; }
+
+GemmSupKernels gemm_sup_kernels() { return {kMr, gemm_f32_sup_6x16, gemm_f32_sup_6x8}; }
 
 }  // namespace avx2
 }  // namespace gn
