@@ -1,6 +1,6 @@
 // Threads: setNumThreads and OMP_NUM_THREADS set the count native kernels use, and no thread keeps
-// spinning after a kernel call returns (the loader sets OpenMP's passive wait policy unless the user
-// chose one).
+// spinning after a kernel call returns (the loader sets OpenMP's passive wait policy with a short
+// libgomp spin unless the user chose a policy).
 import { afterAll, describe, expect, test } from 'vitest';
 import * as gn from '../src/index';
 import { runChild } from './helpers/child';
@@ -15,7 +15,8 @@ const idleProbe = `
   setTimeout(() => {
     const d = process.cpuUsage(t0);
     console.log(JSON.stringify({ idleCpuMs: (d.user + d.system) / 1000, wallMs: Date.now() - start,
-      policy: process.env.OMP_WAIT_POLICY ?? null, threads: gn.getNumThreads() }));
+      policy: process.env.OMP_WAIT_POLICY ?? null, spincount: process.env.GOMP_SPINCOUNT ?? null,
+      threads: gn.getNumThreads() }));
   }, 600);
 `;
 
@@ -41,24 +42,27 @@ describe('thread count', () => {
 });
 
 describe('no spinning after a call returns', () => {
-  type Probe = { idleCpuMs: number; wallMs: number; policy: string | null; threads: number };
+  type Probe = { idleCpuMs: number; wallMs: number; policy: string | null; spincount: string | null; threads: number };
   let passive: Probe;
 
-  test('an idle process that ran 2-thread kernels uses almost no CPU (passive wait policy set by the loader)', () => {
+  test('an idle process that ran 2-thread kernels uses almost no CPU (wait policy set by the loader)', () => {
     const r = runChild(idleProbe, { GRADNODE_BACKEND: 'native', OMP_WAIT_POLICY: undefined, GOMP_SPINCOUNT: undefined });
     expect(r.status, r.stderr).toBe(0);
     passive = r.json as Probe;
     expect(passive.policy).toBe('PASSIVE');
+    // libgomp spins briefly after each region (tens of microseconds), then sleeps.
+    expect(passive.spincount).toBe('1000');
     expect(passive.threads).toBe(2);
     // A spinning OpenMP worker would burn about one core for the whole idle period (see below).
     expect(passive.idleCpuMs).toBeLessThan(0.1 * passive.wallMs);
   });
 
   test('the measurement catches spinning: with an active wait policy the same idle period burns CPU', () => {
-    const r = runChild(idleProbe, { GRADNODE_BACKEND: 'native', OMP_WAIT_POLICY: 'active' });
+    const r = runChild(idleProbe, { GRADNODE_BACKEND: 'native', OMP_WAIT_POLICY: 'active', GOMP_SPINCOUNT: undefined });
     expect(r.status, r.stderr).toBe(0);
     const active = r.json as Probe;
     expect(active.policy).toBe('active'); // the user's choice is kept
+    expect(active.spincount).toBeNull(); // and nothing is added to it
     // On an idle machine the spinning worker takes a whole core (~600 ms); on a loaded one it still
     // gets its share, far above the passive process's few milliseconds.
     expect(active.idleCpuMs).toBeGreaterThan(Math.max(100, 10 * passive.idleCpuMs));

@@ -70,10 +70,11 @@ export interface TorchLenetResult {
   best: { seconds: number; imagesPerSecond: number; loss: number; phases: Record<string, number>; othersBusy?: number };
 }
 
-export function runTorchLenet(peer: TorchPeer, benchDir: string, threads: number, epochs: number, limit: number, data: string): TorchLenetResult {
+/** `extraEnv` adds to the environment of env(threads), e.g. the libgomp spin count gradnode uses. */
+export function runTorchLenet(peer: TorchPeer, benchDir: string, threads: number, epochs: number, limit: number, data: string, extraEnv: NodeJS.ProcessEnv = {}): TorchLenetResult {
   const args = [path.join(benchDir, 'peers', 'torch_lenet.py'), '--threads', String(threads), '--epochs', String(epochs), '--data', data];
   if (limit > 0) args.push('--limit', String(limit));
-  const r = spawnSync(peer.python, args, { encoding: 'utf8', env: env(threads), maxBuffer: 16 << 20 });
+  const r = spawnSync(peer.python, args, { encoding: 'utf8', env: { ...env(threads), ...extraEnv }, maxBuffer: 16 << 20 });
   if (r.status !== 0) throw new Error(`torch_lenet.py failed (${r.status}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
   return JSON.parse(r.stdout) as TorchLenetResult;
 }

@@ -148,14 +148,21 @@ export interface AddonLoad {
 }
 
 /**
- * Loads the addon. Before the OpenMP runtime starts (it starts with the addon), a passive wait
- * policy is set unless the user chose one: libgomp's default keeps a thread spinning for a while
- * after every parallel region, which on a small machine burns a core the JS thread needs
- * (KERNELS.md §7.1).
+ * Loads the addon. Before the OpenMP runtime starts (it starts with the addon), the wait policy is
+ * set unless the user chose one (KERNELS.md §7.1): libgomp's default keeps a thread spinning for
+ * about 3 ms after every parallel region, which on a small machine burns a core the JS thread
+ * needs; a fully passive policy puts the threads to sleep at once, and waking them costs ~11 us
+ * per region (2-vCPU Zen3 VM), about 0.3 ms of a LeNet-5 training step's 30 regions. So threads
+ * spin for GOMP_SPINCOUNT_DEFAULT iterations (20-50 us there, the gap between the kernels of one
+ * step) and then sleep: a region right after another costs ~1 us. OMP_WAIT_POLICY=PASSIVE keeps
+ * other OpenMP runtimes (LLVM's libomp, which ignores GOMP_SPINCOUNT) from spinning at all.
  */
+const GOMP_SPINCOUNT_DEFAULT = '1000';
+
 export function loadAddon(): AddonLoad {
   if (process.env.OMP_WAIT_POLICY === undefined && process.env.GOMP_SPINCOUNT === undefined) {
     process.env.OMP_WAIT_POLICY = 'PASSIVE';
+    process.env.GOMP_SPINCOUNT = GOMP_SPINCOUNT_DEFAULT;
   }
   let file: string | null = null;
   try {
