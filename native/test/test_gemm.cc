@@ -185,7 +185,7 @@ GN_TEST(gemm_tile_and_kc_edges) {
 }
 
 // The unpacked-A path at every column count up to 40 (16-wide panels cut anywhere, the 8-wide
-// panel full and partial) and at 64, with row counts around its tile of MR rows, short and long k,
+// panel full and partial) and at 64, 100 and 128, with row counts around its tile of MR rows, short and long k,
 // every transpose case. Where the ISA has no such kernels the forced path runs packed.
 GN_TEST(gemm_sup_columns_and_rows) {
   const index_t mr = gn::kernels().gemm_sup.run16 != nullptr ? gn::kernels().gemm_sup.mr : 6;
@@ -193,7 +193,7 @@ GN_TEST(gemm_sup_columns_and_rows) {
   const index_t ks[] = {1, 2, 3, 25, 150};
   std::vector<index_t> ns;
   for (index_t n = 1; n <= 40; ++n) ns.push_back(n);
-  ns.push_back(64);
+  for (index_t n : {64, 100, 128}) ns.push_back(n);
   int count = 0;
   for (index_t n : ns)
     for (index_t m : ms)
@@ -287,7 +287,9 @@ GN_TEST(gemm_path_choice) {
   GN_CHECK(choose_path(true, true, 16384, 64, 288) == sup) << "64 columns";
   GN_CHECK(choose_path(false, false, 1000, 16, 4096) == sup) << "one panel, long k";
   GN_CHECK(choose_path(false, false, 1000, 17, 4096) == GemmPath::kPacked) << "two panels, long k";
-  GN_CHECK(choose_path(false, false, 1000, 65, 64) == GemmPath::kPacked) << "65 columns";
+  GN_CHECK(choose_path(false, true, 64, 120, 400) == sup) << "LeNet fc1";
+  GN_CHECK(choose_path(false, false, 1000, 129, 64) == GemmPath::kPacked) << "129 columns";
+  GN_CHECK(choose_path(false, false, 1000, 100, 801) == GemmPath::kPacked) << "100 columns, long k";
   GN_CHECK(choose_path(false, false, 3, 16, 64) == sup) << "3 rows";
 }
 

@@ -15,7 +15,7 @@
 //    sits; with K cut into the same blocks for any thread count, results are bitwise identical
 //    across runs and thread counts.
 //
-//  * sup (unpacked A): for products with few columns (n <= 64), where each element of A is used
+//  * sup (unpacked A): for products with few columns (n <= 128), where each element of A is used
 //    only n times and packing it would cost about as much as the product. B is packed once, whole
 //    k, into 16- (and one 8-) wide micro-panels; the ISA's sup micro-kernels (ukernel.h) read MR
 //    rows of A in place and run them against every panel while the rows sit in L1. Threads split
@@ -61,14 +61,17 @@ constexpr index_t kMinMacsPerThreadSmall = index_t(1) << 19;
 // instead of packed), slower for m = 4 or for any tiny product (at 8^3 to 32^3 the packed AVX2
 // path is 1.4-5x faster: packing a tiny operand costs little, the baseline loops run at SSE2 speed).
 constexpr index_t kSkinny = 2;
-// Shapes of the unpacked-A path: at most 64 columns; k bounded so that the packed B stays in L2 and,
-// with several panels, MR rows of A stay in L1 from one panel to the next. Measured on Zen3, one
-// thread, against the packed path: 1.5-2.7x faster for m <= 16 or n <= 16 (3x3x3 to 64x16x64), 1.6x
-// at 64x40x300, 1.04-1.2x at n = 64 (64^3, 120x64x64, 200x64x500); 1.3-1.8x on the CNN-shaped
-// products of the benchmarks (50176x6x25, 12544x16x150, 16384x64x288).
-constexpr index_t kSupMaxN = 64;
+// Shapes of the unpacked-A path: at most 128 columns; k bounded so that the packed B stays in L2
+// and, with several panels, MR rows of A (24 bytes per k step) stay in L1 from one panel to the
+// next. Measured on Zen3, one thread, against the packed path (m x n x k): 1.5-2.7x faster for
+// m <= 16 or n <= 16 (3x3x3 to 64x16x64), 1.6x at 64x40x300, 1.04-1.2x at n = 64 (64^3, 120x64x64,
+// 200x64x500), 1.2x for LeNet's fully connected layers (64x120x400, 64x84x120), 1.04-1.11x at
+// n = 96..128 (64x128x512, 1024x128x300, 4096x96x144); 1.3-1.8x on the CNN-shaped products of the
+// benchmarks (50176x6x25, 12544x16x150, 16384x64x288). Up to n = 256 it still won by 2-5 %, left
+// to the packed path, whose threads can also split n.
+constexpr index_t kSupMaxN = 128;
 constexpr index_t kSupMaxKOnePanel = 4096;
-constexpr index_t kSupMaxKPanels = 512;
+constexpr index_t kSupMaxKPanels = 800;
 
 std::atomic<int> g_forced_path{static_cast<int>(GemmPath::kAuto)};
 
