@@ -379,7 +379,7 @@ async function main(): Promise<void> {
     build,
     backend: info,
     threads,
-    env: { OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? null, OMP_NUM_THREADS: process.env.OMP_NUM_THREADS ?? null, GRADNODE_ISA: process.env.GRADNODE_ISA ?? null },
+    env: { OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? null, GOMP_SPINCOUNT: process.env.GOMP_SPINCOUNT ?? null, OMP_NUM_THREADS: process.env.OMP_NUM_THREADS ?? null, GRADNODE_ISA: process.env.GRADNODE_ISA ?? null },
     load: { start: loadStart, end: loadEnd, busyCoresBefore: busyBefore },
     publishable,
     options: { ...o, pkg: undefined, out: undefined },
