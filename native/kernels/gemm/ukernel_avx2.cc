@@ -21,21 +21,22 @@ constexpr int kKc = 256;
 constexpr int kMc = 144;
 constexpr int kNc = 4080;
 
-// C[0..15] = alpha * acc + beta * C, written so that beta == 0 never reads C and beta == 1 costs
+// C[0..7] = alpha * acc + beta * C, written so that beta == 0 never reads C and beta == 1 costs
 // one FMA per vector.
+inline void store_row8(float* c, __m256 acc, __m256 valpha, float beta) {
+  if (beta == 0.f)
+    _mm256_storeu_ps(c, _mm256_mul_ps(valpha, acc));
+  else if (beta == 1.f)
+    _mm256_storeu_ps(c, _mm256_fmadd_ps(valpha, acc, _mm256_loadu_ps(c)));
+  else
+    _mm256_storeu_ps(c, _mm256_fmadd_ps(valpha, acc,
+                                        _mm256_mul_ps(_mm256_set1_ps(beta), _mm256_loadu_ps(c))));
+}
+
+// C[0..15], the same for each half.
 inline void store_row(float* c, __m256 acc0, __m256 acc1, __m256 valpha, float beta) {
-  if (beta == 0.f) {
-    _mm256_storeu_ps(c, _mm256_mul_ps(valpha, acc0));
-    _mm256_storeu_ps(c + 8, _mm256_mul_ps(valpha, acc1));
-  } else if (beta == 1.f) {
-    _mm256_storeu_ps(c, _mm256_fmadd_ps(valpha, acc0, _mm256_loadu_ps(c)));
-    _mm256_storeu_ps(c + 8, _mm256_fmadd_ps(valpha, acc1, _mm256_loadu_ps(c + 8)));
-  } else {
-    const __m256 vbeta = _mm256_set1_ps(beta);
-    _mm256_storeu_ps(c, _mm256_fmadd_ps(valpha, acc0, _mm256_mul_ps(vbeta, _mm256_loadu_ps(c))));
-    _mm256_storeu_ps(c + 8,
-                     _mm256_fmadd_ps(valpha, acc1, _mm256_mul_ps(vbeta, _mm256_loadu_ps(c + 8))));
-  }
+  store_row8(c, acc0, valpha, beta);
+  store_row8(c + 8, acc1, valpha, beta);
 }
 
 // gemm_f32_ukernel_6x16__avx2_fma
@@ -92,17 +93,6 @@ void gemm_f32_ukernel_6x16(index_t kc, const float* GN_RESTRICT a, const float* 
 
 // ---- unpacked-A micro-kernels (ukernel.h, GemmSupFn) -------------------------------------------
 
-// c[0..7] = alpha * acc + beta * c, as store_row does for each half.
-inline void store_row8(float* c, __m256 acc, __m256 valpha, float beta) {
-  if (beta == 0.f)
-    _mm256_storeu_ps(c, _mm256_mul_ps(valpha, acc));
-  else if (beta == 1.f)
-    _mm256_storeu_ps(c, _mm256_fmadd_ps(valpha, acc, _mm256_loadu_ps(c)));
-  else
-    _mm256_storeu_ps(c, _mm256_fmadd_ps(valpha, acc,
-                                        _mm256_mul_ps(_mm256_set1_ps(beta), _mm256_loadu_ps(c))));
-}
-
 // Lanes j < n set: the mask of a partial row (n in 1..7).
 inline __m256i lane_mask(int n) {
   return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
@@ -127,7 +117,7 @@ inline void store_first(float* c, __m256 v, int nv) {
   if (nv >= 1) _mm_store_ss(c, x);
 }
 
-// c[0 .. nv-1] = alpha * acc + beta * c for nv in 1..7, by the operations of store_row (so that a
+// c[0 .. nv-1] = alpha * acc + beta * c for nv in 1..7, by the operations of store_row8 (so that a
 // column's result does not depend on whether its row is stored whole); beta == 0 never reads c.
 inline void store_part(float* c, __m256 acc, int nv, __m256 valpha, float beta) {
   __m256 r;
