@@ -147,6 +147,9 @@ export interface AddonLoad {
   error: string | null;
 }
 
+/** libgomp's spin iterations before a waiting thread sleeps, when the user set no wait policy. */
+const GOMP_SPINCOUNT_DEFAULT = '1000';
+
 /**
  * Loads the addon. Before the OpenMP runtime starts (it starts with the addon), the wait policy is
  * set unless the user chose one (KERNELS.md §7.1): libgomp's default keeps a thread spinning for
@@ -157,8 +160,6 @@ export interface AddonLoad {
  * step) and then sleep: a region right after another costs ~1 us. OMP_WAIT_POLICY=PASSIVE keeps
  * other OpenMP runtimes (LLVM's libomp, which ignores GOMP_SPINCOUNT) from spinning at all.
  */
-const GOMP_SPINCOUNT_DEFAULT = '1000';
-
 export function loadAddon(): AddonLoad {
   if (process.env.OMP_WAIT_POLICY === undefined && process.env.GOMP_SPINCOUNT === undefined) {
     process.env.OMP_WAIT_POLICY = 'PASSIVE';
