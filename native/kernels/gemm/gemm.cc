@@ -68,7 +68,8 @@ constexpr index_t kSkinny = 2;
 // 200x64x500), 1.2x for LeNet's fully connected layers (64x120x400, 64x84x120), 1.04-1.11x at
 // n = 96..128 (64x128x512, 1024x128x300, 4096x96x144); 1.3-1.8x on the CNN-shaped products of the
 // benchmarks (50176x6x25, 12544x16x150, 16384x64x288). Up to n = 256 it still won by 2-5 %, left
-// to the packed path, whose threads can also split n.
+// to the packed path, whose threads can also split n. Reproduce with bench/native/gemm_paths.cc
+// (cmake -DGRADNODE_BENCH=ON; OMP_NUM_THREADS=1 build-bench/gradnode_gemm_paths 64x120x400NT ...).
 constexpr index_t kSupMaxN = 128;
 constexpr index_t kSupMaxKOnePanel = 4096;
 constexpr index_t kSupMaxKPanels = 800;
