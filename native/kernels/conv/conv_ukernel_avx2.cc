@@ -6,6 +6,7 @@
 // namespace, and only intrinsics and project headers are included (KERNELS.md §6.5).
 #include <immintrin.h>
 
+#include "../gemm/tile_6x16_avx2.h"
 #include "conv_ukernel.h"
 
 namespace gn {
@@ -154,27 +155,8 @@ void conv_chan_f32_ukernel_6x16(index_t kc, const float* GN_RESTRICT x, const in
 #pragma GCC unroll 4
   for (index_t p = 0; p < kc; ++p) {
     const index_t o = off[p];
-    const __m256 b0 = _mm256_loadu_ps(b);
-    const __m256 b8 = _mm256_loadu_ps(b + 8);
-    __m256 ai;
-    ai = _mm256_broadcast_ss(x0 + o);
-    c0x0 = _mm256_fmadd_ps(ai, b0, c0x0);
-    c0x8 = _mm256_fmadd_ps(ai, b8, c0x8);
-    ai = _mm256_broadcast_ss(x1 + o);
-    c1x0 = _mm256_fmadd_ps(ai, b0, c1x0);
-    c1x8 = _mm256_fmadd_ps(ai, b8, c1x8);
-    ai = _mm256_broadcast_ss(x2 + o);
-    c2x0 = _mm256_fmadd_ps(ai, b0, c2x0);
-    c2x8 = _mm256_fmadd_ps(ai, b8, c2x8);
-    ai = _mm256_broadcast_ss(x3 + o);
-    c3x0 = _mm256_fmadd_ps(ai, b0, c3x0);
-    c3x8 = _mm256_fmadd_ps(ai, b8, c3x8);
-    ai = _mm256_broadcast_ss(x4 + o);
-    c4x0 = _mm256_fmadd_ps(ai, b0, c4x0);
-    c4x8 = _mm256_fmadd_ps(ai, b8, c4x8);
-    ai = _mm256_broadcast_ss(x5 + o);
-    c5x0 = _mm256_fmadd_ps(ai, b0, c5x0);
-    c5x8 = _mm256_fmadd_ps(ai, b8, c5x8);
+    step_6x16(b, x0 + o, x1 + o, x2 + o, x3 + o, x4 + o, x5 + o, c0x0, c0x8, c1x0, c1x8, c2x0, c2x8,
+              c3x0, c3x8, c4x0, c4x8, c5x0, c5x8);
     b += kChanCols;
   }
   store_row(c + 0 * kChanCols, c0x0, c0x8, 0.f);

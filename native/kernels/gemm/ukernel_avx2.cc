@@ -6,6 +6,7 @@
 // namespace, and only intrinsics and project headers are included (KERNELS.md §6.5).
 #include <immintrin.h>
 
+#include "tile_6x16_avx2.h"
 #include "ukernel.h"
 
 namespace gn {
@@ -57,27 +58,8 @@ void gemm_f32_ukernel_6x16(index_t kc, const float* GN_RESTRICT a, const float* 
 
 #pragma GCC unroll 4
   for (index_t p = 0; p < kc; ++p) {
-    const __m256 b0 = _mm256_loadu_ps(b);
-    const __m256 b8 = _mm256_loadu_ps(b + 8);
-    __m256 ai;
-    ai = _mm256_broadcast_ss(a + 0);
-    c0x0 = _mm256_fmadd_ps(ai, b0, c0x0);
-    c0x8 = _mm256_fmadd_ps(ai, b8, c0x8);
-    ai = _mm256_broadcast_ss(a + 1);
-    c1x0 = _mm256_fmadd_ps(ai, b0, c1x0);
-    c1x8 = _mm256_fmadd_ps(ai, b8, c1x8);
-    ai = _mm256_broadcast_ss(a + 2);
-    c2x0 = _mm256_fmadd_ps(ai, b0, c2x0);
-    c2x8 = _mm256_fmadd_ps(ai, b8, c2x8);
-    ai = _mm256_broadcast_ss(a + 3);
-    c3x0 = _mm256_fmadd_ps(ai, b0, c3x0);
-    c3x8 = _mm256_fmadd_ps(ai, b8, c3x8);
-    ai = _mm256_broadcast_ss(a + 4);
-    c4x0 = _mm256_fmadd_ps(ai, b0, c4x0);
-    c4x8 = _mm256_fmadd_ps(ai, b8, c4x8);
-    ai = _mm256_broadcast_ss(a + 5);
-    c5x0 = _mm256_fmadd_ps(ai, b0, c5x0);
-    c5x8 = _mm256_fmadd_ps(ai, b8, c5x8);
+    step_6x16(b, a, a + 1, a + 2, a + 3, a + 4, a + 5, c0x0, c0x8, c1x0, c1x8, c2x0, c2x8, c3x0, c3x8,
+              c4x0, c4x8, c5x0, c5x8);
     a += kMr;
     b += kNr;
   }
@@ -152,28 +134,9 @@ void gemm_f32_sup_6x16(index_t k, const float* GN_RESTRICT a, index_t rs_a, inde
   __m256 c5x0 = _mm256_setzero_ps(), c5x8 = _mm256_setzero_ps();
 #pragma GCC unroll 4
   for (index_t p = 0; p < k; ++p) {
-    const __m256 b0 = _mm256_loadu_ps(b);
-    const __m256 b8 = _mm256_loadu_ps(b + 8);
     const index_t o = p * cs_a;
-    __m256 ai;
-    ai = _mm256_broadcast_ss(a0 + o);
-    c0x0 = _mm256_fmadd_ps(ai, b0, c0x0);
-    c0x8 = _mm256_fmadd_ps(ai, b8, c0x8);
-    ai = _mm256_broadcast_ss(a1 + o);
-    c1x0 = _mm256_fmadd_ps(ai, b0, c1x0);
-    c1x8 = _mm256_fmadd_ps(ai, b8, c1x8);
-    ai = _mm256_broadcast_ss(a2 + o);
-    c2x0 = _mm256_fmadd_ps(ai, b0, c2x0);
-    c2x8 = _mm256_fmadd_ps(ai, b8, c2x8);
-    ai = _mm256_broadcast_ss(a3 + o);
-    c3x0 = _mm256_fmadd_ps(ai, b0, c3x0);
-    c3x8 = _mm256_fmadd_ps(ai, b8, c3x8);
-    ai = _mm256_broadcast_ss(a4 + o);
-    c4x0 = _mm256_fmadd_ps(ai, b0, c4x0);
-    c4x8 = _mm256_fmadd_ps(ai, b8, c4x8);
-    ai = _mm256_broadcast_ss(a5 + o);
-    c5x0 = _mm256_fmadd_ps(ai, b0, c5x0);
-    c5x8 = _mm256_fmadd_ps(ai, b8, c5x8);
+    step_6x16(b, a0 + o, a1 + o, a2 + o, a3 + o, a4 + o, a5 + o, c0x0, c0x8, c1x0, c1x8, c2x0, c2x8,
+              c3x0, c3x8, c4x0, c4x8, c5x0, c5x8);
     b += 16;
   }
   const __m256 valpha = _mm256_set1_ps(alpha);
