@@ -111,6 +111,7 @@ IsaKernels make_kernels(Isa isa) {
       k.gemm = avx512::gemm_ukernel();
       k.gemm_sup = avx2::gemm_sup_kernels();
       k.vmath = avx512::vmath_kernels();
+      k.conv = avx2::conv_ukernel();  // none of its own (conv_ukernel.h)
       break;
 #endif
 #if GN_ARM64

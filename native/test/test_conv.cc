@@ -572,6 +572,11 @@ std::vector<Case> fast_path_cases() {
       conv_case("filter_one_chunk", 1, 7, 12, 11, 13, 3, 3, 1, 1, 1, 1, 1, 1, 1),
       conv_case("filter_stride2_odd", 3, 4, 11, 13, 6, 3, 3, 2, 2, 1, 1, 1, 1, 1),
       conv_case("filter_many_samples", 300, 3, 1, 1, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1),
+      // Backward-filter in the channel tiling (conv_direct.h): 20 output channels (a second,
+      // partial block of 16), K = 50 taps (partial tiles of 6, split between threads: one chunk),
+      // 40 samples of 16 positions (groups of 32, the last partial); and pad 2 with dilation 2.
+      conv_case("filter_chan_m20_groups", 40, 2, 8, 8, 20, 5, 5, 1, 1, 0, 0, 1, 1, 1),
+      conv_case("filter_chan_pad2_dil2", 3, 3, 9, 9, 16, 3, 3, 1, 1, 2, 2, 2, 2, 1),
   };
 }
 
@@ -636,6 +641,9 @@ GN_TEST(conv_fast_paths_deterministic) {
       conv_case("igemm_tiny_planes", 40, 3, 2, 2, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1),
       conv_case("filter_one_chunk", 1, 7, 12, 11, 13, 3, 3, 1, 1, 1, 1, 1, 1, 1),
       conv_case("direct_1to6_n5", 5, 1, 12, 11, 6, 5, 5, 1, 1, 2, 2, 1, 1, 1),
+      conv_case("filter_chan_m20_groups", 40, 2, 8, 8, 20, 5, 5, 1, 1, 0, 0, 1, 1, 1),
+      // LeNet's conv2 at batch 64: 4 chunks of the channel tiling (chunk-parallel).
+      conv_case("filter_chan_lenet_conv2", 64, 6, 14, 14, 16, 5, 5, 1, 1, 0, 0, 1, 1, 1),
       // Winograd backward-filter over 4 chunks (chunk-parallel with 2 and 3 threads).
       conv_case("wino_filter_4_chunks", 16, 16, 16, 15, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1),
   };

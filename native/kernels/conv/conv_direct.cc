@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "../gemm/gemm.h"
+#include "../gemm/pack.h"
 #include "../isa.h"
 #include "../threads.h"
 #include "conv_pad.h"
@@ -29,6 +30,10 @@ constexpr index_t kPlaneBlockFloats = 2048;
 // the input the taps read stay in L1 while every pair of taps sweeps them. Measured (2 threads):
 // 3 -> 6 5x5 96x96 b8 backward-filter 677 -> 585 us; 28x28 planes (896 positions) no change.
 constexpr index_t kFilterBlock = 512;
+// Output positions per sample group of the channel tiling of backward-filter (whole samples, at
+// least one): the group's dY block (64 bytes per position) and padded input stay in L1 / L2 while
+// every tile of 6 taps sweeps them.
+constexpr index_t kFilterChanPositions = 512;
 
 struct Plan {
   IgemmConv cv;
@@ -129,7 +134,7 @@ Plan make_plan(const IgemmConv& cv, bool bias) {
 
 bool conv_direct_available(const IgemmConv& cv) {
   const IsaKernels& k = kernels();
-  return cv.sh == 1 && cv.sw == 1 && cv.groups == 1 && k.conv.run != nullptr && k.conv.mr == k.gemm.mr;
+  return cv.sh == 1 && cv.sw == 1 && cv.groups == 1 && k.conv.run != nullptr;
 }
 
 bool conv_direct_pays(const IgemmConv& cv) {
@@ -238,7 +243,7 @@ void conv_direct(const IgemmConv& cv, const float* in, const float* w, IgemmWeig
           row[kindex(ci, r, s)] = weight_at(cv, w, form, co, ci, r * cv.kw + s);
     if (bias && !pl.rows) row[pl.K] = bias[co];
   }
-  sgemm_pack_a(false, cv.m, pl.Kb, wa, pl.Kb, apack);
+  gemm_detail::pack_panels(static_cast<int>(mr), cv.m, pl.Kb, wa, pl.Kb, 1, apack, pl.psa);
   for (index_t ci = 0; ci < cv.c; ++ci)
     for (index_t r = 0; r < cv.kh; ++r)
       for (index_t s = 0; s < cv.kw; ++s)
@@ -306,6 +311,84 @@ bool conv_direct_filter_available(const IgemmConv& cv) {
 
 bool conv_direct_filter_pays(const IgemmConv& cv) { return cv.m <= 64 && cv.c * cv.kh * cv.kw <= 160; }
 
+namespace {
+
+// The channel tiling's workspace (DirectFilterPlan::chan), in floats from its start: the group's
+// padded samples, dY^T per block of 16 channels, the position offsets (index_t), the tap offsets
+// (index_t), the accumulator dW^T and one tile.
+struct ChanFilterLayout {
+  index_t b, off, tap, acc, tile, total;
+};
+
+ChanFilterLayout chan_filter_layout(const DirectFilterPlan& pl) {
+  const index_t P = pl.cv.oh * pl.cv.ow;
+  ChanFilterLayout l;
+  l.b = round_up(pl.group * pl.pg.sample_pad, 16);
+  l.off = l.b + round_up(pl.nb * pl.group * P * kChanCols, 16);
+  l.tap = l.off + round_up(2 * pl.group * P, 16);
+  l.acc = l.tap + round_up(2 * pl.K, 16);
+  l.tile = l.acc + pl.acc_floats;
+  l.total = l.tile + kChanRows * kChanCols;
+  return l;
+}
+
+// direct_filter_chunk with the channel tiling.
+void direct_filter_chunk_chan(const DirectFilterPlan& pl, const float* x, const float* dy, index_t n0,
+                              index_t n1, index_t t0, index_t t1, float* dw_c, float* ws) {
+  const IgemmConv& cv = pl.cv;
+  const ChanFilterLayout l = chan_filter_layout(pl);
+  const index_t P = cv.oh * cv.ow, G = pl.group, cols = pl.nb * kChanCols, bstride = G * P * kChanCols;
+  float* xp = ws;
+  float* bt = ws + l.b;
+  index_t* off = reinterpret_cast<index_t*>(ws + l.off);
+  index_t* tap = reinterpret_cast<index_t*>(ws + l.tap);
+  float* acc = ws + l.acc;
+  float* tile = ws + l.tile;
+  // Sample n sits in ring slot n % G; a group starts at n0 + a multiple of G, so its g-th sample is
+  // always in slot (n0 + g) % G.
+  for (index_t g = 0; g < G; ++g)
+    for (index_t p = 0; p < P; ++p)
+      off[g * P + p] = (n0 + g) % G * pl.pg.sample_pad + p / cv.ow * pl.pg.wp + p % cv.ow;
+  for (index_t ci = 0; ci < cv.c; ++ci)
+    for (index_t r = 0; r < cv.kh; ++r)
+      for (index_t s = 0; s < cv.kw; ++s) tap[(ci * cv.kh + r) * cv.kw + s] = tap_offset(cv, pl.pg, ci, r, s);
+  std::memset(bt, 0, sizeof(float) * pl.nb * bstride);  // channels past m stay zero
+  const PadRing pad{&cv, pl.pg, x, xp, G};
+  for (index_t g0 = n0; g0 < n1; g0 += G) {
+    const index_t gs = min_i(G, n1 - g0);
+    for (index_t g = 0; g < gs; ++g) {
+      pad.pad_sample(g0 + g);
+      const float* dyn = dy + (g0 + g) * cv.out_n_stride;
+      for (index_t co = 0; co < cv.m; ++co) {
+        const float* GN_RESTRICT src = dyn + co * P;
+        float* GN_RESTRICT dst = bt + co / kChanCols * bstride + g * P * kChanCols + co % kChanCols;
+        for (index_t p = 0; p < P; ++p) dst[p * kChanCols] = src[p];
+      }
+    }
+    for (index_t t = t0; t < t1; t += kChanRows) {
+      const index_t rows = min_i(kChanRows, t1 - t);
+      index_t aoff[kChanRows];
+      for (index_t i = 0; i < kChanRows; ++i) aoff[i] = tap[i < rows ? t + i : t];  // past the end: recompute a real tap
+      for (index_t jb = 0; jb < pl.nb; ++jb) {
+        pl.chan(gs * P, xp, aoff, off, bt + jb * bstride, tile);
+        for (index_t i = 0; i < rows; ++i) {
+          float* GN_RESTRICT a = acc + (t - t0 + i) * cols + jb * kChanCols;
+          const float* GN_RESTRICT v = tile + i * kChanCols;
+          if (g0 == n0) {
+            for (int j = 0; j < kChanCols; ++j) a[j] = v[j];
+          } else {
+            for (int j = 0; j < kChanCols; ++j) a[j] += v[j];
+          }
+        }
+      }
+    }
+  }
+  for (index_t co = 0; co < cv.m; ++co)
+    for (index_t t = t0; t < t1; ++t) dw_c[co * pl.K + t] = acc[(t - t0) * cols + co];
+}
+
+}  // namespace
+
 DirectFilterPlan direct_filter_plan(const IgemmConv& cv) {
   DirectFilterPlan pl;
   pl.cv = cv;
@@ -326,12 +409,23 @@ DirectFilterPlan direct_filter_plan(const IgemmConv& cv) {
   pl.off_floats = round_up(2 * pl.K, 16);  // index_t entries
   pl.part_floats = pl.mrows * pl.K * 8;
   pl.ws_floats = pl.x_floats + pl.dy_floats + pl.mask_floats + pl.off_floats + pl.part_floats;
+  // The channel tiling when it multiplies at most 0.9x what the filter kernel does (per sample).
+  const index_t P = cv.oh * cv.ow;
+  const double filter_macs = static_cast<double>(pl.mrows) * static_cast<double>(pl.Qp) * static_cast<double>(pl.K);
+  const double chan_macs = static_cast<double>(round_up(cv.m, kChanCols)) * static_cast<double>(P) *
+                           static_cast<double>(round_up(pl.K, kChanRows));
+  pl.chan = kernels().conv.chan != nullptr && chan_macs <= 0.9 * filter_macs ? kernels().conv.chan : nullptr;
+  pl.group = min_i(cv.batch, conv_detail::max_i(1, kFilterChanPositions / P));
+  pl.nb = ceil_div(cv.m, kChanCols);
+  pl.acc_floats = round_up(pl.K, kChanRows) * pl.nb * kChanCols;
+  if (pl.chan) pl.ws_floats = chan_filter_layout(pl).total;
   return pl;
 }
 
 void direct_filter_chunk(const DirectFilterPlan& pl, const float* x, const float* dy, index_t n0,
                          index_t n1, index_t t0, index_t t1, float* dw_c, float* ws) {
   if (t1 <= t0) return;
+  if (pl.chan) return direct_filter_chunk_chan(pl, x, dy, n0, n1, t0, t1, dw_c, ws);
   const IgemmConv& cv = pl.cv;
   const index_t wp = pl.pg.wp;
   float* xp = ws;

@@ -29,7 +29,7 @@
 namespace gn {
 
 // Whether conv_direct can run cv here: stride 1, one group, and an ISA with a convolution
-// micro-kernel whose MR matches its GEMM's.
+// micro-kernel (conv_direct packs W into panels of that kernel's MR itself).
 bool conv_direct_available(const IgemmConv& cv);
 
 // Whether it beats the packing engine (and, for backward-data, the col2im path): at most 16 output
@@ -52,15 +52,26 @@ void conv_direct(const IgemmConv& cv, const float* in, const float* w, IgemmWeig
 // with zero rows); then dW[co][(ci, r, s)] is the dot product of dY row co with the padded input
 // shifted by tap (ci, r, s), over all positions, the dropped ones masked out. No im2col, no
 // packing: the input is read in place once per pair of taps per 6 output channels, from L1.
+//
+// Or, when it multiplies less, the chan kernel of conv_ukernel.h turned to this reduction: dW^T,
+// 6 taps by 16 output channels per tile, the reduction over the output positions of a group of
+// samples, x[aoff[tap] + off[(sample, position)]] against dY laid out [(sample, position)][16
+// channels]. It computes no dropped positions (the filter kernel's wp - ow per row: 4 of 14 for
+// LeNet's conv2) and no padding rows of dY (16 channels in tiles of 6: 18 rows); it wastes
+// output channels up to a multiple of 16 and taps up to a multiple of 6 instead.
 struct DirectFilterPlan {
   IgemmConv cv;
   ConvFilterUkernelFn filter;
+  ConvChanUkernelFn chan;  // non-null: the channel tiling
   conv_detail::PadGeom pg;
   index_t K;      // taps: c * kh * kw
   index_t Q, Qp;  // oh * wp positions, rounded up to 8
   index_t mrows;  // m rounded up to kFilterRows
   index_t x_floats, dy_floats, mask_floats, off_floats;
   index_t part_floats;  // the filter kernel's lane partials: mrows * K * 8
+  // The channel tiling: samples per group, blocks of 16 output channels, the accumulator dW^T
+  // (K rounded up to 6 rows by nb * 16 columns).
+  index_t group, nb, acc_floats;
   index_t ws_floats;  // one thread's workspace
 };
 

@@ -11,8 +11,10 @@
 // operations wherever it sits (results do not depend on how the work is cut).
 //
 // One kernel per ISA, each in its own unit and namespace (conv_ukernel_generic.cc,
-// conv_ukernel_avx2.cc). An ISA without one (run == nullptr: AVX-512 and NEON for now) uses the
-// packing engine instead. MR equals the ISA's GEMM micro-kernel MR, so that sgemm_pack_a packs A.
+// conv_ukernel_avx2.cc). AVX-512 runs the AVX2 kernels (it has no convolution kernels of its own:
+// on a 2-core Xeon with AVX-512 they trained LeNet-5 faster than the packing engine on the 8x32
+// AVX-512 GEMM kernel); an ISA without any (run == nullptr: NEON for now) uses the packing engine.
+// conv_direct packs A into micro-panels of this kernel's MR, whatever the GEMM's.
 //
 // The backward-filter kernel of the same layout (conv_direct.cc) reduces over the positions
 // instead: dot products of kFilterRows rows of dY against taps of the padded input, kept as 8
