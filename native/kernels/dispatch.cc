@@ -109,6 +109,7 @@ IsaKernels make_kernels(Isa isa) {
       break;
     case Isa::kAvx512:
       k.gemm = avx512::gemm_ukernel();
+      k.gemm_narrow = avx2::gemm_ukernel();
       k.gemm_sup = avx2::gemm_sup_kernels();
       k.vmath = avx512::vmath_kernels();
       k.conv = avx2::conv_ukernel();  // none of its own (conv_ukernel.h)
@@ -128,6 +129,7 @@ IsaKernels make_kernels(Isa isa) {
       k.conv = generic::conv_ukernel();
       break;
   }
+  if (k.gemm_narrow.run == nullptr) k.gemm_narrow = k.gemm;
   return k;
 }
 

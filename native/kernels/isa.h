@@ -28,6 +28,9 @@ struct IsaKernels {
   Isa isa;
   const char* name;
   GemmUkernel gemm;  // register-blocked GEMM micro-kernel (gemm/ukernel.h)
+  // The packed path's kernel for products of at most kNarrowCols columns: gemm, except on AVX-512,
+  // whose 32 columns would be half zero padding for 16 (the AVX2 6x16 kernel instead).
+  GemmUkernel gemm_narrow;
   GemmSupKernels gemm_sup;  // unpacked-A GEMM micro-kernels; run16 == nullptr where an ISA has none
   VmathKernels vmath;  // vectorised elementwise math (elementwise/vmath.h)
   ConvUkernel conv;    // convolution micro-kernel, B through row offsets (conv/conv_ukernel.h);

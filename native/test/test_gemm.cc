@@ -482,12 +482,13 @@ GN_TEST(gemm_residual_big) {
 
 // The prepacked-operand API (sgemm_blocking / sgemm_pack_a / sgemm_pack_b / sgemm_packed_block):
 // packing each k-block and multiplying block by block gives exactly sgemm's packed-path bits, for
-// every transpose case, edge sizes around the tile and the k-block, and alpha/beta pairs.
+// every transpose case, edge sizes around the tile and the k-block, and alpha/beta pairs; products
+// of at most kNarrowCols columns with the ISA's narrow kernel (isa.h), both in sgemm and here.
 GN_TEST(gemm_prepacked_blocks) {
-  const index_t mr = tile().mr, nr = tile().nr, kc = tile().kc;
-  const index_t ms[] = {1, mr + 1, 3 * mr, 151};
-  const index_t ns[] = {1, nr - 1, 2 * nr + 3};
-  const index_t ks[] = {1, 7, kc, kc + 1, 2 * kc + 5};
+  const index_t nr = tile().nr;
+  const index_t ms[] = {1, tile().mr + 1, 3 * tile().mr, 151};
+  const index_t ns[] = {1, gn::kNarrowCols, gn::kNarrowCols + 1, nr - 1, 2 * nr + 3};
+  const index_t ks[] = {1, 7, tile().kc, tile().kc + 1, 2 * tile().kc + 5, gn::kernels().gemm_narrow.kc + 1};
   std::uint64_t seed = 7000;
   int variant = 0;
   for (index_t m : ms)
@@ -504,20 +505,22 @@ GN_TEST(gemm_prepacked_blocks) {
           gn::sgemm(ta, tb, m, n, k, s.alpha, o.a.data(), o.lda, o.b.data(), o.ldb, s.beta,
                     want.data(), o.ldc);
         }
-        const gn::GemmBlocking bl = gn::sgemm_blocking(k);
-        GN_CHECK(bl.mr == mr && bl.nr == nr && bl.kc <= kc && bl.nblocks * bl.kc >= k &&
+        const gn::GemmBlocking bl = gn::sgemm_blocking(k, n);
+        const gn::GemmUkernel& uk = n <= gn::kNarrowCols ? gn::kernels().gemm_narrow : gn::kernels().gemm;
+        const index_t mr = uk.mr, kc = uk.kc;
+        GN_CHECK(bl.uk->run == uk.run && bl.mr == mr && bl.nr == uk.nr && bl.kc <= kc && bl.nblocks * bl.kc >= k &&
                  (bl.nblocks - 1) * bl.kc < k)
             << describe(s, GemmPath::kPacked) << ": blocking " << bl.kc << " x " << bl.nblocks;
         const index_t pa = (m + mr - 1) / mr * gn::sgemm_panel_floats(bl.mr, bl.kc);
-        const index_t pb = (n + nr - 1) / nr * gn::sgemm_panel_floats(bl.nr, bl.kc);
+        const index_t pb = (n + bl.nr - 1) / bl.nr * gn::sgemm_panel_floats(bl.nr, bl.kc);
         float* ap = gn::scratch(gn::kScratchPool, sizeof(float) * (pa + pb));  // 64-byte aligned
         float* bp = ap + pa;
         std::vector<float> got = o.c0;
         for (index_t b = 0; b < bl.nblocks; ++b) {
           const index_t k0 = b * bl.kc, kb = k - k0 < bl.kc ? k - k0 : bl.kc;
-          gn::sgemm_pack_a(ta, m, kb, o.a.data() + (ta ? k0 * o.lda : k0), o.lda, ap);
-          gn::sgemm_pack_b(tb, n, kb, o.b.data() + (tb ? k0 : k0 * o.ldb), o.ldb, bp);
-          gn::sgemm_packed_block(m, n, kb, s.alpha, ap, bp, b == 0 ? s.beta : 1.f, got.data(), o.ldc);
+          gn::sgemm_pack_a(bl, ta, m, kb, o.a.data() + (ta ? k0 * o.lda : k0), o.lda, ap);
+          gn::sgemm_pack_b(bl, tb, n, kb, o.b.data() + (tb ? k0 : k0 * o.ldb), o.ldb, bp);
+          gn::sgemm_packed_block(bl, m, n, kb, s.alpha, ap, bp, b == 0 ? s.beta : 1.f, got.data(), o.ldc);
         }
         gn_test::check_equal(describe(s, GemmPath::kPacked) + " prepacked blocks", got.data(),
                              want.data(), want.size());

@@ -35,14 +35,14 @@ index_t packed_wt_floats(const ConvPlan& p, const GemmBlocking& bl, index_t grou
 
 PackedWt pack_wt(const ConvPlan& p, const float* w, index_t groups, float* dst) {
   PackedWt pw;
-  pw.bl = sgemm_blocking(p.cg_out);
+  pw.bl = sgemm_blocking(p.cg_out, p.tile);
   pw.block_floats = ((p.K + pw.bl.mr - 1) / pw.bl.mr) * sgemm_panel_floats(pw.bl.mr, pw.bl.kc);
   pw.data = dst;
   for (index_t g = 0; g < groups; ++g)
     for (index_t b = 0; b < pw.bl.nblocks; ++b) {
       const index_t k0 = b * pw.bl.kc, kb = p.cg_out - k0 < pw.bl.kc ? p.cg_out - k0 : pw.bl.kc;
       // op(A) = W_g^T: A(i, q) = w[g][k0 + q][i], i < K.
-      sgemm_pack_a(true, p.K, kb, w + (g * p.cg_out + k0) * p.K, p.K,
+      sgemm_pack_a(pw.bl, true, p.K, kb, w + (g * p.cg_out + k0) * p.K, p.K,
                    dst + (g * pw.bl.nblocks + b) * pw.block_floats);
     }
   return pw;
@@ -82,8 +82,8 @@ void backward_data_sample(const Conv2dShape& s, const ConvPlan& p, const float* 
       if (pw) {
         for (index_t b = 0; b < pw->bl.nblocks; ++b) {
           const index_t k0 = b * pw->bl.kc, kb = p.cg_out - k0 < pw->bl.kc ? p.cg_out - k0 : pw->bl.kc;
-          sgemm_pack_b(false, t, kb, dyg + k0 * p.P + p0, p.P, bpack);
-          sgemm_packed_block(p.K, t, kb, 1.f, pw->block(g, b), bpack, b == 0 ? 0.f : 1.f, col, t);
+          sgemm_pack_b(pw->bl, false, t, kb, dyg + k0 * p.P + p0, p.P, bpack);
+          sgemm_packed_block(pw->bl, p.K, t, kb, 1.f, pw->block(g, b), bpack, b == 0 ? 0.f : 1.f, col, t);
         }
       } else {
         sgemm(true, false, p.K, t, p.cg_out, 1.f, wg, p.K, dyg + p0, p.P, 0.f, col, t);
@@ -205,7 +205,7 @@ void conv2d_backward_data(const Conv2dShape& s, const float* dy, const float* w,
   if (!p.direct && (nt == 1 || s.n >= num_threads())) {
     // Batch-parallel (or serial) col2im path with W^T packed once: packed weights, then each
     // thread's column buffer and dY tile, in one allocation made before the region.
-    const GemmBlocking bl = sgemm_blocking(p.cg_out);
+    const GemmBlocking bl = sgemm_blocking(p.cg_out, p.tile);
     const index_t wt_floats = packed_wt_floats(p, bl, s.groups);
     const index_t per_thread = p.col_floats + dy_tile_floats(p, bl);
     float* buf = scratch(kScratchConv, sizeof(float) * (wt_floats + per_thread * nt));

@@ -91,7 +91,7 @@ Plan make_plan(const IgemmConv& cv, bool bias) {
   pl.cv = cv;
   pl.K = cv.c * cv.kh * cv.kw;
   pl.Kb = pl.K + (bias ? 1 : 0);
-  pl.bl = sgemm_blocking(pl.Kb);
+  pl.bl = sgemm_blocking(pl.Kb, cv.batch * cv.oh * cv.ow);
   pl.P = cv.oh * cv.ow;
   pl.Q = cv.batch * pl.P;
   pl.pg = pad_geom(cv);
@@ -261,7 +261,7 @@ struct Worker {
       for (index_t b = 0; b < pl.bl.nblocks; ++b) {
         const index_t k0 = b * pl.bl.kc, kb = min_i(pl.bl.kc, pl.Kb - k0);
         pack_b_any(g, k0, kb, np, ncols);
-        sgemm_packed_block(cv.m, ncols, kb, 1.f, apack + (g * pl.bl.nblocks + b) * pl.a_block,
+        sgemm_packed_block(pl.bl, cv.m, ncols, kb, 1.f, apack + (g * pl.bl.nblocks + b) * pl.a_block,
                            bslice, b == 0 ? 0.f : 1.f, c, ldc);
       }
       if (!direct) {
@@ -449,7 +449,7 @@ struct FilterWorker {
               transpose_rows(rows, taps_here, nr, xruns[u].len, cv.sw, bpanel + xruns[u].p * nr);
             }
           }
-          sgemm_packed_block(cv.m, taps_here, kb, 1.f, apack, bpanel, b == 0 ? 0.f : 1.f,
+          sgemm_packed_block(bl, cv.m, taps_here, kb, 1.f, apack, bpanel, b == 0 ? 0.f : 1.f,
                              dw + g * cv.m * fp.K + t0, fp.K);
         }
       }
@@ -463,7 +463,7 @@ IgemmFilterPlan igemm_filter_plan(const IgemmConv& cv, index_t max_samples) {
   IgemmFilterPlan fp;
   fp.cv = cv;
   fp.K = cv.c * cv.kh * cv.kw;
-  const GemmUkernel& uk = kernels().gemm;
+  const GemmUkernel& uk = *sgemm_blocking(1, fp.K).uk;  // dW [m x K]: K columns (igemm_filter_chunk)
   fp.panels = ceil_div(fp.K, uk.nr);
   fp.max_samples = max_samples;
   const index_t P = cv.oh * cv.ow;
@@ -482,7 +482,7 @@ IgemmFilterPlan igemm_filter_plan(const IgemmConv& cv, index_t max_samples) {
 void igemm_filter_chunk(const IgemmFilterPlan& fp, const float* x, const float* dy, index_t n0,
                         index_t n1, index_t panel0, index_t panel1, float* dw, float* ws) {
   const IgemmConv& cv = fp.cv;
-  const GemmBlocking bl = sgemm_blocking((n1 - n0) * cv.oh * cv.ow);
+  const GemmBlocking bl = sgemm_blocking((n1 - n0) * cv.oh * cv.ow, fp.K);
   const PadGeom pg = pad_geom(cv);
   float* ring = ws;
   float* apack = ring + fp.cap * pg.sample_pad + kSlack;
@@ -521,7 +521,7 @@ void conv_igemm(const IgemmConv& cv, const float* in, const float* w, IgemmWeigh
   for (index_t g = 0; g < cv.groups; ++g)
     for (index_t b = 0; b < pl.bl.nblocks; ++b) {
       const index_t k0 = b * pl.bl.kc, kb = min_i(pl.bl.kc, pl.Kb - k0);
-      sgemm_pack_a(false, cv.m, kb, wa + g * cv.m * pl.Kb + k0, pl.Kb,
+      sgemm_pack_a(pl.bl, false, cv.m, kb, wa + g * cv.m * pl.Kb + k0, pl.Kb,
                    apack + (g * pl.bl.nblocks + b) * pl.a_block);
     }
   tap_offsets(cv, pl.pg, toff);

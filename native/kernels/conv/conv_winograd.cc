@@ -135,7 +135,7 @@ Plan make_plan(const IgemmConv& cv) {
   pl.pg.wp = 2 * pl.tw + 2;
   pl.pg.plane = pl.pg.hp * pl.pg.wp;
   pl.pg.sample_pad = round_up(cv.c * pl.pg.plane, 16);
-  pl.bl = sgemm_blocking(cv.c);
+  pl.bl = sgemm_blocking(cv.c, cv.batch * ceil_div(cv.oh, 2) * ceil_div(cv.ow, 2));  // T tiles
   const index_t nr = pl.bl.nr;
   index_t tb = kBlockFloats / (16 * (cv.c + cv.m));
   tb = min_i(max_i(tb - tb % nr, nr), kMaxTiles - kMaxTiles % nr);
@@ -330,7 +330,7 @@ struct Worker {
     for (int xi = 0; xi < 16; ++xi)
       for (index_t b = 0; b < pl.bl.nblocks; ++b) {
         const index_t k0 = b * pl.bl.kc, kb = min_i(pl.bl.kc, cv.c - k0);
-        sgemm_packed_block(cv.m, ncols, kb, 1.f, upack + (xi * pl.bl.nblocks + b) * pl.u_block,
+        sgemm_packed_block(pl.bl, cv.m, ncols, kb, 1.f, upack + (xi * pl.bl.nblocks + b) * pl.u_block,
                            v + xi * pl.v_xi + b * pl.v_kb, b == 0 ? 0.f : 1.f,
                            mbuf + xi * pl.m_xi, pl.tb);
       }
@@ -376,6 +376,7 @@ struct FilterPlan {
   index_t v_xi, z_xi;  // floats from one xi's V [c x tb] / Z [m x tb] to the next (with slack)
   index_t s_xi;        // floats from one xi's S [m x c] to the next
   index_t apk, bpk;    // packed Z_xi and V_xi^T of one k-block
+  GemmBlocking bl;     // the GEMM kernel of S_xi += Z_xi V_xi^T (its kc is not used: tb is the k-block)
   index_t row_floats;  // one zero-padded piece of a dY row (8 floats, padded)
   index_t cap;
   index_t ws_floats;
@@ -391,7 +392,8 @@ FilterPlan make_filter_plan(const IgemmConv& cv, index_t max_samples) {
   fp.pg.wp = 2 * fp.tw + 2;
   fp.pg.plane = fp.pg.hp * fp.pg.wp;
   fp.pg.sample_pad = round_up(cv.c * fp.pg.plane, 16);
-  const GemmBlocking bl = sgemm_blocking(kFilterTiles);
+  const GemmBlocking bl = sgemm_blocking(kFilterTiles, cv.c);  // S_xi [m x c]
+  fp.bl = bl;
   // V and Z of one k-block (16 * (c + m) * tb floats) around 256 KB; at most the GEMM's k-block.
   index_t tb = (index_t(1) << 16) / (16 * (cv.c + cv.m));
   tb = min_i(max_i(tb - tb % 4, 16), min_i(bl.kc, kFilterTiles));
@@ -484,9 +486,9 @@ struct FilterWorker {
       const index_t ns = segment(t0, t1);
       transforms(ns);
       for (int xi = 0; xi < 16; ++xi) {
-        sgemm_pack_a(false, cv.m, kb, z + xi * fp.z_xi, fp.tb, apk);
-        sgemm_pack_b(true, cv.c, kb, v + xi * fp.v_xi, fp.tb, bpk);
-        sgemm_packed_block(cv.m, cv.c, kb, 1.f, apk, bpk, t0 == T0 ? 0.f : 1.f, s + xi * fp.s_xi, cv.c);
+        sgemm_pack_a(fp.bl, false, cv.m, kb, z + xi * fp.z_xi, fp.tb, apk);
+        sgemm_pack_b(fp.bl, true, cv.c, kb, v + xi * fp.v_xi, fp.tb, bpk);
+        sgemm_packed_block(fp.bl, cv.m, cv.c, kb, 1.f, apk, bpk, t0 == T0 ? 0.f : 1.f, s + xi * fp.s_xi, cv.c);
       }
     }
   }
@@ -573,7 +575,7 @@ void conv_winograd(const IgemmConv& cv, const float* in, const float* w, IgemmWe
   for (int xi = 0; xi < 16; ++xi)
     for (index_t b = 0; b < pl.bl.nblocks; ++b) {
       const index_t k0 = b * pl.bl.kc, kb = min_i(pl.bl.kc, cv.c - k0);
-      sgemm_pack_a(false, cv.m, kb, u + xi * cv.m * cv.c + k0, cv.c,
+      sgemm_pack_a(pl.bl, false, cv.m, kb, u + xi * cv.m * cv.c + k0, cv.c,
                    upack + (xi * pl.bl.nblocks + b) * pl.u_block);
     }
 

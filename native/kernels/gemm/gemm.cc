@@ -151,6 +151,13 @@ inline void share(index_t count, int t, int nthr, index_t* lo, index_t* hi) {
 
 bool have_sup() { return kernels().gemm_sup.run16 != nullptr; }
 
+// The packed path's micro-kernel for a product of n columns (isa.h: gemm_narrow). Chosen from the
+// whole product's n, never from a thread's share of it, so results do not depend on the split.
+const GemmUkernel& packed_ukernel(index_t n) {
+  const IsaKernels& k = kernels();
+  return n <= kNarrowCols ? k.gemm_narrow : k.gemm;
+}
+
 GemmPath shape_path(index_t m, index_t n, index_t k, index_t cs_a, index_t rs_b, index_t cs_b) {
   const int forced = g_forced_path.load(std::memory_order_relaxed);
   if (forced == static_cast<int>(GemmPath::kSup) && !have_sup()) return GemmPath::kPacked;
@@ -504,7 +511,7 @@ void run_product(const Product& g, bool may_thread, float* ws) {
     sup_product(g, may_thread, ws);
     return;
   }
-  const GemmUkernel& uk = kernels().gemm;
+  const GemmUkernel& uk = packed_ukernel(g.n);  // from the whole product's n, before any split
   const int nt = packed_threads(g, may_thread);
   if (nt <= 1) {
     const Plan pl = make_plan(g, uk);
@@ -550,7 +557,7 @@ index_t serial_workspace_floats(const Product& g) {
   const GemmPath path = shape_path(g.m, g.n, g.k, g.cs_a, g.rs_b, g.cs_b);
   if (path == GemmPath::kSmall) return 0;
   if (path == GemmPath::kSup) return sup_layout(g.n, g.k).floats();
-  return make_plan(g, kernels().gemm).workspace_floats(1);
+  return make_plan(g, packed_ukernel(g.n)).workspace_floats(1);
 }
 
 }  // namespace
@@ -621,9 +628,10 @@ void sgemm_batched(index_t batch, bool trans_a, bool trans_b, index_t m, index_t
 }
 
 
-GemmBlocking sgemm_blocking(index_t k) {
-  const GemmUkernel& uk = kernels().gemm;
+GemmBlocking sgemm_blocking(index_t k, index_t n) {
+  const GemmUkernel& uk = packed_ukernel(n);
   GemmBlocking b;
+  b.uk = &uk;
   b.mr = uk.mr;
   b.nr = uk.nr;
   if (k <= 0) {
@@ -637,29 +645,31 @@ GemmBlocking sgemm_blocking(index_t k) {
   return b;
 }
 
-void sgemm_pack_a(bool trans_a, index_t m, index_t kb, const float* a, index_t lda, float* dst) {
-  const int mr = kernels().gemm.mr;
+void sgemm_pack_a(const GemmBlocking& bl, bool trans_a, index_t m, index_t kb, const float* a, index_t lda,
+                  float* dst) {
+  const int mr = bl.mr;
   if (m <= 0 || kb <= 0) return;
   gemm_detail::pack_panels(mr, m, kb, a, trans_a ? 1 : lda, trans_a ? lda : 1, dst,
                            sgemm_panel_floats(mr, kb));
 }
 
-void sgemm_pack_b(bool trans_b, index_t n, index_t kb, const float* b, index_t ldb, float* dst) {
-  const int nr = kernels().gemm.nr;
+void sgemm_pack_b(const GemmBlocking& bl, bool trans_b, index_t n, index_t kb, const float* b, index_t ldb,
+                  float* dst) {
+  const int nr = bl.nr;
   if (n <= 0 || kb <= 0) return;
   gemm_detail::pack_panels(nr, n, kb, b, trans_b ? ldb : 1, trans_b ? 1 : ldb, dst,
                            sgemm_panel_floats(nr, kb));
 }
 
-void sgemm_packed_block(index_t m, index_t n, index_t kb, float alpha, const float* apack,
-                        const float* bpack, float beta, float* c, index_t ldc) {
+void sgemm_packed_block(const GemmBlocking& bl, index_t m, index_t n, index_t kb, float alpha,
+                        const float* apack, const float* bpack, float beta, float* c, index_t ldc) {
   if (m <= 0 || n <= 0) return;
   if (kb <= 0 || alpha == 0.f) {
     Product g = make_product(false, false, m, n, 0, alpha, nullptr, 0, nullptr, n, beta, c, ldc);
     scale_c(g);
     return;
   }
-  const GemmUkernel& uk = kernels().gemm;
+  const GemmUkernel& uk = *bl.uk;
   Plan pl;
   pl.uk = uk;
   pl.kc = kb;

@@ -14,6 +14,7 @@
 #define GRADNODE_KERNELS_GEMM_GEMM_H_
 
 #include "../common.h"
+#include "ukernel.h"
 
 namespace gn {
 
@@ -36,8 +37,10 @@ void sgemm_batched(index_t batch, bool trans_a, bool trans_b, index_t m, index_t
 // matrix first).
 //
 // sgemm cuts the reduction into k-blocks of equal length (at most the micro-kernel's kc, the last
-// one possibly shorter; the cut depends on k only) and multiplies one k-block at a time.
-// sgemm_blocking(k) reports that cut for the ISA in use. One k-block of length kb is packed as
+// one possibly shorter; the cut depends on k only) and multiplies one k-block at a time, with the
+// micro-kernel that suits the product's column count n (gemm_narrow for n <= kNarrowCols, isa.h).
+// sgemm_blocking(k, n) reports that kernel and that cut for the ISA in use; the other calls take
+// what it returned. One k-block of length kb is packed as
 // (gemm/ukernel.h):
 //   A: ceil(m / mr) micro-panels, panel q at q * sgemm_panel_floats(mr, kb):
 //        panel[p * mr + i] = op(A)(q * mr + i, p), and 0 for rows past m;
@@ -47,24 +50,29 @@ void sgemm_batched(index_t batch, bool trans_a, bool trans_b, index_t m, index_t
 // the k-blocks of a product in order, with beta for the first and 1 for the others, computes every
 // element of C by exactly the operations sgemm's packed path uses: the results are bitwise equal.
 struct GemmBlocking {
+  const GemmUkernel* uk;  // the micro-kernel (an entry of the ISA table, valid for the process)
   int mr;           // rows of an A micro-panel
   int nr;           // columns of a B micro-panel
   index_t kc;       // length of each k-block but the last (which may be shorter)
   index_t nblocks;  // number of k-blocks, ceil(k / kc)
 };
-GemmBlocking sgemm_blocking(index_t k);
+// Products of at most this many columns take the ISA's narrow kernel (isa.h: gemm_narrow).
+constexpr index_t kNarrowCols = 16;
+GemmBlocking sgemm_blocking(index_t k, index_t n);
 // Floats from one packed micro-panel to the next: whole 64-byte lines, an odd number of them, so
 // that step p of consecutive panels falls into different L1 sets while packing (with r * kb * 4 a
 // multiple of 4 KB they would all share one set).
 inline index_t sgemm_panel_floats(int r, index_t kb) { return ((r * kb + 15) / 16 | 1) * 16; }
 // Pack op(A) [m x kb] (one k-block) / op(B) [kb x n] into dst, in the layout above.
-void sgemm_pack_a(bool trans_a, index_t m, index_t kb, const float* a, index_t lda, float* dst);
-void sgemm_pack_b(bool trans_b, index_t n, index_t kb, const float* b, index_t ldb, float* dst);
+void sgemm_pack_a(const GemmBlocking& bl, bool trans_a, index_t m, index_t kb, const float* a, index_t lda,
+                  float* dst);
+void sgemm_pack_b(const GemmBlocking& bl, bool trans_b, index_t n, index_t kb, const float* b, index_t ldb,
+                  float* dst);
 // C = alpha * A * B + beta * C for one k-block of packed operands (m x kb and kb x n), on the
 // calling thread (no parallel region, no allocation: safe inside a caller's parallel region).
 // beta == 0 does not read C.
-void sgemm_packed_block(index_t m, index_t n, index_t kb, float alpha, const float* apack,
-                        const float* bpack, float beta, float* c, index_t ldc);
+void sgemm_packed_block(const GemmBlocking& bl, index_t m, index_t n, index_t kb, float alpha,
+                        const float* apack, const float* bpack, float beta, float* c, index_t ldc);
 
 }  // namespace gn
 
