@@ -3,8 +3,11 @@
 // KERNELS.md §2.2). Per k step: 2 loads of B (32 floats), 8 broadcasts of A, 16 FMAs. Contract and
 // packed layouts in ukernel.h.
 //
-// Not executed on the development machine (Zen3, no AVX-512): it is compiled, dispatched only when
-// cpuid reports F/BW/DQ/VL with OS support, and kept a line-by-line mirror of ukernel_avx2.cc.
+// Dispatched only when cpuid reports F/BW/DQ/VL with OS support; kept a line-by-line mirror of
+// ukernel_avx2.cc. Measured on a 2-vCPU Xeon (2026-12-06, docs/benchmarks.md): ~77 % of the FMA
+// peak on L2-resident operands (the AVX2 kernel reaches 92-99 % of its own there), which leaves
+// 1024^3 / 2048^3 below OpenBLAS's SkylakeX kernel; a 12x32 tile was slower (161-173 against
+// 185-190 GFLOP/s on one thread). Products of at most 16 columns use the AVX2 kernel (isa.h).
 //
 // ISA unit (compiled with -mavx512f ...): everything lives in gn::avx512, helpers in an anonymous
 // namespace, and only intrinsics and project headers are included (KERNELS.md §6.5).
