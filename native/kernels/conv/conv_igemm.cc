@@ -463,10 +463,11 @@ IgemmFilterPlan igemm_filter_plan(const IgemmConv& cv, index_t max_samples) {
   IgemmFilterPlan fp;
   fp.cv = cv;
   fp.K = cv.c * cv.kh * cv.kw;
-  const GemmUkernel& uk = *sgemm_blocking(1, fp.K).uk;  // dW [m x K]: K columns (igemm_filter_chunk)
+  const index_t P = cv.oh * cv.ow;
+  // dW [m x K]: the kernel for K columns, as igemm_filter_chunk's sgemm_blocking picks it.
+  const GemmUkernel& uk = *sgemm_blocking(max_samples * P, fp.K).uk;
   fp.panels = ceil_div(fp.K, uk.nr);
   fp.max_samples = max_samples;
-  const index_t P = cv.oh * cv.ow;
   const index_t kc = min_i(uk.kc, max_samples * P);
   const PadGeom pg = pad_geom(cv);
   fp.cap = min_i(max_samples, (kc - 1) / P + 2);

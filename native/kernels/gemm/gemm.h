@@ -14,9 +14,10 @@
 #define GRADNODE_KERNELS_GEMM_GEMM_H_
 
 #include "../common.h"
-#include "ukernel.h"
 
 namespace gn {
+
+struct GemmUkernel;  // gemm/ukernel.h
 
 void sgemm(bool trans_a, bool trans_b, index_t m, index_t n, index_t k, float alpha,
            const float* a, index_t lda, const float* b, index_t ldb, float beta, float* c,
