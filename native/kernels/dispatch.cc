@@ -112,7 +112,7 @@ IsaKernels make_kernels(Isa isa) {
       k.gemm_narrow = avx2::gemm_ukernel();
       k.gemm_sup = avx2::gemm_sup_kernels();
       k.vmath = avx512::vmath_kernels();
-      k.conv = avx2::conv_ukernel();  // none of its own (conv_ukernel.h)
+      k.conv = avx512::conv_ukernel();
       break;
 #endif
 #if GN_ARM64

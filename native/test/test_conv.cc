@@ -567,6 +567,9 @@ std::vector<Case> fast_path_cases() {
       conv_case("direct_4to4", 3, 4, 9, 10, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1),
       conv_case("direct_rot_6to16_k5", 2, 6, 14, 14, 16, 5, 5, 1, 1, 0, 0, 1, 1, 1),
       conv_case("direct_m17_not", 2, 3, 8, 8, 17, 3, 3, 1, 1, 1, 1, 1, 1, 1),
+      // Channel tiling forward: 14 channels (the last 2 outside the 4 x 4 blocks of the transposed
+      // store), 81 positions (a partial last tile whose rows are not a multiple of 4), bias.
+      conv_case("chan_m14_odd_rows", 3, 6, 13, 13, 14, 5, 5, 1, 1, 0, 0, 1, 1, 1),
       // Backward-filter: one chunk (split by tap panels between threads), K = 9 * 7 (partial last
       // panel), stride 2 with odd rows (strided runs), 1x1 plane samples spanning k-blocks.
       conv_case("filter_one_chunk", 1, 7, 12, 11, 13, 3, 3, 1, 1, 1, 1, 1, 1, 1),

@@ -4,6 +4,10 @@
 
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <xmmintrin.h>
+#endif
+
 #include "../gemm/gemm.h"
 #include "../gemm/pack.h"
 #include "../isa.h"
@@ -32,7 +36,7 @@ constexpr index_t kPlaneBlockFloats = 2048;
 constexpr index_t kFilterBlock = 512;
 // Output positions per sample group of the channel tiling of backward-filter (whole samples, at
 // least one): the group's dY block (64 bytes per position) and padded input stay in L1 / L2 while
-// every tile of 6 taps sweeps them.
+// every tile of chan_rows taps sweeps them.
 constexpr index_t kFilterChanPositions = 512;
 
 struct Plan {
@@ -56,7 +60,7 @@ struct Plan {
   // one with fewer multiply-adds.
   bool rows;
   index_t wb;
-  // Channel tiles (the chan kernel): 6 output positions x 16 output channels, W packed 16 channels
+  // Channel tiles (the chan kernel): chan_rows output positions x 16 output channels, W packed 16 channels
   // wide, positions taken in the output's order (none dropped). make_plan takes it when it
   // multiplies at most 0.9x what the better of the other two does.
   bool chan;
@@ -119,7 +123,7 @@ Plan make_plan(const IgemmConv& cv, bool bias) {
   pl.rows = rows < 0.95 * flat;
   const double panel_rows = static_cast<double>(pl.mp * pl.uk.mr);
   const double chan = static_cast<double>(round_up(cv.m, kChanCols)) *
-                      static_cast<double>(round_up(cv.oh * cv.ow, kChanRows)) * static_cast<double>(pl.K);
+                      static_cast<double>(round_up(cv.oh * cv.ow, pl.uk.chan_rows)) * static_cast<double>(pl.K);
   pl.chan = pl.uk.chan != nullptr && chan <= 0.9 * panel_rows * (pl.rows ? rows : flat);
   if (pl.rows) {
     pl.Kb = pl.K;  // the bias is added when the output is copied out
@@ -146,8 +150,39 @@ bool conv_direct_pays(const IgemmConv& cv) {
 
 namespace {
 
+// y[j * ld + i] = tile[i * kChanCols + j] + (bias ? bias[j] : 0) for i < rows, j < cols: a chan
+// kernel tile (rows of 16 channels) into the output's channel planes. With SSE2, 4 x 4 blocks are
+// transposed in registers: the scalar loop cost a quarter of LeNet conv2's forward.
+void store_tile_transposed(const float* GN_RESTRICT tile, index_t rows, index_t cols, const float* bias,
+                           float* GN_RESTRICT y, index_t ld) {
+  index_t j0 = 0;
+#if defined(__SSE2__)
+  for (; j0 + 4 <= cols; j0 += 4) {
+    const __m128 b = bias ? _mm_loadu_ps(bias + j0) : _mm_setzero_ps();
+    const __m128 b0 = _mm_shuffle_ps(b, b, _MM_SHUFFLE(0, 0, 0, 0)), b1 = _mm_shuffle_ps(b, b, _MM_SHUFFLE(1, 1, 1, 1));
+    const __m128 b2 = _mm_shuffle_ps(b, b, _MM_SHUFFLE(2, 2, 2, 2)), b3 = _mm_shuffle_ps(b, b, _MM_SHUFFLE(3, 3, 3, 3));
+    index_t i = 0;
+    for (; i + 4 <= rows; i += 4) {
+      __m128 r0 = _mm_loadu_ps(tile + (i + 0) * kChanCols + j0), r1 = _mm_loadu_ps(tile + (i + 1) * kChanCols + j0);
+      __m128 r2 = _mm_loadu_ps(tile + (i + 2) * kChanCols + j0), r3 = _mm_loadu_ps(tile + (i + 3) * kChanCols + j0);
+      _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+      _mm_storeu_ps(y + (j0 + 0) * ld + i, _mm_add_ps(r0, b0));
+      _mm_storeu_ps(y + (j0 + 1) * ld + i, _mm_add_ps(r1, b1));
+      _mm_storeu_ps(y + (j0 + 2) * ld + i, _mm_add_ps(r2, b2));
+      _mm_storeu_ps(y + (j0 + 3) * ld + i, _mm_add_ps(r3, b3));
+    }
+    for (; i < rows; ++i)
+      for (index_t j = j0; j < j0 + 4; ++j) y[j * ld + i] = tile[i * kChanCols + j] + (bias ? bias[j] : 0.f);
+  }
+#endif
+  for (index_t j = j0; j < cols; ++j) {
+    const float b = bias ? bias[j] : 0.f;
+    for (index_t i = 0; i < rows; ++i) y[j * ld + i] = tile[i * kChanCols + j] + b;
+  }
+}
+
 // The channel tiling (Plan::chan): W packed [m / 16 blocks][K][16] once, then per sample and per
-// tile of 6 output positions one chan kernel call per block of 16 channels, scattered into the
+// tile of chan_rows output positions one chan kernel call per block of 16 channels, stored into the
 // output (with the bias).
 void conv_direct_chan(const Plan& pl, const float* in, const float* w, IgemmWeights form,
                       const float* bias, float* out, int nt) {
@@ -155,12 +190,15 @@ void conv_direct_chan(const Plan& pl, const float* in, const float* w, IgemmWeig
   const index_t K = pl.K, taps = cv.kh * cv.kw, P = cv.oh * cv.ow;
   const index_t nb = ceil_div(cv.m, kChanCols);
   const index_t b_floats = round_up(nb * K * kChanCols, 16);
-  const index_t off_floats = round_up(2 * K, 16);
-  const index_t per_thread = pl.pg.sample_pad + kChanRows * kChanCols;
-  float* buf = scratch(kScratchConv, sizeof(float) * (b_floats + off_floats + nt * per_thread));
+  const index_t off_floats = round_up(2 * K, 16), pos_floats = round_up(2 * P, 16);
+  const index_t R = pl.uk.chan_rows;
+  const index_t per_thread = pl.pg.sample_pad + R * kChanCols;
+  float* buf = scratch(kScratchConv, sizeof(float) * (b_floats + off_floats + pos_floats + nt * per_thread));
   float* bpack = buf;
   index_t* off = reinterpret_cast<index_t*>(bpack + b_floats);
-  float* threads_base = bpack + b_floats + off_floats;
+  index_t* pos = reinterpret_cast<index_t*>(bpack + b_floats + off_floats);  // output p -> padded position
+  float* threads_base = bpack + b_floats + off_floats + pos_floats;
+  for (index_t p = 0; p < P; ++p) pos[p] = p / cv.ow * pl.pg.wp + p % cv.ow;
   for (index_t jb = 0; jb < nb; ++jb)
     for (index_t k = 0; k < K; ++k) {
       const index_t ci = k / taps, rs = k % taps;
@@ -183,22 +221,14 @@ void conv_direct_chan(const Plan& pl, const float* in, const float* w, IgemmWeig
     for (index_t n = n0; n < n1; ++n) {
       pad.pad_sample(n);
       float* yn = out + n * cv.out_n_stride;
-      for (index_t p0 = 0; p0 < P; p0 += kChanRows) {
-        const index_t rows = min_i(kChanRows, P - p0);
-        index_t aoff[kChanRows];
-        for (index_t i = 0; i < kChanRows; ++i) {
-          const index_t p = i < rows ? p0 + i : p0;  // past the end: recompute a real position
-          aoff[i] = p / cv.ow * pl.pg.wp + p % cv.ow;
-        }
+      for (index_t p0 = 0; p0 < P; p0 += R) {
+        const index_t rows = min_i(R, P - p0);
+        index_t aoff[kChanMaxRows];
+        for (index_t i = 0; i < R; ++i) aoff[i] = pos[i < rows ? p0 + i : p0];  // past the end: recompute a real position
         for (index_t jb = 0; jb < nb; ++jb) {
           pl.uk.chan(K, xp, aoff, off, bpack + jb * K * kChanCols, tile);
-          const index_t cols = min_i(kChanCols, cv.m - jb * kChanCols);
-          for (index_t j = 0; j < cols; ++j) {
-            const index_t co = jb * kChanCols + j;
-            const float b = bias ? bias[co] : 0.f;
-            float* y = yn + co * P + p0;
-            for (index_t i = 0; i < rows; ++i) y[i] = tile[i * kChanCols + j] + b;
-          }
+          store_tile_transposed(tile, rows, min_i(kChanCols, cv.m - jb * kChanCols),
+                                bias ? bias + jb * kChanCols : nullptr, yn + jb * kChanCols * P + p0, P);
         }
       }
     }
@@ -328,7 +358,7 @@ ChanFilterLayout chan_filter_layout(const DirectFilterPlan& pl) {
   l.tap = l.off + round_up(2 * pl.group * P, 16);
   l.acc = l.tap + round_up(2 * pl.K, 16);
   l.tile = l.acc + pl.acc_floats;
-  l.total = l.tile + kChanRows * kChanCols;
+  l.total = l.tile + pl.chan_rows * kChanCols;
   return l;
 }
 
@@ -365,10 +395,10 @@ void direct_filter_chunk_chan(const DirectFilterPlan& pl, const float* x, const 
         for (index_t p = 0; p < P; ++p) dst[p * kChanCols] = src[p];
       }
     }
-    for (index_t t = t0; t < t1; t += kChanRows) {
-      const index_t rows = min_i(kChanRows, t1 - t);
-      index_t aoff[kChanRows];
-      for (index_t i = 0; i < kChanRows; ++i) aoff[i] = tap[i < rows ? t + i : t];  // past the end: recompute a real tap
+    for (index_t t = t0; t < t1; t += pl.chan_rows) {
+      const index_t rows = min_i(pl.chan_rows, t1 - t);
+      index_t aoff[kChanMaxRows];
+      for (index_t i = 0; i < pl.chan_rows; ++i) aoff[i] = tap[i < rows ? t + i : t];  // past the end: recompute a real tap
       for (index_t jb = 0; jb < pl.nb; ++jb) {
         pl.chan(gs * P, xp, aoff, off, bt + jb * bstride, tile);
         for (index_t i = 0; i < rows; ++i) {
@@ -413,11 +443,12 @@ DirectFilterPlan direct_filter_plan(const IgemmConv& cv) {
   const index_t P = cv.oh * cv.ow;
   const double filter_macs = static_cast<double>(pl.mrows) * static_cast<double>(pl.Qp) * static_cast<double>(pl.K);
   const double chan_macs = static_cast<double>(round_up(cv.m, kChanCols)) * static_cast<double>(P) *
-                           static_cast<double>(round_up(pl.K, kChanRows));
+                           static_cast<double>(round_up(pl.K, kernels().conv.chan_rows));
   pl.chan = kernels().conv.chan != nullptr && chan_macs <= 0.9 * filter_macs ? kernels().conv.chan : nullptr;
+  pl.chan_rows = kernels().conv.chan_rows;
   pl.group = min_i(cv.batch, conv_detail::max_i(1, kFilterChanPositions / P));
   pl.nb = ceil_div(cv.m, kChanCols);
-  pl.acc_floats = round_up(pl.K, kChanRows) * pl.nb * kChanCols;
+  pl.acc_floats = round_up(pl.K, pl.chan_rows) * pl.nb * kChanCols;
   if (pl.chan) pl.ws_floats = chan_filter_layout(pl).total;
   return pl;
 }

@@ -13,7 +13,7 @@
 // whose input row is inside the input: with W's columns ordered (r, ci, s) that is one contiguous
 // range; the bias is added on the way out). The rows of the last micro-panel of A past m are
 // computed and dropped. A third tiling turns the tile around (the chan kernel of conv_ukernel.h):
-// 6 output positions, in the output's own order, by 16 output channels, W packed 16 channels
+// chan_rows output positions, in the output's own order, by 16 output channels, W packed 16 channels
 // wide; no dropped positions, and no wasted rows when m is a multiple of 16. make_plan takes it
 // when it multiplies at most 0.9x the better of the other two: 6 -> 16 5x5 14x14 b64 forward
 // (LeNet's conv2: flat tiles compute 144 positions for 100 outputs, 18 rows for 16 channels)
@@ -54,15 +54,16 @@ void conv_direct(const IgemmConv& cv, const float* in, const float* w, IgemmWeig
 // packing: the input is read in place once per pair of taps per 6 output channels, from L1.
 //
 // Or, when it multiplies less, the chan kernel of conv_ukernel.h turned to this reduction: dW^T,
-// 6 taps by 16 output channels per tile, the reduction over the output positions of a group of
+// chan_rows taps by 16 output channels per tile, the reduction over the output positions of a group of
 // samples, x[aoff[tap] + off[(sample, position)]] against dY laid out [(sample, position)][16
 // channels]. It computes no dropped positions (the filter kernel's wp - ow per row: 4 of 14 for
 // LeNet's conv2) and no padding rows of dY (16 channels in tiles of 6: 18 rows); it wastes
-// output channels up to a multiple of 16 and taps up to a multiple of 6 instead.
+// output channels up to a multiple of 16 and taps up to a multiple of chan_rows instead.
 struct DirectFilterPlan {
   IgemmConv cv;
   ConvFilterUkernelFn filter;
   ConvChanUkernelFn chan;  // non-null: the channel tiling
+  index_t chan_rows;       // its tile's rows (conv_ukernel.h)
   conv_detail::PadGeom pg;
   index_t K;      // taps: c * kh * kw
   index_t Q, Qp;  // oh * wp positions, rounded up to 8
@@ -70,7 +71,7 @@ struct DirectFilterPlan {
   index_t x_floats, dy_floats, mask_floats, off_floats;
   index_t part_floats;  // the filter kernel's lane partials: mrows * K * 8
   // The channel tiling: samples per group, blocks of 16 output channels, the accumulator dW^T
-  // (K rounded up to 6 rows by nb * 16 columns).
+  // (K rounded up to chan_rows rows by nb * 16 columns).
   index_t group, nb, acc_floats;
   index_t ws_floats;  // one thread's workspace
 };

@@ -11,9 +11,10 @@
 // operations wherever it sits (results do not depend on how the work is cut).
 //
 // One kernel per ISA, each in its own unit and namespace (conv_ukernel_generic.cc,
-// conv_ukernel_avx2.cc). AVX-512 runs the AVX2 kernels (it has no convolution kernels of its own:
-// on a 2-core Xeon with AVX-512 they trained LeNet-5 faster than the packing engine on the 8x32
-// AVX-512 GEMM kernel); an ISA without any (run == nullptr: NEON for now) uses the packing engine.
+// conv_ukernel_avx2.cc, conv_ukernel_avx512.cc). AVX-512 runs the AVX2 run and filter kernels (on a
+// 2-core Xeon with AVX-512 they trained LeNet-5 faster than the packing engine on the 8x32 AVX-512
+// GEMM kernel) and a chan kernel of its own; an ISA without any (run == nullptr: NEON for now) uses
+// the packing engine.
 // conv_direct packs A into micro-panels of this kernel's MR, whatever the GEMM's.
 //
 // The backward-filter kernel of the same layout (conv_direct.cc) reduces over the positions
@@ -37,14 +38,15 @@ using ConvUkernelFn = void (*)(index_t kc, const float* GN_RESTRICT a, const flo
                                const index_t* GN_RESTRICT off, float* GN_RESTRICT c, index_t ldc,
                                float beta);
 
-// The channels-wide kernel (conv_direct.cc's channel tiling) turns the layout around: 6 output
-// positions (anywhere in the padded input: aoff) by 16 output channels, the weights packed,
+// The channels-wide kernel (conv_direct.cc's channel tiling) turns the layout around: R = chan_rows
+// output positions (anywhere in the padded input: aoff) by 16 output channels, the weights packed,
 //
-//   c[i * 16 + j] = sum over p < kc of x[aoff[i] + off[p]] * b[p * 16 + j],   i < 6, j < 16
+//   c[i * 16 + j] = sum over p < kc of x[aoff[i] + off[p]] * b[p * 16 + j],   i < R, j < 16
 //
 // so that a layer with 16 output channels and rows narrower than the padded plane computes no
-// dropped positions and no padding rows of W.
-constexpr int kChanRows = 6;
+// dropped positions and no padding rows of W. R is 6 for AVX2 (the GEMM's 6x16 tile in ymm) and
+// the scalar kernel, 10 for AVX-512 (one zmm per row: 16 channels in one register).
+constexpr int kChanMaxRows = 12;
 constexpr int kChanCols = 16;
 using ConvChanUkernelFn = void (*)(index_t kc, const float* GN_RESTRICT x, const index_t* GN_RESTRICT aoff,
                                    const index_t* GN_RESTRICT off, const float* GN_RESTRICT b,
@@ -68,10 +70,13 @@ struct ConvUkernel {
   ConvUkernelFn run;  // nullptr: this ISA has none
   ConvFilterUkernelFn filter;  // nullptr: this ISA has none
   ConvChanUkernelFn chan;      // nullptr: this ISA has none
+  int chan_rows;               // R of chan's tile, at most kChanMaxRows
 };
 
 namespace generic { ConvUkernel conv_ukernel(); }
 namespace avx2 { ConvUkernel conv_ukernel(); }
+// The AVX2 kernels with its own chan kernel (10 x 16).
+namespace avx512 { ConvUkernel conv_ukernel(); }
 
 }  // namespace gn
 

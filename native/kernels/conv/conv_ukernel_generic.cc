@@ -59,6 +59,8 @@ void conv_filter_f32_ukernel_6x1(index_t len, const float* GN_RESTRICT dy, index
   }
 }
 
+constexpr int kChanRows = 6;
+
 // conv_chan_f32_ukernel_6x16__scalar
 void conv_chan_f32_ukernel_6x16(index_t kc, const float* GN_RESTRICT x, const index_t* GN_RESTRICT aoff,
                                 const index_t* GN_RESTRICT off, const float* GN_RESTRICT b,
@@ -78,7 +80,7 @@ void conv_chan_f32_ukernel_6x16(index_t kc, const float* GN_RESTRICT x, const in
 }  // namespace
 
 ConvUkernel conv_ukernel() {
-  return {kMr, kNr, conv_f32_ukernel_6x8, conv_filter_f32_ukernel_6x1, conv_chan_f32_ukernel_6x16};
+  return {kMr, kNr, conv_f32_ukernel_6x8, conv_filter_f32_ukernel_6x1, conv_chan_f32_ukernel_6x16, kChanRows};
 }
 
 }  // namespace generic
