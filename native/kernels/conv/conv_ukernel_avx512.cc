@@ -16,8 +16,64 @@ namespace gn {
 namespace avx512 {
 namespace {
 
+constexpr int kMr = 6;
+constexpr int kNr = 32;
 constexpr int kRows = 10;
 static_assert(kRows <= kChanMaxRows, "the callers' offset arrays hold kChanMaxRows rows");
+
+inline void store_row(float* c, __m512 acc0, __m512 acc1, float beta) {
+  if (beta == 0.f) {
+    _mm512_storeu_ps(c, acc0);
+    _mm512_storeu_ps(c + 16, acc1);
+  } else {
+    _mm512_storeu_ps(c, _mm512_add_ps(acc0, _mm512_loadu_ps(c)));
+    _mm512_storeu_ps(c + 16, _mm512_add_ps(acc1, _mm512_loadu_ps(c + 16)));
+  }
+}
+
+// conv_f32_ukernel_6x32__avx512f: the AVX2 6x16 kernel with B rows of 32 positions (2 zmm).
+void conv_f32_ukernel_6x32(index_t kc, const float* GN_RESTRICT a, const float* GN_RESTRICT b,
+                           const index_t* GN_RESTRICT off, float* GN_RESTRICT c, index_t ldc,
+                           float beta) {
+  __m512 c0x0 = _mm512_setzero_ps(), c0x16 = _mm512_setzero_ps();
+  __m512 c1x0 = _mm512_setzero_ps(), c1x16 = _mm512_setzero_ps();
+  __m512 c2x0 = _mm512_setzero_ps(), c2x16 = _mm512_setzero_ps();
+  __m512 c3x0 = _mm512_setzero_ps(), c3x16 = _mm512_setzero_ps();
+  __m512 c4x0 = _mm512_setzero_ps(), c4x16 = _mm512_setzero_ps();
+  __m512 c5x0 = _mm512_setzero_ps(), c5x16 = _mm512_setzero_ps();
+#pragma GCC unroll 4
+  for (index_t p = 0; p < kc; ++p) {
+    const float* bp = b + off[p];
+    const __m512 b0 = _mm512_loadu_ps(bp);
+    const __m512 b16 = _mm512_loadu_ps(bp + 16);
+    __m512 ai;
+    ai = _mm512_set1_ps(a[0]);
+    c0x0 = _mm512_fmadd_ps(ai, b0, c0x0);
+    c0x16 = _mm512_fmadd_ps(ai, b16, c0x16);
+    ai = _mm512_set1_ps(a[1]);
+    c1x0 = _mm512_fmadd_ps(ai, b0, c1x0);
+    c1x16 = _mm512_fmadd_ps(ai, b16, c1x16);
+    ai = _mm512_set1_ps(a[2]);
+    c2x0 = _mm512_fmadd_ps(ai, b0, c2x0);
+    c2x16 = _mm512_fmadd_ps(ai, b16, c2x16);
+    ai = _mm512_set1_ps(a[3]);
+    c3x0 = _mm512_fmadd_ps(ai, b0, c3x0);
+    c3x16 = _mm512_fmadd_ps(ai, b16, c3x16);
+    ai = _mm512_set1_ps(a[4]);
+    c4x0 = _mm512_fmadd_ps(ai, b0, c4x0);
+    c4x16 = _mm512_fmadd_ps(ai, b16, c4x16);
+    ai = _mm512_set1_ps(a[5]);
+    c5x0 = _mm512_fmadd_ps(ai, b0, c5x0);
+    c5x16 = _mm512_fmadd_ps(ai, b16, c5x16);
+    a += kMr;
+  }
+  store_row(c + 0 * ldc, c0x0, c0x16, beta);
+  store_row(c + 1 * ldc, c1x0, c1x16, beta);
+  store_row(c + 2 * ldc, c2x0, c2x16, beta);
+  store_row(c + 3 * ldc, c3x0, c3x16, beta);
+  store_row(c + 4 * ldc, c4x0, c4x16, beta);
+  store_row(c + 5 * ldc, c5x0, c5x16, beta);
+}
 
 // p, kept as a pointer of its own: without this GCC folds x + aoff[i] into an index added to x
 // with an lea for every row and every k step.
@@ -82,6 +138,9 @@ void conv_chan_f32_ukernel_10x16(index_t kc, const float* GN_RESTRICT x, const i
 
 ConvUkernel conv_ukernel() {
   ConvUkernel k = avx2::conv_ukernel();
+  k.mr = kMr;
+  k.nr = kNr;
+  k.run = conv_f32_ukernel_6x32;
   k.chan = conv_chan_f32_ukernel_10x16;
   k.chan_rows = kRows;
   return k;
