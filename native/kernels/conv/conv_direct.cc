@@ -52,14 +52,19 @@ struct Plan {
   index_t kcb;     // reduction rows per k-block: whole channels, about kPlaneBlockFloats of input
   index_t mp;      // micro-panels of A
   index_t psa;     // floats of one packed A micro-panel (MR x Kb)
-  index_t y_floats;  // output buffer: mp * MR rows of Qp (flat) or of oh * wb (rows)
+  index_t y_floats;  // output buffer: mp * MR rows of Qp (flat) or of ld (rows)
   // Row tiles: each output row gets its own ceil(ow / NR) tiles (wb = NR * that positions), and a
   // tile only runs the taps whose input row lies inside the input (k ordered (r, ci, s), so those
   // are one contiguous range of k): no multiplications by the zero rows of the padding. Flat tiles
-  // (the default) run over the padded plane's row-major positions, all taps. make_plan takes the
-  // one with fewer multiply-adds.
+  // (the default) run over the padded plane's row-major positions, all taps. With rows of at most
+  // NR / 2 outputs, a row tile may instead cover two output rows, NR / 2 positions of each (the
+  // kernel's `half`: the B row's second run starts one padded row later), running the taps valid
+  // for either: AVX-512's 32-wide tiles on rows of 14 (LeNet conv2's backward-data) would
+  // otherwise compute 32 positions for 14. make_plan takes the one with fewer multiply-adds.
   bool rows;
-  index_t wb;
+  bool pairs;    // row tiles cover two output rows (wb = NR / 2)
+  index_t wb;    // positions per output row in the output buffer
+  index_t ld;    // floats per output channel in the output buffer (row tiles)
   // Channel tiles (the chan kernel): chan_rows output positions x 16 output channels, W packed 16 channels
   // wide, positions taken in the output's order (none dropped). make_plan takes it when it
   // multiplies at most 0.9x what the better of the other two does.
@@ -76,6 +81,17 @@ inline void valid_rows(const IgemmConv& cv, index_t i, index_t* lo, index_t* hi)
   if (b < a) b = a;
   *lo = a;
   *hi = b;
+}
+
+// valid_rows over output rows i .. i + count - 1 (those below oh): the union of their ranges.
+inline void valid_rows_of(const IgemmConv& cv, index_t i, index_t count, index_t* lo, index_t* hi) {
+  valid_rows(cv, i, lo, hi);
+  for (index_t r = i + 1; r < i + count && r < cv.oh; ++r) {
+    index_t a, b;
+    valid_rows(cv, r, &a, &b);
+    if (a < *lo) *lo = a;
+    if (b > *hi) *hi = b;
+  }
 }
 
 // Weight (co, ci, tap = r * kw + s) of the convolution computed, read from w as `form` says.
@@ -114,13 +130,24 @@ Plan make_plan(const IgemmConv& cv, bool bias) {
   pl.mp = ceil_div(cv.m, pl.uk.mr);
   // Multiply-adds (per micro-panel row) of the two tilings.
   pl.wb = round_up(cv.ow, nr);
-  double flat = static_cast<double>(pl.Qp) * static_cast<double>(pl.K), rows = 0;
+  double flat = static_cast<double>(pl.Qp) * static_cast<double>(pl.K), rows = 0, pairs = 0;
   for (index_t i = 0; i < cv.oh; ++i) {
     index_t lo, hi;
     valid_rows(cv, i, &lo, &hi);
     rows += static_cast<double>(pl.wb) * static_cast<double>((hi - lo) * cv.c * cv.kw);
+    if (i % 2 == 0) {
+      valid_rows_of(cv, i, 2, &lo, &hi);
+      pairs += static_cast<double>(nr) * static_cast<double>((hi - lo) * cv.c * cv.kw);
+    }
+  }
+  pl.pairs = 2 * cv.ow <= nr && pairs < rows;
+  if (pl.pairs) {
+    rows = pairs;
+    pl.wb = nr / 2;
   }
   pl.rows = rows < 0.95 * flat;
+  pl.pairs = pl.pairs && pl.rows;
+  pl.ld = round_up(cv.oh, pl.pairs ? 2 : 1) * pl.wb;
   const double panel_rows = static_cast<double>(pl.mp * pl.uk.mr);
   const double chan = static_cast<double>(round_up(cv.m, kChanCols)) *
                       static_cast<double>(round_up(cv.oh * cv.ow, pl.uk.chan_rows)) * static_cast<double>(pl.K);
@@ -130,7 +157,7 @@ Plan make_plan(const IgemmConv& cv, bool bias) {
     pl.kcb = pl.K;
   }
   pl.psa = sgemm_panel_floats(pl.uk.mr, pl.Kb);
-  pl.y_floats = round_up(pl.mp * pl.uk.mr * (pl.rows ? cv.oh * pl.wb : pl.Qp), 16);
+  pl.y_floats = round_up(pl.mp * pl.uk.mr * (pl.rows ? pl.ld : pl.Qp), 16);
   return pl;
 }
 
@@ -216,10 +243,11 @@ void conv_direct_chan(const Plan& pl, const float* in, const float* w, IgemmWeig
   auto run = [&](int t, int nthr) {
     float* xp = threads_base + t * per_thread;
     float* tile = xp + pl.pg.sample_pad;
-    PadRing pad{&cv, pl.pg, in, xp, 1};
+    const PadRing pad{&cv, pl.pg, in, xp, 1};
+    pad.clear();
     const index_t n0 = cv.batch * t / nthr, n1 = cv.batch * (t + 1) / nthr;
     for (index_t n = n0; n < n1; ++n) {
-      pad.pad_sample(n);
+      pad.copy_interior(n);
       float* yn = out + n * cv.out_n_stride;
       for (index_t p0 = 0; p0 < P; p0 += R) {
         const index_t rows = min_i(R, P - p0);
@@ -286,33 +314,38 @@ void conv_direct(const IgemmConv& cv, const float* in, const float* w, IgemmWeig
     float* ybuf = xp + pl.x_floats;
     std::memset(xp + pl.pg.sample_pad, 0, sizeof(float) * pl.slack);
     for (index_t q = 0; q < pl.x_floats - pl.ones; ++q) xp[pl.ones + q] = 1.f;
-    PadRing pad{&cv, pl.pg, in, xp, 1};
+    const PadRing pad{&cv, pl.pg, in, xp, 1};
+    pad.clear();
     const index_t n0 = cv.batch * t / nthr, n1 = cv.batch * (t + 1) / nthr;
     for (index_t n = n0; n < n1; ++n) {
-      pad.pad_sample(n);
+      pad.copy_interior(n);
       float* yn = out + n * cv.out_n_stride;
       if (pl.rows) {
-        const index_t ld = cv.oh * pl.wb, ck = cv.c * cv.kw;
-        for (index_t i = 0; i < cv.oh; ++i) {
+        // Tiles of one output row (NR positions at a time), or of two (pairs: NR / 2 of each).
+        const index_t ld = pl.ld, ck = cv.c * cv.kw, step = pl.pairs ? 2 : 1;
+        const index_t half = pl.pairs ? pl.pg.wp : nr / 2;
+        for (index_t i0 = 0; i0 < cv.oh; i0 += step) {
           index_t lo, hi;
-          valid_rows(cv, i, &lo, &hi);
+          valid_rows_of(cv, i0, step, &lo, &hi);
           if (hi > lo)
             for (index_t j0 = 0; j0 < cv.ow; j0 += nr)
               for (index_t ip = 0; ip < pl.mp; ++ip)
-                pl.uk.run((hi - lo) * ck, apack + ip * pl.psa + lo * ck * mr, xp + i * pl.pg.wp + j0,
-                          off + lo * ck, ybuf + ip * mr * ld + i * pl.wb + j0, ld, 0.f);
-          for (index_t co = 0; co < cv.m; ++co) {
-            float* GN_RESTRICT y = yn + co * P + i * cv.ow;
-            const float* GN_RESTRICT src = ybuf + co * ld + i * pl.wb;
-            const float b = bias ? bias[co] : 0.f;
-            if (hi > lo) {
-              if (bias) {
-                for (index_t j = 0; j < cv.ow; ++j) y[j] = src[j] + b;
+                pl.uk.run((hi - lo) * ck, apack + ip * pl.psa + lo * ck * mr, xp + i0 * pl.pg.wp + j0,
+                          off + lo * ck, half, ybuf + ip * mr * ld + i0 * pl.wb + j0, ld, 0.f);
+          for (index_t i = i0; i < i0 + step && i < cv.oh; ++i) {
+            for (index_t co = 0; co < cv.m; ++co) {
+              float* GN_RESTRICT y = yn + co * P + i * cv.ow;
+              const float* GN_RESTRICT src = ybuf + co * ld + i * pl.wb;
+              const float b = bias ? bias[co] : 0.f;
+              if (hi > lo) {
+                if (bias) {
+                  for (index_t j = 0; j < cv.ow; ++j) y[j] = src[j] + b;
+                } else {
+                  for (index_t j = 0; j < cv.ow; ++j) y[j] = src[j];
+                }
               } else {
-                for (index_t j = 0; j < cv.ow; ++j) y[j] = src[j];
+                for (index_t j = 0; j < cv.ow; ++j) y[j] = b;  // no tap reads the input
               }
-            } else {
-              for (index_t j = 0; j < cv.ow; ++j) y[j] = b;  // no tap reads the input
             }
           }
         }
@@ -323,8 +356,8 @@ void conv_direct(const IgemmConv& cv, const float* in, const float* w, IgemmWeig
         const index_t kb = min_i(pl.kcb, pl.Kb - k0);
         for (index_t q0 = 0; q0 < pl.Qp; q0 += nr)
           for (index_t ip = 0; ip < pl.mp; ++ip)
-            pl.uk.run(kb, apack + ip * pl.psa + k0 * mr, xp + q0, off + k0, ybuf + ip * mr * pl.Qp + q0,
-                      pl.Qp, k0 == 0 ? 0.f : 1.f);
+            pl.uk.run(kb, apack + ip * pl.psa + k0 * mr, xp + q0, off + k0, nr / 2,
+                      ybuf + ip * mr * pl.Qp + q0, pl.Qp, k0 == 0 ? 0.f : 1.f);
       }
       for (index_t co = 0; co < cv.m; ++co)
         for (index_t i = 0; i < cv.oh; ++i)
@@ -384,10 +417,11 @@ void direct_filter_chunk_chan(const DirectFilterPlan& pl, const float* x, const 
       for (index_t s = 0; s < cv.kw; ++s) tap[(ci * cv.kh + r) * cv.kw + s] = tap_offset(cv, pl.pg, ci, r, s);
   std::memset(bt, 0, sizeof(float) * pl.nb * bstride);  // channels past m stay zero
   const PadRing pad{&cv, pl.pg, x, xp, G};
+  pad.clear();
   for (index_t g0 = n0; g0 < n1; g0 += G) {
     const index_t gs = min_i(G, n1 - g0);
     for (index_t g = 0; g < gs; ++g) {
-      pad.pad_sample(g0 + g);
+      pad.copy_interior(g0 + g);
       const float* dyn = dy + (g0 + g) * cv.out_n_stride;
       for (index_t co = 0; co < cv.m; ++co) {
         const float* GN_RESTRICT src = dyn + co * P;
@@ -464,8 +498,8 @@ void direct_filter_chunk(const DirectFilterPlan& pl, const float* x, const float
   std::uint32_t* mask = reinterpret_cast<std::uint32_t*>(dyp + pl.dy_floats);
   index_t* off = reinterpret_cast<index_t*>(dyp + pl.dy_floats + pl.mask_floats);
   float* part = dyp + pl.dy_floats + pl.mask_floats + pl.off_floats;  // [row block][tap][row][lane]
-  // Zeros after the padded channels (pad_sample writes c * plane floats): only masked positions
-  // read there, but they should read defined values.
+  // Zeros after the padded channels (the ring's slot is sample_pad floats, cleared below): only
+  // masked positions read there, but they should read defined values.
   const index_t written = cv.c * pl.pg.plane;
   std::memset(xp + written, 0, sizeof(float) * (pl.x_floats - written));
   // dY's rows past m and positions past Q stay zero; the rest is rewritten for every sample.
@@ -476,8 +510,9 @@ void direct_filter_chunk(const DirectFilterPlan& pl, const float* x, const float
       for (index_t s = 0; s < cv.kw; ++s)
         off[(ci * cv.kh + r) * cv.kw + s] = tap_offset(cv, pl.pg, ci, r, s);
   const PadRing pad{&cv, pl.pg, x, xp, 1};
+  pad.clear();
   for (index_t n = n0; n < n1; ++n) {
-    pad.pad_sample(n);
+    pad.copy_interior(n);
     const float* dyn = dy + n * cv.out_n_stride;
     for (index_t co = 0; co < cv.m; ++co)
       for (index_t i = 0; i < cv.oh; ++i) {

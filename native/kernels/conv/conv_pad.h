@@ -74,6 +74,29 @@ struct PadRing {
     }
   }
 
+  // For a ring that only this code writes: zero every slot once (clear), then fill samples with
+  // copy_interior, which writes only the input's rows and columns (their padding stays zero). Saves
+  // rewriting the padding for every sample: LeNet conv2's backward-data pads 10x10 planes to
+  // 18x18, and the zero rows and columns cost a quarter of its time.
+  void clear() const { std::memset(ring, 0, sizeof(float) * static_cast<std::size_t>(cap * pg.sample_pad)); }
+  void copy_interior(index_t n) const {
+    const float* src = in + n * cv->in_n_stride;
+    float* dst = slot(n);
+    const index_t c_lo = max_i(cv->pw, 0), c_hi = min_i(cv->w + cv->pw, pg.wp);
+    const index_t copy = c_hi > c_lo ? c_hi - c_lo : 0;
+    const index_t r_lo = max_i(cv->ph, 0), r_hi = min_i(cv->h + cv->ph, pg.hp);
+    if (copy == 0) return;
+    for (index_t ch = 0; ch < cv->groups * cv->c; ++ch) {
+      const float* xc = src + ch * cv->h * cv->w + (c_lo - cv->pw);
+      float* pc = dst + ch * pg.plane + c_lo;
+      for (index_t R = r_lo; R < r_hi; ++R) {
+        const float* GN_RESTRICT xrow = xc + (R - cv->ph) * cv->w;
+        float* GN_RESTRICT prow = pc + R * pg.wp;
+        for (index_t j = 0; j < copy; ++j) prow[j] = xrow[j];
+      }
+    }
+  }
+
   // Pads samples n0 .. n1 (inclusive; n1 - n0 < cap) unless already in the ring.
   void ensure(index_t n0, index_t n1) {
     if (next < 0 || n0 >= next) next = n0;

@@ -1,11 +1,12 @@
 // The convolution micro-kernel contract: the GEMM micro-kernel (gemm/ukernel.h) with B read in
 // place through a table of row offsets instead of from a packed panel.
 //
-//   c[i * ldc + j] (+)= sum over p < kc of a[p * MR + i] * b[off[p] + j],   i < MR, j < NR
+//   c[i * ldc + j] (+)= sum over p < kc of a[p * MR + i] * b[off[p] + col(j)],   i < MR, j < NR
+//   col(j) = j for j < NR / 2, half + j - NR / 2 for the others
 //
-// a is a packed micro-panel of A (ukernel.h layout, MR x kc, k-major); each B row is NR
-// consecutive floats anywhere in memory (any alignment). beta == 0 overwrites the tile (never reads
-// it), beta == 1 adds to it. Stride-1 convolution reads its input this way without packing
+// a is a packed micro-panel of A (ukernel.h layout, MR x kc, k-major); each B row is two runs of
+// NR / 2 consecutive floats, `half` floats apart (NR / 2: one run of NR), anywhere in memory (any
+// alignment). beta == 0 overwrites the tile (never reads it), beta == 1 adds to it. Stride-1 convolution reads its input this way without packing
 // (conv_direct.cc): output pixels in the padded plane's row-major order are consecutive, and tap
 // (ci, r, s) is a fixed offset from the output pixel. Every element is computed by the same
 // operations wherever it sits (results do not depend on how the work is cut).
@@ -13,9 +14,10 @@
 // One kernel per ISA, each in its own unit and namespace (conv_ukernel_generic.cc,
 // conv_ukernel_avx2.cc, conv_ukernel_avx512.cc). AVX-512 runs the AVX2 run and filter kernels (on a
 // 2-core Xeon with AVX-512 they trained LeNet-5 faster than the packing engine on the 8x32 AVX-512
-// GEMM kernel) and a chan kernel of its own; an ISA without any (run == nullptr: NEON for now) uses
-// the packing engine.
-// conv_direct packs A into micro-panels of this kernel's MR, whatever the GEMM's.
+// GEMM kernel), a 6x32 run kernel and a chan kernel of its own; an ISA without any (run ==
+// nullptr: NEON for now) uses the packing engine. conv_direct packs A into micro-panels of this
+// kernel's MR, whatever the GEMM's; with half > NR / 2 one tile covers two output rows of up to
+// NR / 2 outputs each (conv_direct.cc's paired row tiles).
 //
 // The backward-filter kernel of the same layout (conv_direct.cc) reduces over the positions
 // instead: dot products of kFilterRows rows of dY against taps of the padded input, kept as 8
@@ -35,8 +37,8 @@
 namespace gn {
 
 using ConvUkernelFn = void (*)(index_t kc, const float* GN_RESTRICT a, const float* GN_RESTRICT b,
-                               const index_t* GN_RESTRICT off, float* GN_RESTRICT c, index_t ldc,
-                               float beta);
+                               const index_t* GN_RESTRICT off, index_t half, float* GN_RESTRICT c,
+                               index_t ldc, float beta);
 
 // The channels-wide kernel (conv_direct.cc's channel tiling) turns the layout around: R = chan_rows
 // output positions (anywhere in the padded input: aoff) by 16 output channels, the weights packed,

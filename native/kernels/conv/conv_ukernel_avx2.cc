@@ -28,7 +28,7 @@ inline void store_row(float* c, __m256 acc0, __m256 acc1, float beta) {
 
 // conv_f32_ukernel_6x16__avx2_fma
 void conv_f32_ukernel_6x16(index_t kc, const float* GN_RESTRICT a, const float* GN_RESTRICT b,
-                           const index_t* GN_RESTRICT off, float* GN_RESTRICT c, index_t ldc,
+                           const index_t* GN_RESTRICT off, index_t half, float* GN_RESTRICT c, index_t ldc,
                            float beta) {
   __m256 c0x0 = _mm256_setzero_ps(), c0x8 = _mm256_setzero_ps();
   __m256 c1x0 = _mm256_setzero_ps(), c1x8 = _mm256_setzero_ps();
@@ -41,7 +41,7 @@ void conv_f32_ukernel_6x16(index_t kc, const float* GN_RESTRICT a, const float* 
   for (index_t p = 0; p < kc; ++p) {
     const float* bp = b + off[p];
     const __m256 b0 = _mm256_loadu_ps(bp);
-    const __m256 b8 = _mm256_loadu_ps(bp + 8);
+    const __m256 b8 = _mm256_loadu_ps(bp + half);
     __m256 ai;
     ai = _mm256_broadcast_ss(a + 0);
     c0x0 = _mm256_fmadd_ps(ai, b0, c0x0);

@@ -33,7 +33,7 @@ inline void store_row(float* c, __m512 acc0, __m512 acc1, float beta) {
 
 // conv_f32_ukernel_6x32__avx512f: the AVX2 6x16 kernel with B rows of 32 positions (2 zmm).
 void conv_f32_ukernel_6x32(index_t kc, const float* GN_RESTRICT a, const float* GN_RESTRICT b,
-                           const index_t* GN_RESTRICT off, float* GN_RESTRICT c, index_t ldc,
+                           const index_t* GN_RESTRICT off, index_t half, float* GN_RESTRICT c, index_t ldc,
                            float beta) {
   __m512 c0x0 = _mm512_setzero_ps(), c0x16 = _mm512_setzero_ps();
   __m512 c1x0 = _mm512_setzero_ps(), c1x16 = _mm512_setzero_ps();
@@ -45,7 +45,7 @@ void conv_f32_ukernel_6x32(index_t kc, const float* GN_RESTRICT a, const float* 
   for (index_t p = 0; p < kc; ++p) {
     const float* bp = b + off[p];
     const __m512 b0 = _mm512_loadu_ps(bp);
-    const __m512 b16 = _mm512_loadu_ps(bp + 16);
+    const __m512 b16 = _mm512_loadu_ps(bp + half);
     __m512 ai;
     ai = _mm512_set1_ps(a[0]);
     c0x0 = _mm512_fmadd_ps(ai, b0, c0x0);

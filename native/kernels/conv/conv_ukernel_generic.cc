@@ -14,13 +14,14 @@ constexpr int kNr = 8;
 
 // conv_f32_ukernel_6x8__scalar
 void conv_f32_ukernel_6x8(index_t kc, const float* GN_RESTRICT a, const float* GN_RESTRICT b,
-                          const index_t* GN_RESTRICT off, float* GN_RESTRICT c, index_t ldc,
+                          const index_t* GN_RESTRICT off, index_t half, float* GN_RESTRICT c, index_t ldc,
                           float beta) {
   float acc[kMr][kNr] = {};
   for (index_t p = 0; p < kc; ++p) {
     const float* bp_src = b + off[p];
     float bp[kNr];
-    for (int j = 0; j < kNr; ++j) bp[j] = bp_src[j];
+    for (int j = 0; j < kNr / 2; ++j) bp[j] = bp_src[j];
+    for (int j = kNr / 2; j < kNr; ++j) bp[j] = bp_src[half + j - kNr / 2];
     for (int i = 0; i < kMr; ++i) {
       const float ai = a[i];
       for (int j = 0; j < kNr; ++j) acc[i][j] += ai * bp[j];
