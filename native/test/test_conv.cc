@@ -567,6 +567,11 @@ std::vector<Case> fast_path_cases() {
       conv_case("direct_4to4", 3, 4, 9, 10, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1),
       conv_case("direct_rot_6to16_k5", 2, 6, 14, 14, 16, 5, 5, 1, 1, 0, 0, 1, 1, 1),
       conv_case("direct_m17_not", 2, 3, 8, 8, 17, 3, 3, 1, 1, 1, 1, 1, 1, 1),
+      // Row tiles of two output rows (conv_direct.cc), an odd number of rows (the last tile alone):
+      // 13-wide rows for AVX-512's 32-wide tiles, 7-wide for AVX2's 16, 4-wide for the scalar 8.
+      conv_case("pairs_13x13_pad2", 2, 3, 13, 13, 6, 5, 5, 1, 1, 2, 2, 1, 1, 1),
+      conv_case("pairs_7x7_pad1", 2, 3, 7, 7, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1),
+      conv_case("pairs_5x4_pad1", 3, 2, 5, 4, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1),
       // Channel tiling forward: 14 channels (the last 2 outside the 4 x 4 blocks of the transposed
       // store), 81 positions (a partial last tile whose rows are not a multiple of 4), bias.
       conv_case("chan_m14_odd_rows", 3, 6, 13, 13, 14, 5, 5, 1, 1, 0, 0, 1, 1, 1),
