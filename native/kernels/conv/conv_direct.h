@@ -66,10 +66,11 @@ struct DirectFilterPlan {
   index_t chan_rows;       // its tile's rows (conv_ukernel.h)
   conv_detail::PadGeom pg;
   index_t K;      // taps: c * kh * kw
-  index_t Q, Qp;  // oh * wp positions, rounded up to 8
+  index_t lanes;  // the filter kernel's partial sums per dot product (conv_ukernel.h)
+  index_t Q, Qp;  // oh * wp positions, rounded up to lanes
   index_t mrows;  // m rounded up to kFilterRows
   index_t x_floats, dy_floats, mask_floats, off_floats;
-  index_t part_floats;  // the filter kernel's lane partials: mrows * K * 8
+  index_t part_floats;  // the filter kernel's lane partials: mrows * K * lanes
   // The channel tiling: samples per group, blocks of 16 output channels, the accumulator dW^T
   // (K rounded up to chan_rows rows by nb * 16 columns).
   index_t group, nb, acc_floats;

@@ -20,15 +20,16 @@
 // NR / 2 outputs each (conv_direct.cc's paired row tiles).
 //
 // The backward-filter kernel of the same layout (conv_direct.cc) reduces over the positions
-// instead: dot products of kFilterRows rows of dY against taps of the padded input, kept as 8
-// partial sums per dot product (lane l sums the positions q with q % 8 == l),
+// instead: dot products of kFilterRows rows of dY against taps of the padded input, kept as L =
+// filter_lanes partial sums per dot product (lane l sums the positions q with q % L == l),
 //
-//   part[(t * kFilterRows + i) * 8 + l] (+)= sum over q < len, q % 8 == l of
+//   part[(t * kFilterRows + i) * L + l] (+)= sum over q < len, q % L == l of
 //                                             dy[i * ldd + q] * (x[off[t] + q] if mask[q] else 0)
 //
-// for i < kFilterRows and t < taps, len a multiple of 8. mask[q] is 0 or all ones: masked
+// for i < kFilterRows and t < taps, len a multiple of L. mask[q] is 0 or all ones: masked
 // positions contribute exactly 0 even where x holds an infinity or a NaN. accumulate == false
-// overwrites part. The caller adds each dot product's 8 lanes once, at the end (filter_lanes_sum).
+// overwrites part. The caller adds each dot product's L lanes once, at the end (filter_lanes_sum).
+// L is 8 (AVX2, scalar) or 16 (AVX-512).
 #ifndef GRADNODE_KERNELS_CONV_CONV_UKERNEL_H_
 #define GRADNODE_KERNELS_CONV_CONV_UKERNEL_H_
 
@@ -61,9 +62,14 @@ using ConvFilterUkernelFn = void (*)(index_t len, const float* GN_RESTRICT dy, i
                                      index_t taps, const std::uint32_t* GN_RESTRICT mask,
                                      float* GN_RESTRICT part, bool accumulate);
 
-// The sum of a dot product's 8 lane partials, in a fixed order.
-inline float filter_lanes_sum(const float* a) {
-  return ((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7]));
+constexpr int kFilterMaxLanes = 16;
+
+// The sum of a dot product's `lanes` (8 or 16) partials, in a fixed order: with 16, lanes l and
+// l + 8 first.
+inline float filter_lanes_sum(const float* a, int lanes) {
+  float b[8];
+  for (int l = 0; l < 8; ++l) b[l] = lanes == 16 ? a[l] + a[l + 8] : a[l];
+  return ((b[0] + b[4]) + (b[2] + b[6])) + ((b[1] + b[5]) + (b[3] + b[7]));
 }
 
 struct ConvUkernel {
@@ -71,6 +77,7 @@ struct ConvUkernel {
   int nr;
   ConvUkernelFn run;  // nullptr: this ISA has none
   ConvFilterUkernelFn filter;  // nullptr: this ISA has none
+  int filter_lanes;            // L of filter's partial sums
   ConvChanUkernelFn chan;      // nullptr: this ISA has none
   int chan_rows;               // R of chan's tile, at most kChanMaxRows
 };

@@ -170,7 +170,7 @@ void conv_chan_f32_ukernel_6x16(index_t kc, const float* GN_RESTRICT x, const in
 }  // namespace
 
 ConvUkernel conv_ukernel() {
-  return {kMr, kNr, conv_f32_ukernel_6x16, conv_filter_f32_ukernel_6x2, conv_chan_f32_ukernel_6x16, kMr};
+  return {kMr, kNr, conv_f32_ukernel_6x16, conv_filter_f32_ukernel_6x2, 8, conv_chan_f32_ukernel_6x16, kMr};
 }
 
 }  // namespace avx2

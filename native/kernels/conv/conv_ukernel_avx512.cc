@@ -1,10 +1,11 @@
-// Convolution micro-kernels for AVX-512 (F): the AVX2 ones (conv_ukernel_avx2.cc), except the
-// channel kernel, which holds one row of 16 output channels in one zmm register: 10 rows (output
-// positions, or taps in backward-filter) in 10 accumulators. Per k step: 1 offset load, 1 load of
-// B (16 floats), 10 FMAs with the broadcast folded in. 10 rows, not 12: with 12 row pointers GCC
-// ran out of general registers and reloaded three from the stack every k step. LeNet conv2 (6 ->
-// 16 5x5 14x14 b64), 1 thread: forward 323 us with the AVX2 6x16 kernel, 277 with 12 rows, 219
-// with 10. Contract in conv_ukernel.h.
+// Convolution micro-kernels for AVX-512 (F): the AVX2 ones (conv_ukernel_avx2.cc) widened. The run
+// kernel covers 6 x 32 positions, the filter kernel keeps 16 lanes, and the channel kernel holds
+// one row of 16 output channels in one zmm register: 10 rows (output positions, or taps in
+// backward-filter) in 10 accumulators; per k step 1 offset load, 1 load of B, 10 FMAs with the
+// broadcast folded in. 10 rows, not 12: with 12 row pointers GCC ran out of general registers and
+// reloaded three from the stack every k step. LeNet conv2 (6 -> 16 5x5 14x14 b64), 1 thread:
+// forward 323 us with the AVX2 6x16 kernel, 277 with 12 rows, 219 with 10. Contract in
+// conv_ukernel.h.
 //
 // ISA unit (compiled with -mavx512f ...): everything lives in gn::avx512, helpers in an anonymous
 // namespace, and only intrinsics and project headers are included (KERNELS.md §6.5).
@@ -75,6 +76,75 @@ void conv_f32_ukernel_6x32(index_t kc, const float* GN_RESTRICT a, const float* 
   store_row(c + 5 * ldc, c5x0, c5x16, beta);
 }
 
+// v, kept in a register: the empty asm makes the compiler materialise it there (as in
+// conv_ukernel_avx2.cc: otherwise GCC folds each load into both of its users).
+inline __m512 in_register(__m512 v) {
+  __asm__("" : "+v"(v));
+  return v;
+}
+
+inline __m512 masked(__m512 v, __m512i m) { return _mm512_castsi512_ps(_mm512_and_si512(_mm512_castps_si512(v), m)); }
+
+// conv_filter_f32_ukernel_6x2__avx512f: the AVX2 filter kernel with 16 lanes: two taps at a time,
+// 6 rows x 2 taps of 16-lane partial sums. Per 16 positions: 1 mask load, 2 loads and 2 ANDs of
+// x, 6 loads of dY, 12 FMAs.
+void conv_filter_f32_ukernel_6x2(index_t len, const float* GN_RESTRICT dy, index_t ldd,
+                                 const float* GN_RESTRICT x, const index_t* GN_RESTRICT off,
+                                 index_t taps, const std::uint32_t* GN_RESTRICT mask,
+                                 float* GN_RESTRICT part, bool accumulate) {
+  constexpr int kL = 16;
+  for (index_t t = 0; t < taps; t += 2) {
+    const bool two = t + 1 < taps;
+    const float* x0 = x + off[t];
+    const float* x1 = x + off[two ? t + 1 : t];
+    float* p0 = part + t * kFilterRows * kL;
+    float* p1 = two ? p0 + kFilterRows * kL : nullptr;
+    __m512 c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
+    if (accumulate) {
+      c00 = _mm512_loadu_ps(p0 + 0 * kL), c10 = _mm512_loadu_ps(p0 + 1 * kL), c20 = _mm512_loadu_ps(p0 + 2 * kL);
+      c30 = _mm512_loadu_ps(p0 + 3 * kL), c40 = _mm512_loadu_ps(p0 + 4 * kL), c50 = _mm512_loadu_ps(p0 + 5 * kL);
+    } else {
+      c00 = c10 = c20 = c30 = c40 = c50 = _mm512_setzero_ps();
+    }
+    if (accumulate && two) {
+      c01 = _mm512_loadu_ps(p1 + 0 * kL), c11 = _mm512_loadu_ps(p1 + 1 * kL), c21 = _mm512_loadu_ps(p1 + 2 * kL);
+      c31 = _mm512_loadu_ps(p1 + 3 * kL), c41 = _mm512_loadu_ps(p1 + 4 * kL), c51 = _mm512_loadu_ps(p1 + 5 * kL);
+    } else {
+      c01 = c11 = c21 = c31 = c41 = c51 = _mm512_setzero_ps();
+    }
+    for (index_t q = 0; q < len; q += kL) {
+      const __m512i m = _mm512_loadu_si512(mask + q);
+      const __m512 b0 = masked(_mm512_loadu_ps(x0 + q), m);
+      const __m512 b1 = masked(_mm512_loadu_ps(x1 + q), m);
+      __m512 a;
+      a = in_register(_mm512_loadu_ps(dy + 0 * ldd + q));
+      c00 = _mm512_fmadd_ps(a, b0, c00);
+      c01 = _mm512_fmadd_ps(a, b1, c01);
+      a = in_register(_mm512_loadu_ps(dy + 1 * ldd + q));
+      c10 = _mm512_fmadd_ps(a, b0, c10);
+      c11 = _mm512_fmadd_ps(a, b1, c11);
+      a = in_register(_mm512_loadu_ps(dy + 2 * ldd + q));
+      c20 = _mm512_fmadd_ps(a, b0, c20);
+      c21 = _mm512_fmadd_ps(a, b1, c21);
+      a = in_register(_mm512_loadu_ps(dy + 3 * ldd + q));
+      c30 = _mm512_fmadd_ps(a, b0, c30);
+      c31 = _mm512_fmadd_ps(a, b1, c31);
+      a = in_register(_mm512_loadu_ps(dy + 4 * ldd + q));
+      c40 = _mm512_fmadd_ps(a, b0, c40);
+      c41 = _mm512_fmadd_ps(a, b1, c41);
+      a = in_register(_mm512_loadu_ps(dy + 5 * ldd + q));
+      c50 = _mm512_fmadd_ps(a, b0, c50);
+      c51 = _mm512_fmadd_ps(a, b1, c51);
+    }
+    _mm512_storeu_ps(p0 + 0 * kL, c00), _mm512_storeu_ps(p0 + 1 * kL, c10), _mm512_storeu_ps(p0 + 2 * kL, c20);
+    _mm512_storeu_ps(p0 + 3 * kL, c30), _mm512_storeu_ps(p0 + 4 * kL, c40), _mm512_storeu_ps(p0 + 5 * kL, c50);
+    if (two) {
+      _mm512_storeu_ps(p1 + 0 * kL, c01), _mm512_storeu_ps(p1 + 1 * kL, c11), _mm512_storeu_ps(p1 + 2 * kL, c21);
+      _mm512_storeu_ps(p1 + 3 * kL, c31), _mm512_storeu_ps(p1 + 4 * kL, c41), _mm512_storeu_ps(p1 + 5 * kL, c51);
+    }
+  }
+}
+
 // p, kept as a pointer of its own: without this GCC folds x + aoff[i] into an index added to x
 // with an lea for every row and every k step.
 inline const float* opaque(const float* p) {
@@ -141,6 +211,8 @@ ConvUkernel conv_ukernel() {
   k.mr = kMr;
   k.nr = kNr;
   k.run = conv_f32_ukernel_6x32;
+  k.filter = conv_filter_f32_ukernel_6x2;
+  k.filter_lanes = 16;
   k.chan = conv_chan_f32_ukernel_10x16;
   k.chan_rows = kRows;
   return k;

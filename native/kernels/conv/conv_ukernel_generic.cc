@@ -81,7 +81,7 @@ void conv_chan_f32_ukernel_6x16(index_t kc, const float* GN_RESTRICT x, const in
 }  // namespace
 
 ConvUkernel conv_ukernel() {
-  return {kMr, kNr, conv_f32_ukernel_6x8, conv_filter_f32_ukernel_6x1, conv_chan_f32_ukernel_6x16, kChanRows};
+  return {kMr, kNr, conv_f32_ukernel_6x8, conv_filter_f32_ukernel_6x1, 8, conv_chan_f32_ukernel_6x16, kChanRows};
 }
 
 }  // namespace generic
