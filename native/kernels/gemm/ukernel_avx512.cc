@@ -23,15 +23,18 @@ constexpr int kMr = 8;
 constexpr int kNr = 32;
 
 // Blocking: a 256 x 32 panel of B is 32 KB (L1 is 32-48 KB on Skylake-SP to Sapphire Rapids and
-// Zen4), a 240 x 256 block of A is 240 KB (L2 1-2 MB), a 256 x 3072 panel of B is 3 MB (L3).
+// Zen4), a 360 x 256 block of A is 360 KB (L2 1-2 MB), a 256 x 3072 panel of B is 3 MB (L3).
 // Measured on a 2-vCPU Xeon with AVX-512 (48 KB L1, 2 MB L2), in-process A/B, best of 12:
 // 2048^3 at 1 thread kc x mc 192 x 480 -> 165 GFLOP/s, 256 x 240 -> 185, 384 x 240 -> 191-193,
 // 384 x 480 -> 163 (the A block no longer stays in L2 beside the B panels streaming through it);
-// at 2 threads 1024^3 261 -> 343 GFLOP/s and 2048^3 313 -> 368 with 256 x 240. The kernel itself
-// reaches 212 GFLOP/s (87 % of the peak) at kc = 192 and 230 at 384 on L1-resident operands, its
-// C tile costing less per flop; 384 would overflow a 32 KB L1, so 256.
+// at 2 threads 1024^3 261 -> 343 GFLOP/s and 2048^3 313 -> 368 with 256 x 240, and 240 / 360 /
+// 480 rows within 5 % of each other at 256. The kernel itself reaches 212 GFLOP/s (87 % of the
+// peak) at kc = 192 and 230 at 384 on L1-resident operands, its C tile costing less per flop;
+// 384 would overflow a 32 KB L1, so 256. MC also bounds the products split by columns between
+// threads (gemm.cc, choose_split): at 240, 256 x 784 x 64 (LeNet-size dW) went to the row split
+// and took 110 instead of 83 us, so 360.
 constexpr int kKc = 256;
-constexpr int kMc = 240;
+constexpr int kMc = 360;
 constexpr int kNc = 3072;
 
 // C[0..31] = alpha * acc + beta * C; beta == 0 never reads C.
