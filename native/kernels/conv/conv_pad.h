@@ -1,5 +1,6 @@
 // Internal to the convolution kernels: zero-padded copies of input samples, shared by the
-// implicit-GEMM engine (conv_igemm.cc) and the Winograd path (conv_winograd.cc).
+// implicit-GEMM engine (conv_igemm.cc), the Winograd path (conv_winograd.cc) and the pack-free
+// kernels (conv_direct.cc).
 #ifndef GRADNODE_KERNELS_CONV_CONV_PAD_H_
 #define GRADNODE_KERNELS_CONV_CONV_PAD_H_
 
