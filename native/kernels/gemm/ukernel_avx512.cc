@@ -5,7 +5,8 @@
 //
 // Dispatched only when cpuid reports F/BW/DQ/VL with OS support; kept a line-by-line mirror of
 // ukernel_avx2.cc. Measured on a 2-vCPU Xeon (2026-12-06, docs/benchmarks.md): the kernel alone
-// reaches 87 % of the FMA peak at kc = 192 and 95 % at 384 (L1-resident operands); through the
+// reaches 87 % of the FMA peak at kc = 192 and 95 % at 384 (L1-resident operands,
+// bench/native/ukernel_peak.cc); through the
 // driver, 512^3-2048^3 run at 60-75 %, still below OpenBLAS's SkylakeX kernel at 1024^3 and
 // 2048^3. A 12x32 tile was slower (161-173 against 185-190 GFLOP/s on one thread, 512^3 and
 // smaller). Products of at most 16 columns use the AVX2 kernel (isa.h).
