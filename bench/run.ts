@@ -298,10 +298,12 @@ async function main(): Promise<void> {
       lenet = runLenetInChild({ root: o.pkg, threads, data: o.data, epochs: o.lenetEpochs, limit: o.lenetLimit, profileSteps: o.quick ? 50 : 200 });
       if (torch) {
         // One thread; `threads` with the passive wait policy; and, when that is more than one,
-        // `threads` with the short libgomp spin gradnode's loader sets (src/backend/native.ts),
+        // `threads` with the short libgomp spin gradnode's loader set in this process (the
+        // package's src/backend/native.ts, read back from the environment once it has loaded),
         // which speeds PyTorch's back-to-back parallel regions up too.
         const configs: [string, number, NodeJS.ProcessEnv][] = [...new Set([1, threads])].map((t) => [String(t), t, {}]);
-        if (threads > 1) configs.push([`${threads} (GOMP_SPINCOUNT=1000)`, threads, { GOMP_SPINCOUNT: '1000' }]);
+        const spin = process.env.GOMP_SPINCOUNT;
+        if (threads > 1 && spin) configs.push([`${threads} (GOMP_SPINCOUNT=${spin})`, threads, { GOMP_SPINCOUNT: spin }]);
         for (const [key, t, extra] of configs) {
           log(`bench: PyTorch LeNet-5, ${key} thread(s)`);
           try {
