@@ -51,9 +51,9 @@ describe('no spinning after a call returns', () => {
     expect(r.status, r.stderr).toBe(0);
     passive = r.json as Probe;
     expect(passive.policy).toBe('PASSIVE');
-    // libgomp spins briefly after each region (a fraction of a millisecond), then sleeps.
+    // libgomp spins briefly after each region (a few milliseconds at most), then sleeps.
     expect(passive.spincount).toBe(GOMP_SPINCOUNT_DEFAULT);
-    expect(Number(passive.spincount)).toBeLessThanOrEqual(10000);
+    expect(Number(passive.spincount)).toBeLessThanOrEqual(100000);
     expect(passive.threads).toBe(2);
     // A spinning OpenMP worker would burn about one core for the whole idle period (see below).
     expect(passive.idleCpuMs).toBeLessThan(0.1 * passive.wallMs);

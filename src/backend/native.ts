@@ -148,19 +148,20 @@ export interface AddonLoad {
 }
 
 /** libgomp's spin iterations before a waiting thread sleeps, when the user set no wait policy. */
-export const GOMP_SPINCOUNT_DEFAULT = '10000';
+export const GOMP_SPINCOUNT_DEFAULT = '100000';
 
 /**
  * Loads the addon. Before the OpenMP runtime starts (it starts with the addon), the wait policy is
- * set unless the user chose one (KERNELS.md §7.1): libgomp's default keeps a thread spinning for
- * about 3 ms after every parallel region, which on a small machine burns a core the JS thread
- * needs; a fully passive policy puts the threads to sleep at once, and waking them costs ~11 us
- * per region (2-vCPU Zen3 VM), more on a 2-vCPU Xeon VM, where a LeNet-5 training step (about 30
- * regions) took 2.9 ms instead of 2.2 ms for it. So threads spin for GOMP_SPINCOUNT_DEFAULT
- * iterations (about 0.2 ms on that Xeon, where 1000 iterations, 17 us, were shorter than most gaps
- * between the kernels of a step) and then sleep: a region right after another costs ~1 us, and an
- * idle process burns nothing after its last fraction of a millisecond. OMP_WAIT_POLICY=PASSIVE
- * keeps other OpenMP runtimes (LLVM's libomp, which ignores GOMP_SPINCOUNT) from spinning at all.
+ * set unless the user chose one (KERNELS.md §7.1). libgomp's default (300,000 spins with no policy
+ * set, endless with ACTIVE) can keep a thread spinning for milliseconds after every parallel region,
+ * and a fully passive policy puts the threads to sleep at once, after which waking one costs ~11 us
+ * per region on a 2-vCPU Zen3 VM and up to ~0.15 ms on a 2-vCPU Xeon VM (the host must reschedule
+ * the halted vCPU): there a LeNet-5 training step (about 30 regions) took 2.9 ms with 1000 spins
+ * (17 us), 2.2-2.5 ms with 10,000 and 2.2-2.3 ms with GOMP_SPINCOUNT_DEFAULT, which also bridges the
+ * gap between two steps (data, optimizer, the JS of the next forward). That is about 1.5 ms of
+ * spinning there (2-5 ms on the Zen3) after the last kernel of a burst, then the threads sleep, so
+ * an idle process burns nothing. OMP_WAIT_POLICY=PASSIVE keeps other OpenMP runtimes (LLVM's libomp,
+ * which ignores GOMP_SPINCOUNT) from spinning at all.
  */
 export function loadAddon(): AddonLoad {
   if (process.env.OMP_WAIT_POLICY === undefined && process.env.GOMP_SPINCOUNT === undefined) {
