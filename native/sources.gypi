@@ -33,7 +33,8 @@
     "gradnode_sources_avx512": [
       "native/kernels/gemm/ukernel_avx512.cc",
       "native/kernels/elementwise/vmath_avx512.cc",
-      "native/kernels/conv/conv_ukernel_avx512.cc"
+      "native/kernels/conv/conv_ukernel_avx512.cc",
+      "native/kernels/pool/maxpool2x2_avx512.cc"
     ],
     "gradnode_sources_neon": [
       "native/kernels/gemm/ukernel_neon.cc",

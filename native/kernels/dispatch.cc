@@ -113,6 +113,7 @@ IsaKernels make_kernels(Isa isa) {
       k.gemm_sup = avx2::gemm_sup_kernels();
       k.vmath = avx512::vmath_kernels();
       k.conv = avx512::conv_ukernel();
+      k.maxpool2x2 = avx512::maxpool2x2_kernels();
       break;
 #endif
 #if GN_ARM64

@@ -5,7 +5,7 @@
 // table of function pointers. The table is chosen once, when the library is first used: the best ISA
 // the CPU (and the OS, for the wider registers) supports, capped by GRADNODE_ISA=generic|avx2|avx512|neon.
 // Everything outside the ISA units is compiled for the platform baseline (SSE2 on x86-64), and
-// scripts/check-isa-symbols.mjs fails the tests if AVX instructions leak out of the ISA units.
+// scripts/check-isa-symbols.js fails the tests if AVX instructions leak out of the ISA units.
 #ifndef GRADNODE_KERNELS_ISA_H_
 #define GRADNODE_KERNELS_ISA_H_
 
@@ -13,6 +13,7 @@
 #include "conv/conv_ukernel.h"
 #include "elementwise/vmath.h"
 #include "gemm/ukernel.h"
+#include "pool/pool_ukernel.h"
 
 namespace gn {
 
@@ -35,6 +36,8 @@ struct IsaKernels {
   VmathKernels vmath;  // vectorised elementwise math (elementwise/vmath.h)
   ConvUkernel conv;    // convolution micro-kernel, B through row offsets (conv/conv_ukernel.h);
                        // run == nullptr where an ISA has none
+  MaxPool2x2Kernels maxpool2x2;  // 2x2 / stride-2 max pooling (pool/pool_ukernel.h); nullptr where
+                                 // an ISA has none (the baseline SSE2 path runs)
 };
 
 // True when this binary contains the ISA's kernels.

@@ -213,11 +213,15 @@ GN_TEST(pool_max_backward) {
   }
 }
 
-// 2x2 stride-2 backward with rows of at least 8 outputs writes dx directly (no memset): every pixel
-// must be written, dy at its window's argmax, 0 elsewhere, including the last row / column that an
-// odd size leaves outside every window (dx starts as NaN).
+// 2x2 stride-2 backward writes dx directly (no memset) with the ISA's kernel, or with SSE2 for rows
+// of at least 8 outputs: every pixel must be written, dy at its window's argmax, 0 elsewhere,
+// including the last row / column that an odd size leaves outside every window (dx starts as NaN).
 GN_TEST(pool_max_backward_2x2_direct) {
-  const Case shapes[] = {pool_case("k2_s2_ow8", 2, 3, 16, 16, 2, 2, 2, 2, 0, 0),
+  const Case shapes[] = {pool_case("k2_s2_ow1_odd", 1, 2, 3, 3, 2, 2, 2, 2, 0, 0),
+                         pool_case("k2_s2_ow5_lenet_pool2", 2, 3, 10, 10, 2, 2, 2, 2, 0, 0),
+                         pool_case("k2_s2_ow17_odd_w", 1, 2, 6, 35, 2, 2, 2, 2, 0, 0),
+                         pool_case("k2_s2_ow33_odd_h", 1, 1, 5, 66, 2, 2, 2, 2, 0, 0),
+                         pool_case("k2_s2_ow8", 2, 3, 16, 16, 2, 2, 2, 2, 0, 0),
                          pool_case("k2_s2_ow9_odd_h", 1, 2, 17, 18, 2, 2, 2, 2, 0, 0),
                          pool_case("k2_s2_ow16_odd_w", 1, 2, 6, 33, 2, 2, 2, 2, 0, 0),
                          pool_case("k2_s2_lenet_pool1", 2, 3, 28, 28, 2, 2, 2, 2, 0, 0)};
@@ -473,6 +477,11 @@ GN_TEST(pool_max_fast_paths_special_values) {
                          pool_case("k2_s2_ow4", 1, 1, 4, 8, 2, 2, 2, 2, 0, 0),
                          pool_case("k2_s2_ow5_lenet", 2, 3, 10, 10, 2, 2, 2, 2, 0, 0),
                          pool_case("k2_s2_ow3", 1, 2, 7, 7, 2, 2, 2, 2, 0, 0),
+                         // Around the AVX-512 kernel's 16 outputs per step.
+                         pool_case("k2_s2_ow1", 1, 2, 3, 3, 2, 2, 2, 2, 0, 0),
+                         pool_case("k2_s2_ow16", 1, 2, 4, 32, 2, 2, 2, 2, 0, 0),
+                         pool_case("k2_s2_ow17_odd", 1, 2, 5, 35, 2, 2, 2, 2, 0, 0),
+                         pool_case("k2_s2_ow33", 1, 1, 4, 66, 2, 2, 2, 2, 0, 0),
                          pool_case("global_8x8", 2, 3, 8, 8, 8, 8, 8, 8, 0, 0),
                          pool_case("global_7x9", 2, 2, 7, 9, 7, 9, 1, 1, 0, 0),
                          pool_case("global_4x4", 1, 3, 4, 4, 4, 4, 4, 4, 0, 0),
