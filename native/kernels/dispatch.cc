@@ -106,6 +106,7 @@ IsaKernels make_kernels(Isa isa) {
       k.gemm_sup = avx2::gemm_sup_kernels();
       k.vmath = avx2::vmath_kernels();
       k.conv = avx2::conv_ukernel();
+      k.maxpool2x2 = avx2::maxpool2x2_kernels();
       break;
     case Isa::kAvx512:
       k.gemm = avx512::gemm_ukernel();

@@ -328,7 +328,8 @@ void maxpool2d_forward(const Pool2dShape& s, const float* x, float* y, std::int3
     return;
   }
   if (is_2x2_stride2(s)) {
-    const MaxPool2x2ForwardFn isa_forward = kernels().maxpool2x2.forward;
+    const MaxPool2x2Kernels& isa = kernels().maxpool2x2;
+    const MaxPool2x2ForwardFn isa_forward = s.ow >= isa.min_ow ? isa.forward : nullptr;
     for_each_plane(s.n * s.c, pool_threads(s, kMaxForwardCost), 0, [&](index_t q, char*) {
       if (isa_forward)
         isa_forward(s, x + q * hw, y + q * ohw, argmax + q * ohw);
@@ -346,7 +347,8 @@ void maxpool2d_forward(const Pool2dShape& s, const float* x, float* y, std::int3
 void maxpool2d_backward(const Pool2dShape& s, const float* dy, const std::int32_t* argmax, float* dx) {
   const index_t planes = s.n * s.c, hw = s.h * s.w, ohw = s.oh * s.ow;
   const int nt = pool_threads(s);
-  const MaxPool2x2BackwardFn isa_backward = kernels().maxpool2x2.backward;
+  const MaxPool2x2Kernels& isa = kernels().maxpool2x2;
+  const MaxPool2x2BackwardFn isa_backward = s.ow >= isa.min_ow ? isa.backward : nullptr;
   // Rows below 8 outputs keep the scatter, as with SSE2: LeNet pool2 (N64 C16 10x10, rows of 5, one
   // thread) took 36 us with the AVX-512 kernel against 18 us.
   if (isa_backward && is_2x2_stride2(s) && s.ow >= 8) {

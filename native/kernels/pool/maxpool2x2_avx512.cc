@@ -95,7 +95,7 @@ void backward(const Pool2dShape& s, const float* dy, const std::int32_t* argmax,
 
 }  // namespace
 
-MaxPool2x2Kernels maxpool2x2_kernels() { return {forward, backward}; }
+MaxPool2x2Kernels maxpool2x2_kernels() { return {forward, backward, 1}; }
 
 }  // namespace avx512
 }  // namespace gn

@@ -5,8 +5,9 @@
 //   forward:  y and argmax of every window, by take_max's rule in row-major order (the first
 //             maximum; the first NaN wins), the values of the baseline path bit for bit;
 //   backward: every pixel of dx written: dy where it is its window's argmax, 0 elsewhere
-//             (including the last row / column an odd size leaves outside every window); any row
-//             length, though maxpool2d.cc calls it for rows of at least 8 outputs only.
+//             (including the last row / column an odd size leaves outside every window).
+// Both handle rows of at least min_ow outputs; maxpool2d.cc calls backward only for rows of at
+// least 8 (shorter ones scatter, which measured faster).
 #ifndef GRADNODE_KERNELS_POOL_POOL_UKERNEL_H_
 #define GRADNODE_KERNELS_POOL_POOL_UKERNEL_H_
 
@@ -23,8 +24,10 @@ using MaxPool2x2BackwardFn = void (*)(const Pool2dShape& s, const float* dy, con
 struct MaxPool2x2Kernels {
   MaxPool2x2ForwardFn forward;
   MaxPool2x2BackwardFn backward;
+  index_t min_ow;  // shortest row (outputs) the kernels handle
 };
 
+namespace avx2 { MaxPool2x2Kernels maxpool2x2_kernels(); }
 namespace avx512 { MaxPool2x2Kernels maxpool2x2_kernels(); }
 
 }  // namespace gn
