@@ -269,11 +269,14 @@ GN_TEST(gemm_degenerate) {
   for (float x : c) GN_CHECK(x == kSentinel) << "an empty product wrote C";
 }
 
-// The automatic path choice depends on the shape only: GEMV-like products skip packing, products
-// with few columns skip packing A.
+// The automatic path choice depends on the shape (and the ISA) only: GEMV-like products skip
+// packing, products with few columns skip packing A, unless the ISA's packed kernel is wider than
+// the sup kernels (AVX-512) and would not pad the product by more than 20 %.
 GN_TEST(gemm_path_choice) {
   using gn::gemm_detail::choose_path;
   const GemmPath sup = gn::kernels().gemm_sup.run16 != nullptr ? GemmPath::kSup : GemmPath::kPacked;
+  const bool wide = gn::kernels().gemm.nr > 16;  // packed kernel for more than 16 columns
+  const GemmPath sup_unless_wide = wide ? GemmPath::kPacked : sup;
   GN_CHECK(choose_path(false, false, 1, 4096, 4096) == GemmPath::kSmall) << "row vector x matrix";
   GN_CHECK(choose_path(true, false, 2, 4096, 4096) == GemmPath::kSmall) << "2 rows x matrix";
   GN_CHECK(choose_path(false, true, 1, 4096, 4096) == GemmPath::kSmall) << "row vector x matrix^T";
@@ -284,10 +287,13 @@ GN_TEST(gemm_path_choice) {
   GN_CHECK(choose_path(true, true, 512, 512, 512) == GemmPath::kPacked);
   // Few columns and enough rows: A read in place, where the ISA has the kernels.
   GN_CHECK(choose_path(false, false, 50176, 6, 25) == sup) << "im2col x 6 filters";
-  GN_CHECK(choose_path(true, true, 16384, 64, 288) == sup) << "64 columns";
+  GN_CHECK(choose_path(true, true, 16384, 64, 288) == sup_unless_wide) << "64 columns";
   GN_CHECK(choose_path(false, false, 1000, 16, 4096) == sup) << "one panel, long k";
   GN_CHECK(choose_path(false, false, 1000, 17, 4096) == GemmPath::kPacked) << "two panels, long k";
-  GN_CHECK(choose_path(false, true, 64, 120, 400) == sup) << "LeNet fc1";
+  GN_CHECK(choose_path(false, true, 64, 120, 400) == sup_unless_wide) << "LeNet fc1";
+  GN_CHECK(choose_path(false, false, 64, 40, 300) == sup) << "40 columns (64 when padded to 32)";
+  GN_CHECK(choose_path(false, false, 64, 27, 300) == sup_unless_wide) << "27 columns (32 padded)";
+  GN_CHECK(choose_path(false, false, 64, 26, 300) == sup) << "26 columns (32 padded)";
   GN_CHECK(choose_path(false, false, 1000, 129, 64) == GemmPath::kPacked) << "129 columns";
   GN_CHECK(choose_path(false, false, 1000, 100, 801) == GemmPath::kPacked) << "100 columns, long k";
   GN_CHECK(choose_path(false, false, 3, 16, 64) == sup) << "3 rows";

@@ -52,9 +52,15 @@ namespace {
 
 using gemm_detail::GemmPath;
 
-// Work per thread before a product is split: ~50 us. The packed path runs ~40 G multiply-adds/s
-// on one AVX2 core, the small path ~5-10 G.
-constexpr index_t kMinMacsPerThread = index_t(1) << 21;
+// Work per thread before a product is split: ~25 us on one AVX2 core (the packed path runs ~40 G
+// multiply-adds/s there, the small path ~5-10 G), ~10 us with AVX-512. With the loader's spin
+// (src/backend/native.ts) the worker is usually awake and a fork / join costs 1-2 us; 2^21 kept
+// LeNet's fc1 (64x120x400 A·Bᵀ, 3.1 M) and its backward products on one thread: 58 / 45 / 43 us,
+// against 40 / 30 / 29 us on two (2-vCPU Xeon, AVX-512, gemm_paths). The sup path keeps 2^21: on
+// those 64-row products it gained nothing from a second thread (AVX2 kernels: 62-64 us on one,
+// 62-70 on two, where the packed path went from 60-75 to 37-47).
+constexpr index_t kMinMacsPerThread = index_t(1) << 20;
+constexpr index_t kMinMacsPerThreadSup = index_t(1) << 21;
 constexpr index_t kMinMacsPerThreadSmall = index_t(1) << 19;
 // Rows (or columns) of C up to which a product with suitably contiguous operands skips packing.
 // Measured on Zen3 (AVX2): the unpacked path is 2-3x faster for 1 x 4096 x 4096 (B streamed once
@@ -70,6 +76,14 @@ constexpr index_t kSkinny = 2;
 // benchmarks (50176x6x25, 12544x16x150, 16384x64x288). Up to n = 256 it still won by 2-5 %, left
 // to the packed path, whose threads can also split n. Reproduce with bench/native/gemm_paths.cc
 // (cmake -DGRADNODE_BENCH=ON; OMP_NUM_THREADS=1 build-bench/gradnode_gemm_paths 64x120x400NT ...).
+//
+// Those figures pit the sup kernels (AVX2 6x16) against a packed kernel of the same width. Where the
+// packed kernel is wider (AVX-512's 8x32, for products of more than 16 columns), it wins whenever
+// its last panel is not mostly padding; measured on a 2-vCPU Xeon, 2 threads (gemm_paths): packed
+// / sup time 0.48 at 64x128x512, 0.74-0.80 at 4096x96x144, 1024x128x300, 200x64x500, 64^3,
+// 0.90-0.93 for LeNet's fc1 and fc2 (64x120x400 A·Bᵀ, 64x84x120 A·Bᵀ), 0.97 at 16384x64x288; but 1.52
+// at 64x40x300 (40 columns padded to 64). So sup there only when padding would add over 20 %
+// (sup_beats_packed).
 constexpr index_t kSupMaxN = 128;
 constexpr index_t kSupMaxKOnePanel = 4096;
 constexpr index_t kSupMaxKPanels = 800;
@@ -158,6 +172,12 @@ const GemmUkernel& packed_ukernel(index_t n) {
   return n <= kNarrowCols ? k.gemm_narrow : k.gemm;
 }
 
+// Whether the sup path is worth taking over the packed one for n columns (see kSupMaxN).
+bool sup_beats_packed(index_t n) {
+  const index_t nr = packed_ukernel(n).nr;
+  return nr <= 16 || round_up(n, nr) * 5 > n * 6;
+}
+
 GemmPath shape_path(index_t m, index_t n, index_t k, index_t cs_a, index_t rs_b, index_t cs_b) {
   const int forced = g_forced_path.load(std::memory_order_relaxed);
   if (forced == static_cast<int>(GemmPath::kSup) && !have_sup()) return GemmPath::kPacked;
@@ -168,7 +188,7 @@ GemmPath shape_path(index_t m, index_t n, index_t k, index_t cs_a, index_t rs_b,
   // Contiguous rows of A times contiguous columns of B, one or two of either: dot products.
   if ((m <= kSkinny || n <= kSkinny) && cs_a == 1 && rs_b == 1) return GemmPath::kSmall;
   // Few columns: A read in place.
-  if (have_sup() && n <= kSupMaxN && k <= (n <= 16 ? kSupMaxKOnePanel : kSupMaxKPanels))
+  if (have_sup() && n <= kSupMaxN && k <= (n <= 16 ? kSupMaxKOnePanel : kSupMaxKPanels) && sup_beats_packed(n))
     return GemmPath::kSup;
   return GemmPath::kPacked;
 }
@@ -345,7 +365,7 @@ void sup_product(const Product& g, bool may_thread, float* ws) {
     ws = scratch(kScratchGemm, static_cast<std::size_t>(L.floats()) * sizeof(float));
   sup_pack_b(g, L, ws);
   const index_t blocks = ceil_div(g.m, kernels().gemm_sup.mr);
-  int nt = may_thread ? threads_for_work(macs(g.m, g.n, g.k), kMinMacsPerThread) : 1;
+  int nt = may_thread ? threads_for_work(macs(g.m, g.n, g.k), kMinMacsPerThreadSup) : 1;
   if (nt > blocks) nt = static_cast<int>(blocks);
   if (nt <= 1) {
     sup_rows(g, L, ws, 0, blocks);
@@ -597,9 +617,12 @@ void sgemm_batched(index_t batch, bool trans_a, bool trans_b, index_t m, index_t
   };
 
   // Products big enough to split between threads: one after the other, each in parallel.
-  const bool small = shape_path(m, n, k, g0.cs_a, g0.rs_b, g0.cs_b) == GemmPath::kSmall;
+  const GemmPath path = shape_path(m, n, k, g0.cs_a, g0.rs_b, g0.cs_b);
+  const bool small = path == GemmPath::kSmall;
   const index_t per_product = macs(m, n, k);
-  const index_t min_per_thread = small ? kMinMacsPerThreadSmall : kMinMacsPerThread;
+  const index_t min_per_thread = small                     ? kMinMacsPerThreadSmall
+                                 : path == GemmPath::kSup ? kMinMacsPerThreadSup
+                                                          : kMinMacsPerThread;
   int nt = threads_for_work(per_product, min_per_thread);
   if (batch == 1 || nt > 1) {
     for (index_t q = 0; q < batch; ++q) run_product(product(q), /*may_thread=*/true, nullptr);
