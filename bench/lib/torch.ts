@@ -22,9 +22,17 @@ export interface TorchPeer {
   version: string;
 }
 
+/**
+ * The environment the benchmark was started with, taken when this module loads: before the package
+ * under test, whose loader sets OMP_WAIT_POLICY and GOMP_SPINCOUNT in process.env (so that PyTorch
+ * got gradnode's spin count in every configuration; with 100000 spins its 2-thread LeNet epochs
+ * were 1.4x slower than with 10000).
+ */
+const startEnv: NodeJS.ProcessEnv = { ...process.env };
+
 function env(threads: number): NodeJS.ProcessEnv {
   const t = String(threads);
-  return { ...process.env, OMP_WAIT_POLICY: 'PASSIVE', OMP_NUM_THREADS: t, MKL_NUM_THREADS: t, OPENBLAS_NUM_THREADS: t };
+  return { ...startEnv, OMP_WAIT_POLICY: 'PASSIVE', OMP_NUM_THREADS: t, MKL_NUM_THREADS: t, OPENBLAS_NUM_THREADS: t };
 }
 
 /** The torch version behind `python`, or the reason it cannot be used. */
