@@ -1,6 +1,13 @@
 /** Containers: Sequential, ModuleList and ModuleDict. */
+import { reluMaxPool2d } from '../ops/pool';
 import type { Tensor } from '../tensor';
+import { ReLU } from './layers/activation';
+import { MaxPool2d } from './layers/pooling';
 import { Module } from './module';
+
+/** A ReLU or MaxPool2d whose forward is the class's own (not overridden by a subclass or instance). */
+const plainRelu = (m: Module): m is ReLU => m instanceof ReLU && m.forward === ReLU.prototype.forward;
+const plainMaxPool = (m: Module): m is MaxPool2d => m instanceof MaxPool2d && m.forward === MaxPool2d.prototype.forward;
 
 function checkModule(where: string, m: unknown): asserts m is Module {
   if (!(m instanceof Module)) throw new TypeError(`${where}: expected a Module, got ${m === null ? 'null' : typeof m}`);
@@ -42,9 +49,23 @@ export class Sequential extends Module {
     return this;
   }
 
+  /**
+   * A ReLU followed by a MaxPool2d runs as one op, maxPool2d(relu(x)) computed as relu(maxPool2d(x))
+   * (ops/pool.ts: the same values and gradients, with the ReLU on the pooled output).
+   */
   forward(x: Tensor): Tensor {
     let h = x;
-    for (const [, m] of this._layers) h = (m as unknown as { forward(t: Tensor): Tensor }).forward(h);
+    const layers = this._layers;
+    for (let i = 0; i < layers.length; i++) {
+      const m = layers[i][1];
+      const next = i + 1 < layers.length ? layers[i + 1][1] : null;
+      if (next !== null && plainRelu(m) && plainMaxPool(next)) {
+        h = reluMaxPool2d(h, next.kernelSize, next.options);
+        i++;
+        continue;
+      }
+      h = (m as unknown as { forward(t: Tensor): Tensor }).forward(h);
+    }
     return h;
   }
 }

@@ -5,7 +5,7 @@ import { backendFor } from '../backend';
 import type { Pool2dParams } from '../backend/backend';
 import { fmtShape, pair, windowOutputSize } from '../shape';
 import type { Tensor } from '../tensor';
-import { checkTensor, empty } from './util';
+import { checkTensor, empty, RECYCLE_MIN_BYTES } from './util';
 import { squeeze, unsqueeze } from './views';
 
 export interface Pool2dOptions {
@@ -82,6 +82,49 @@ export function maxPool2d(x: Tensor, kernelSize: number | [number, number], opts
   checkTensor('maxPool2d', 'input', x);
   if (x.ndim === 3) return squeeze(maxPool2d(unsqueeze(x, 0), kernelSize, opts), 0);
   return MaxPool2d(x, poolParams('maxPool2d', x, kernelSize, opts));
+}
+
+/**
+ * maxPool2d(relu(x)), computed as relu(maxPool2d(x)): the two are equal value for value, and so are
+ * their gradients. ReLU is monotone, so wherever the result is positive a window's first maximum
+ * after it is its first maximum before it, and elsewhere the gradient is 0 either way (NaN stays
+ * NaN and passes none). The ReLU then runs on the pooled output (a quarter of the input for 2x2
+ * windows), and the full-size ReLU output and its gradient are never made. Sequential uses it for
+ * a ReLU followed by a MaxPool2d, the conv-ReLU-pool of LeNet and VGG.
+ */
+const ReluMaxPool2d = defineOp({
+  name: 'reluMaxPool2d',
+  forward(ctx, x: Tensor, p: Pool2dParams) {
+    const y = empty([p.n, p.c, p.oh, p.ow], x.dtype);
+    const argmax = takeInt32(y.numel);
+    const be = backendFor(x.data);
+    be.maxPool2dForward(x.data, y.data, argmax, p);
+    be.unary('relu', y.data, y.data, 0, 0);
+    ctx.argmax = argmax;
+    ctx.p = p;
+    ctx.inShape = x.shape;
+    ctx.onRelease(() => give(argmax));
+    // y > 0 exactly where the pooled input was > 0: the ReLU's derivative.
+    ctx.saveForBackward(y);
+    return y;
+  },
+  backward(ctx, g) {
+    const [y] = ctx.savedTensors;
+    const be = backendFor(g.data);
+    const gPooled = empty(g.shape, g.dtype);
+    be.unaryBackward('relu', y.data, null, g.data, gPooled.data, 0, 0);
+    const dx = empty(ctx.inShape as number[], g.dtype);
+    be.maxPool2dBackward(gPooled.data, ctx.argmax as Int32Array, dx.data, ctx.p as Pool2dParams);
+    if (gPooled.data.byteLength >= RECYCLE_MIN_BYTES) give(gPooled.data); // nothing else saw it
+    return [dx];
+  },
+});
+
+/** maxPool2d(relu(x)) in one op (see ReluMaxPool2d); the same errors as maxPool2d. */
+export function reluMaxPool2d(x: Tensor, kernelSize: number | [number, number], opts: Pool2dOptions = {}): Tensor {
+  checkTensor('maxPool2d', 'input', x);
+  if (x.ndim === 3) return squeeze(reluMaxPool2d(unsqueeze(x, 0), kernelSize, opts), 0);
+  return ReluMaxPool2d(x, poolParams('maxPool2d', x, kernelSize, opts));
 }
 
 /** Mean over kernelSize windows. */

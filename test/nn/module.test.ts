@@ -394,3 +394,74 @@ describe('toString and summary', () => {
     expect(net.summary().split('\n').at(-1)).toBe('total parameters: 61,706 (trainable: 61,556)');
   });
 });
+
+describe('Sequential runs a ReLU followed by a MaxPool2d as one op', () => {
+  // Values with ties, zeros of both signs, negatives only windows and NaN, so that the fused
+  // relu(maxPool2d(x)) must match maxPool2d(relu(x)) where it could most easily differ.
+  const specials = [-2, -1, -0, 0, 0, 1, 1, 2, Number.NaN];
+  function input(shape: number[], dtype: 'float32' | 'float64', seed: number): Tensor {
+    let s = seed;
+    const n = shape.reduce((a, b) => a * b, 1);
+    const data = Array.from({ length: n }, () => {
+      s = (s * 1103515245 + 12345) % 2147483648;
+      return specials[s % specials.length];
+    });
+    return gn.tensor(data, { dtype }).reshape(shape);
+  }
+  /** The ops along the first input edge of t's graph, output first. */
+  const ops = (t: Tensor) => {
+    const out: string[] = [];
+    for (let n = t.gradFn; n; ) {
+      out.push(n.name);
+      const e = n.next.find((edge) => edge !== null && 'node' in edge);
+      n = e && 'node' in e ? e.node : null;
+    }
+    return out;
+  };
+  const same = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+    let bad = 0;
+    for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) bad++;
+    return bad;
+  };
+
+  const cases: [string, number[], number, gn.Pool2dOptions | undefined][] = [
+    ['2x2 windows, odd width', [2, 3, 6, 7], 2, undefined],
+    ['3x3 windows, stride 2, padding 1', [2, 2, 7, 8], 3, { stride: 2, padding: 1 }],
+    ['3-D input', [3, 6, 6], 2, undefined],
+  ];
+  for (const dtype of ['float32', 'float64'] as const) {
+    for (const [name, shape, k, opts] of cases) {
+      test(`${name}, ${dtype}: the values and gradients of maxPool2d(relu(x)), bit for bit`, () => {
+        const data = input(shape, dtype, 7 + shape.length);
+        const x1 = data.clone().requiresGrad_();
+        const x2 = data.clone().requiresGrad_();
+        const fused = new Sequential(new ReLU(), new MaxPool2d(k, opts)).forward(x1);
+        expect(ops(fused)).toContain('reluMaxPool2d');
+        expect(ops(fused)).not.toContain('relu');
+        const plain = gn.maxPool2d(gn.relu(x2), k, opts);
+        expect(fused.shape).toEqual(plain.shape);
+        expect(same(fused.data, plain.data)).toBe(0);
+        const w = gn.tensor(Array.from({ length: fused.numel }, (_, i) => ((i * 7) % 5) - 1.5), { dtype }).reshape(fused.shape);
+        fused.mul(w).sum().backward();
+        plain.mul(w).sum().backward();
+        expect(same(x1.grad?.data ?? [], x2.grad?.data ?? [])).toBe(0);
+      });
+    }
+  }
+
+  test('a ReLU whose forward is overridden, or a pooling layer in between, is not fused', () => {
+    class Shifted extends ReLU {
+      override forward(x: Tensor): Tensor {
+        return super.forward(x).add(1);
+      }
+    }
+    const x = gn.randn([1, 1, 4, 4]);
+    expect(new Sequential(new Shifted(), new MaxPool2d(2)).forward(x).gradFn).toBeNull();
+    const y = new Sequential(new Shifted(), new MaxPool2d(2)).forward(x.clone().requiresGrad_());
+    expect(ops(y)).toEqual(['maxPool2d', 'add', 'relu']);
+    expect(y.data.every((v) => v >= 1)).toBe(true);
+    const z = new Sequential(new ReLU(), new Dropout(0), new MaxPool2d(2)).forward(x.clone().requiresGrad_());
+    expect(ops(z)[0]).toBe('maxPool2d');
+    expect(ops(z)).toContain('relu');
+  });
+});
