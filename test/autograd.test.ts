@@ -253,7 +253,24 @@ describe('gradient buffers reused between steps', () => {
     expect(mismatches(snapshot[0], weights.data)).toBe(0);
   });
 
-  test('retained and leaf gradients are copies: later steps do not touch them', () => {
+  test('a leaf takes the gradient array a library op made for it alone, never a shared one', () => {
+    // add's backward gives both leaves the array it received: each leaf gets its own copy.
+    const x = gn.rand([N, N]).requiresGrad_();
+    const y = gn.rand([N, N]).requiresGrad_();
+    x.add(y).mul(weights).sum().backward();
+    expect(x.grad?.data).not.toBe(y.grad?.data);
+    (x.grad as Tensor).data[0] = 12345;
+    expect(y.grad?.data[0]).toBe(weights.data[0]);
+    // mul's backward makes a new array for x: x.grad is that array, and the next steps leave it.
+    const z = gn.rand([N, N]).requiresGrad_();
+    z.mul(weights).sum().backward();
+    const kept = Array.from(z.grad?.data ?? []);
+    for (let step = 0; step < 3; step++) gn.rand([N, N]).requiresGrad_().mul(weights).mul(2).sum().backward();
+    expect(mismatches(z.grad?.data, kept)).toBe(0);
+    expect(mismatches(kept, weights.data)).toBe(0);
+  });
+
+  test('retained gradients are copies and leaf gradients are never pooled: later steps do not touch them', () => {
     const x = gn.rand([N, N]).requiresGrad_();
     const a = x.mul(2).retainGrad();
     a.mul(weights).sum().backward();

@@ -8,9 +8,9 @@
  * has run, nothing reads the gradient it was given, so its buffer goes to the scratch pool
  * (scratch.ts) for the next allocation of that size, unless a buffer is shared: a backward that
  * passes its gradient through (add, reshape, clone) or returns one array twice marks the buffer
- * shared for good, and so does everything a user-defined function receives or returns. Leaf and
- * retained gradients are copies, and the root's gradient is the caller's, so none of them is
- * ever pooled.
+ * shared for good, and so does everything a user-defined function receives or returns. A leaf's
+ * gradient is the array a library op made for that leaf alone (no copy) or else a copy, retained
+ * gradients are copies, and the root's gradient is the caller's: none of them is ever pooled.
  */
 import { backendFor } from '../backend';
 import type { FloatArray } from '../backend/backend';
@@ -49,11 +49,15 @@ function addTensors(a: Tensor, b: Tensor): Tensor {
   return out;
 }
 
-/** Adds g into t.grad (a copy the first time, in place afterwards). */
-function accumulateGrad(t: Tensor, g: Tensor): void {
+/**
+ * Adds g into t.grad: in place when t has a gradient; otherwise t.grad becomes a copy of g, or g's
+ * own buffer when `owned` (a library op made it for this edge alone: nothing else reads it, and the
+ * engine pools only the gradients nodes receive, never those of leaves).
+ */
+function accumulateGrad(t: Tensor, g: Tensor, owned = false): void {
   const data = castData(g.data, t.dtype);
   if (t.grad === null) {
-    t.grad = new Tensor(data === g.data ? data.slice() : data, t.shape);
+    t.grad = new Tensor(data === g.data && !owned ? data.slice() : data, t.shape);
     return;
   }
   const s = contiguousStrides(t.shape);
@@ -160,7 +164,9 @@ export function backward(root: Tensor, gradient?: Tensor | null, options: Backwa
         }
         const typed = gi.dtype === node.inputDtypes[i] ? gi : new Tensor(castData(gi.data, node.inputDtypes[i]), gi.shape);
         if ('leaf' in edge) {
-          accumulateGrad(edge.leaf, typed);
+          const d = typed.data;
+          const whole = d.byteOffset === 0 && d.byteLength === d.buffer.byteLength;
+          accumulateGrad(edge.leaf, typed, node.libraryOp && whole && !shared.has(d.buffer) && d.buffer !== g.data.buffer);
         } else {
           const prev = grads.get(edge.node);
           grads.set(edge.node, prev ? addTensors(prev, typed) : typed);
