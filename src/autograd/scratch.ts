@@ -63,6 +63,14 @@ export function give(b: Buffer): void {
   pooledBytes += b.byteLength;
 }
 
+/**
+ * Gives a float array nothing else refers to back to the pool, if it is a whole buffer large
+ * enough to be worth reusing (the engine's rule for gradients, engine.ts).
+ */
+export function recycleArray(a: Float32Array | Float64Array): void {
+  if (a.byteOffset === 0 && a.byteLength === a.buffer.byteLength && a.byteLength >= 64 * 1024) give(a);
+}
+
 /** Bytes held by the pool now (for memory tests). */
 export function scratchPoolBytes(): number {
   return pooledBytes;

@@ -1,13 +1,16 @@
 /** Containers: Sequential, ModuleList and ModuleDict. */
+import { recycleArray } from '../autograd/scratch';
 import { reluMaxPool2d } from '../ops/pool';
 import type { Tensor } from '../tensor';
 import { ReLU } from './layers/activation';
+import { Conv2d } from './layers/conv';
 import { MaxPool2d } from './layers/pooling';
 import { Module } from './module';
 
 /** A ReLU or MaxPool2d whose forward is the class's own (not overridden by a subclass or instance). */
 const plainRelu = (m: Module): m is ReLU => m instanceof ReLU && m.forward === ReLU.prototype.forward;
 const plainMaxPool = (m: Module): m is MaxPool2d => m instanceof MaxPool2d && m.forward === MaxPool2d.prototype.forward;
+const plainConv = (m: Module): m is Conv2d => m instanceof Conv2d && m.forward === Conv2d.prototype.forward;
 
 function checkModule(where: string, m: unknown): asserts m is Module {
   if (!(m instanceof Module)) throw new TypeError(`${where}: expected a Module, got ${m === null ? 'null' : typeof m}`);
@@ -60,7 +63,11 @@ export class Sequential extends Module {
       const m = layers[i][1];
       const next = i + 1 < layers.length ? layers[i + 1][1] : null;
       if (next !== null && plainRelu(m) && plainMaxPool(next)) {
-        h = reluMaxPool2d(h, next.kernelSize, next.options);
+        const input = h;
+        h = reluMaxPool2d(input, next.kernelSize, next.options);
+        // A plain Conv2d's output, made in this call: nothing but `input` refers to its array
+        // (conv2d saves its own input, the fused op its output), so it goes back to the pool.
+        if (i > 0 && plainConv(layers[i - 1][1])) recycleArray(input.data);
         i++;
         continue;
       }

@@ -5,6 +5,7 @@
 import { beforeEach, describe, expect, test } from 'vitest';
 import * as gn from '../../src/index';
 import { Module, Parameter } from '../../src/nn';
+import { scratchPoolBytes } from '../../src/autograd/scratch';
 import type { Tensor } from '../../src/tensor';
 
 const { BatchNorm1d, BatchNorm2d, Conv2d, Dropout, Flatten, Linear, MaxPool2d, ModuleDict, ModuleList, ReLU, Sequential } = gn.nn;
@@ -448,6 +449,32 @@ describe('Sequential runs a ReLU followed by a MaxPool2d as one op', () => {
       });
     }
   }
+
+  test("a Conv2d's output is recycled once the fused op has read it, and two graphs stay intact", () => {
+    // 4 x 8 x 24 x 24 floats = 72 KiB: large enough for the pool.
+    const conv = new Conv2d(3, 8, 3, { padding: 1 });
+    const seq = new Sequential(conv, new ReLU(), new MaxPool2d(2));
+    const x1 = gn.randn([4, 3, 24, 24]);
+    const x2 = gn.randn([4, 3, 24, 24]);
+    const pooled = scratchPoolBytes();
+    const y1 = seq.forward(x1);
+    expect(scratchPoolBytes()).toBe(pooled + 4 * 8 * 24 * 24 * 4);
+    const y2 = seq.forward(x2); // its conv output may take y1's
+    const w = gn.randn(y1.shape);
+    y1.mul(w).sum().backward();
+    const g1 = Array.from(conv.weight.grad?.data ?? []);
+    conv.zeroGrad();
+    y2.mul(w).sum().backward();
+    const g2 = Array.from(conv.weight.grad?.data ?? []);
+    // The same products through the functional ops, nothing recycled.
+    for (const [x, y, g] of [[x1, y1, g1], [x2, y2, g2]] as const) {
+      conv.zeroGrad();
+      const want = gn.maxPool2d(gn.relu(gn.conv2d(x, conv.weight, conv.bias, { padding: 1 })), 2);
+      expect(same(y.data, want.data)).toBe(0);
+      want.mul(w).sum().backward();
+      expect(same(g, conv.weight.grad?.data ?? [])).toBe(0);
+    }
+  });
 
   test('a ReLU whose forward is overridden, or a pooling layer in between, is not fused', () => {
     class Shifted extends ReLU {
