@@ -16,19 +16,16 @@ import { backendFor } from '../backend';
 import type { FloatArray } from '../backend/backend';
 import { contiguousStrides, fmtShape, shapesEqual } from '../shape';
 import { type DType, Tensor } from '../tensor';
-import { RECYCLE_MIN_BYTES } from '../ops/util';
 import { noGrad } from './grad_mode';
 import type { Node } from './node';
-import { give } from './scratch';
+import { recycleArray } from './scratch';
 
 /** Buffers of gradients that something other than one op's backward may still read. */
 const shared = new WeakSet<ArrayBufferLike>();
 
 /** Gives g's buffer to the pool if it is a whole, unshared, large float array. */
 function recycle(g: Tensor): void {
-  const a = g.data;
-  if (a.byteOffset !== 0 || a.byteLength !== a.buffer.byteLength || a.byteLength < RECYCLE_MIN_BYTES) return;
-  if (!shared.has(a.buffer)) give(a);
+  if (!shared.has(g.data.buffer)) recycleArray(g.data);
 }
 
 export interface BackwardOptions {

@@ -63,12 +63,15 @@ export function give(b: Buffer): void {
   pooledBytes += b.byteLength;
 }
 
+/** Arrays at least this large are recycled (engine.ts) and reused; smaller ones cost little to make. */
+export const RECYCLE_MIN_BYTES = 64 * 1024;
+
 /**
- * Gives a float array nothing else refers to back to the pool, if it is a whole buffer large
- * enough to be worth reusing (the engine's rule for gradients, engine.ts).
+ * Gives a float array nothing else refers to back to the pool, if it is a whole buffer of at
+ * least RECYCLE_MIN_BYTES.
  */
 export function recycleArray(a: Float32Array | Float64Array): void {
-  if (a.byteOffset === 0 && a.byteLength === a.buffer.byteLength && a.byteLength >= 64 * 1024) give(a);
+  if (a.byteOffset === 0 && a.byteLength === a.buffer.byteLength && a.byteLength >= RECYCLE_MIN_BYTES) give(a);
 }
 
 /** Bytes held by the pool now (for memory tests). */

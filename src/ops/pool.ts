@@ -1,11 +1,11 @@
 /** maxPool2d and avgPool2d (kernel, stride, padding, ceilMode), batched native kernels. */
 import { defineOp } from '../autograd/function';
-import { give, takeInt32 } from '../autograd/scratch';
+import { give, recycleArray, takeInt32 } from '../autograd/scratch';
 import { backendFor } from '../backend';
 import type { Pool2dParams } from '../backend/backend';
 import { fmtShape, pair, windowOutputSize } from '../shape';
 import type { Tensor } from '../tensor';
-import { checkTensor, empty, RECYCLE_MIN_BYTES } from './util';
+import { checkTensor, empty } from './util';
 import { squeeze, unsqueeze } from './views';
 
 export interface Pool2dOptions {
@@ -115,7 +115,7 @@ const ReluMaxPool2d = defineOp({
     be.unaryBackward('relu', y.data, null, g.data, gPooled.data, 0, 0);
     const dx = empty(ctx.inShape as number[], g.dtype);
     be.maxPool2dBackward(gPooled.data, ctx.argmax as Int32Array, dx.data, ctx.p as Pool2dParams);
-    if (gPooled.data.byteLength >= RECYCLE_MIN_BYTES) give(gPooled.data); // nothing else saw it
+    recycleArray(gPooled.data); // nothing else saw it
     return [dx];
   },
 });

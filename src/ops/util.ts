@@ -1,6 +1,6 @@
 /** Helpers the ops share: operand coercion, dtype promotion and allocation. */
 import type { FloatArray } from '../backend/backend';
-import { reuseFloat } from '../autograd/scratch';
+import { RECYCLE_MIN_BYTES, reuseFloat } from '../autograd/scratch';
 import { numel } from '../shape';
 import { type DType, Tensor } from '../tensor';
 
@@ -41,8 +41,6 @@ export function allocateUninitialized(n: number, dtype: DType): FloatArray {
 
 const debugUninitialized = process.env.GRADNODE_DEBUG_UNINITIALIZED === '1';
 
-/** Arrays at least this large are recycled (engine.ts) and reused; smaller ones cost little to make. */
-export const RECYCLE_MIN_BYTES = 64 * 1024;
 
 /** A new tensor with unspecified contents (as torch.empty): for outputs a kernel overwrites completely. */
 export function empty(shape: readonly number[], dtype: DType): Tensor {
