@@ -29,7 +29,8 @@
       "native/kernels/gemm/ukernel_avx2.cc",
       "native/kernels/elementwise/vmath_avx2.cc",
       "native/kernels/conv/conv_ukernel_avx2.cc",
-      "native/kernels/pool/maxpool2x2_avx2.cc"
+      "native/kernels/pool/maxpool2x2_avx2.cc",
+      "native/kernels/gemm/pack_avx2.cc"
     ],
     "gradnode_sources_avx512": [
       "native/kernels/gemm/ukernel_avx512.cc",

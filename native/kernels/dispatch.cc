@@ -107,6 +107,7 @@ IsaKernels make_kernels(Isa isa) {
       k.vmath = avx2::vmath_kernels();
       k.conv = avx2::conv_ukernel();
       k.maxpool2x2 = avx2::maxpool2x2_kernels();
+      k.pack_transpose = avx2::pack_transpose;
       break;
     case Isa::kAvx512:
       k.gemm = avx512::gemm_ukernel();
@@ -115,6 +116,7 @@ IsaKernels make_kernels(Isa isa) {
       k.vmath = avx512::vmath_kernels();
       k.conv = avx512::conv_ukernel();
       k.maxpool2x2 = avx512::maxpool2x2_kernels();
+      k.pack_transpose = avx2::pack_transpose;
       break;
 #endif
 #if GN_ARM64

@@ -12,6 +12,7 @@
 #include "common.h"
 #include "conv/conv_ukernel.h"
 #include "elementwise/vmath.h"
+#include "gemm/pack.h"
 #include "gemm/ukernel.h"
 #include "pool/pool_ukernel.h"
 
@@ -36,6 +37,7 @@ struct IsaKernels {
   VmathKernels vmath;  // vectorised elementwise math (elementwise/vmath.h)
   ConvUkernel conv;    // convolution micro-kernel, B through row offsets (conv/conv_ukernel.h);
                        // run == nullptr where an ISA has none
+  PackTransposeFn pack_transpose;  // GEMM packing, transpose case (gemm/pack.h); nullptr: SSE2
   MaxPool2x2Kernels maxpool2x2;  // 2x2 / stride-2 max pooling (pool/pool_ukernel.h); nullptr where
                                  // an ISA has none (the baseline SSE2 path runs)
 };

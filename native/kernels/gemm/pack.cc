@@ -3,7 +3,8 @@
 //
 // The copy case (r consecutive floats per k step) is left to the compiler, which turns the
 // fixed-length inner loop into vector moves. The transpose case moves 4x4 blocks through registers,
-// so that each source row is read 16 bytes at a time.
+// so that each source row is read 16 bytes at a time, unless the ISA in use has its own transposing
+// pack for panels of a multiple of 8 rows (IsaKernels::pack_transpose: AVX2's 8x8 blocks).
 #include "pack.h"
 
 #include <cstring>
@@ -15,6 +16,8 @@
 #include <arm_neon.h>
 #define GN_PACK_NEON 1
 #endif
+
+#include "../isa.h"
 
 namespace gn {
 namespace gemm_detail {
@@ -120,8 +123,11 @@ void pack_panels_fixed(index_t rows, index_t kc, const float* src, index_t strid
       pack_panels_copy<R>(src, q0, q0 + kGroup < full ? q0 + kGroup : full, kc, stride_k, dst,
                           panel_stride);
   } else {
+    const PackTransposeFn isa_transpose = R % 8 == 0 ? kernels().pack_transpose : nullptr;
     for (index_t q = 0; q < full; ++q) {
-      if (stride_k == 1)
+      if (stride_k == 1 && isa_transpose)
+        isa_transpose(R, kc, src + q * R * stride_r, stride_r, dst + q * panel_stride);
+      else if (stride_k == 1)
         pack_panel_transpose<R>(src + q * R * stride_r, kc, stride_r, dst + q * panel_stride);
       else
         pack_panel_any(R, R, kc, src + q * R * stride_r, stride_r, stride_k, dst + q * panel_stride);

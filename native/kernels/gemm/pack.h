@@ -27,6 +27,14 @@ void pack_panels(int r, index_t rows, index_t kc, const float* src, index_t stri
                  index_t stride_k, float* dst, index_t panel_stride);
 
 }  // namespace gemm_detail
+
+// One full panel of the transpose case (stride_k == 1), r a multiple of 8, per ISA (IsaKernels::
+// pack_transpose; nullptr where an ISA has none and pack_panels' SSE2 4 x 4 blocks serve):
+//   dst[p * r + i] = src[i * stride_r + p]   for i < r, p < kc.
+using PackTransposeFn = void (*)(int r, index_t kc, const float* src, index_t stride_r, float* dst);
+namespace avx2 {
+void pack_transpose(int r, index_t kc, const float* src, index_t stride_r, float* dst);
+}
 }  // namespace gn
 
 #endif  // GRADNODE_KERNELS_GEMM_PACK_H_
