@@ -7,7 +7,7 @@ import { Conv2d } from './layers/conv';
 import { MaxPool2d } from './layers/pooling';
 import { Module } from './module';
 
-/** A ReLU or MaxPool2d whose forward is the class's own (not overridden by a subclass or instance). */
+/** A ReLU, MaxPool2d or Conv2d whose forward is the class's own (not overridden by a subclass or instance). */
 const plainRelu = (m: Module): m is ReLU => m instanceof ReLU && m.forward === ReLU.prototype.forward;
 const plainMaxPool = (m: Module): m is MaxPool2d => m instanceof MaxPool2d && m.forward === MaxPool2d.prototype.forward;
 const plainConv = (m: Module): m is Conv2d => m instanceof Conv2d && m.forward === Conv2d.prototype.forward;
@@ -54,7 +54,8 @@ export class Sequential extends Module {
 
   /**
    * A ReLU followed by a MaxPool2d runs as one op, maxPool2d(relu(x)) computed as relu(maxPool2d(x))
-   * (ops/pool.ts: the same values and gradients, with the ReLU on the pooled output).
+   * (ops/pool.ts: the same values and gradients, with the ReLU on the pooled output); when a Conv2d
+   * comes before them, its output's array goes back to the scratch pool once that op has read it.
    */
   forward(x: Tensor): Tensor {
     let h = x;
