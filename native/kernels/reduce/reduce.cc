@@ -33,6 +33,11 @@ constexpr index_t kBlock = 4096;  // rows of the reduced axis per partial result
 constexpr index_t kTile = 256;    // columns per task when inner > 1
 constexpr index_t kGrain = 32768; // input elements per thread, at least
 constexpr int kLanes = 8;         // independent accumulators along a contiguous row
+// Strided rows (inner > 1) reduced in registers, 8 columns at a time, before out[] is updated:
+// with 16 rows a group's row segments are still read nearly in order. Sum over the first axis of
+// [4096, 1000], 2 threads, Xeon: 1.44-1.69 ms with out[] updated every row, 0.75-0.97 ms in
+// groups of 16 (0.90-1.06 of 32, 1.06 of 64); max 1.43-1.46 -> 1.08-1.10 ms.
+constexpr index_t kRowGroup = 16;
 constexpr float kInf = std::numeric_limits<float>::infinity();
 constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
 
@@ -62,10 +67,26 @@ struct SumOp {
       out[0] = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
       return;
     }
+    // Strided rows: 8 columns at a time in register-held partial sums over groups of kRowGroup
+    // rows, each group's sums then added to out[] (one read-modify-write of out per group, not per
+    // row).
     for (index_t i = 0; i < w; ++i) out[i] = 0.0;
-    for (index_t r = 0; r < rows; ++r) {
-      const float* xr = x + r * inner;
-      for (index_t i = 0; i < w; ++i) out[i] += static_cast<double>(xr[i]);
+    for (index_t r0 = 0; r0 < rows; r0 += kRowGroup) {
+      const index_t r1 = min_index(r0 + kRowGroup, rows);
+      index_t i = 0;
+      for (; i + 8 <= w; i += 8) {
+        double s[8] = {};
+        for (index_t r = r0; r < r1; ++r) {
+          const float* xr = x + r * inner + i;
+          for (int j = 0; j < 8; ++j) s[j] += static_cast<double>(xr[j]);
+        }
+        for (int j = 0; j < 8; ++j) out[i + j] += s[j];
+      }
+      for (; i < w; ++i) {
+        double s = 0.0;
+        for (index_t r = r0; r < r1; ++r) s += static_cast<double>(x[r * inner + i]);
+        out[i] += s;
+      }
     }
   }
   static void combine(P& acc, const P& next) { acc += next; }
@@ -95,10 +116,23 @@ struct ExtremeOp {
       out[0] = v;
       return;
     }
+    // Strided rows: as SumOp, 8 columns at a time over groups of kRowGroup rows in registers.
     for (index_t i = 0; i < w; ++i) out[i] = init;
-    for (index_t r = 0; r < rows; ++r) {
-      const float* xr = x + r * inner;
-      for (index_t i = 0; i < w; ++i) out[i] = better(xr[i], out[i]);
+    for (index_t r0 = 0; r0 < rows; r0 += kRowGroup) {
+      const index_t r1 = min_index(r0 + kRowGroup, rows);
+      index_t i = 0;
+      for (; i + 8 <= w; i += 8) {
+        float m[8];
+        for (int j = 0; j < 8; ++j) m[j] = init;
+        for (index_t r = r0; r < r1; ++r) {
+          const float* xr = x + r * inner + i;
+          GN_LANE_LOOP
+          for (int j = 0; j < 8; ++j) m[j] = better(xr[j], m[j]);
+        }
+        for (int j = 0; j < 8; ++j) out[i + j] = better(m[j], out[i + j]);
+      }
+      for (; i < w; ++i)
+        for (index_t r = r0; r < r1; ++r) out[i] = better(x[r * inner + i], out[i]);
     }
   }
   static void combine(P& acc, const P& next) { acc = better(next, acc); }
