@@ -18,7 +18,7 @@ import { contiguousStrides, fmtShape, shapesEqual } from '../shape';
 import { type DType, Tensor } from '../tensor';
 import { noGrad } from './grad_mode';
 import type { Node } from './node';
-import { recycleArray } from './scratch';
+import { isWholeBuffer, recycleArray } from './scratch';
 
 /** Buffers of gradients that something other than one op's backward may still read. */
 const shared = new WeakSet<ArrayBufferLike>();
@@ -161,9 +161,8 @@ export function backward(root: Tensor, gradient?: Tensor | null, options: Backwa
         }
         const typed = gi.dtype === node.inputDtypes[i] ? gi : new Tensor(castData(gi.data, node.inputDtypes[i]), gi.shape);
         if ('leaf' in edge) {
-          const d = typed.data;
-          const whole = d.byteOffset === 0 && d.byteLength === d.buffer.byteLength;
-          accumulateGrad(edge.leaf, typed, node.libraryOp && whole && !shared.has(d.buffer) && d.buffer !== g.data.buffer);
+          // A buffer passed through (g's own) or returned twice is in `shared` (marked above).
+          accumulateGrad(edge.leaf, typed, node.libraryOp && isWholeBuffer(typed.data) && !shared.has(typed.data.buffer));
         } else {
           const prev = grads.get(edge.node);
           grads.set(edge.node, prev ? addTensors(prev, typed) : typed);

@@ -66,12 +66,17 @@ export function give(b: Buffer): void {
 /** Arrays at least this large are recycled (engine.ts) and reused; smaller ones cost little to make. */
 export const RECYCLE_MIN_BYTES = 64 * 1024;
 
+/** Whether a typed array spans its whole buffer (no other view can share part of it unseen). */
+export function isWholeBuffer(a: Float32Array | Float64Array): boolean {
+  return a.byteOffset === 0 && a.byteLength === a.buffer.byteLength;
+}
+
 /**
  * Gives a float array nothing else refers to back to the pool, if it is a whole buffer of at
  * least RECYCLE_MIN_BYTES.
  */
 export function recycleArray(a: Float32Array | Float64Array): void {
-  if (a.byteOffset === 0 && a.byteLength === a.buffer.byteLength && a.byteLength >= RECYCLE_MIN_BYTES) give(a);
+  if (isWholeBuffer(a) && a.byteLength >= RECYCLE_MIN_BYTES) give(a);
 }
 
 /** Bytes held by the pool now (for memory tests). */

@@ -1,5 +1,6 @@
 /** maxPool2d and avgPool2d (kernel, stride, padding, ceilMode), batched native kernels. */
 import { defineOp } from '../autograd/function';
+import type { Context } from '../autograd/node';
 import { give, recycleArray, takeInt32 } from '../autograd/scratch';
 import { backendFor } from '../backend';
 import type { Pool2dParams } from '../backend/backend';
@@ -40,24 +41,30 @@ function poolParams(op: string, x: Tensor, kernelSize: number | [number, number]
   return { n, c, h, w, oh, ow, kh, kw, strideH: sh, strideW: sw, padH: ph, padW: pw };
 }
 
+/** Max pooling of x into a new tensor; the argmax indices and shapes stay on ctx for backward. */
+function maxPoolForward(ctx: Context, x: Tensor, p: Pool2dParams): Tensor {
+  const y = empty([p.n, p.c, p.oh, p.ow], x.dtype);
+  // The argmax indices are engine scratch: pooled, and given back when the node is released.
+  const argmax = takeInt32(y.numel);
+  backendFor(x.data).maxPool2dForward(x.data, y.data, argmax, p);
+  ctx.argmax = argmax;
+  ctx.p = p;
+  ctx.inShape = x.shape;
+  ctx.onRelease(() => give(argmax));
+  return y;
+}
+
+/** The input's gradient from the pooled output's, through the argmax maxPoolForward kept. */
+function maxPoolBackward(ctx: Context, g: Tensor): Tensor {
+  const dx = empty(ctx.inShape as number[], g.dtype);
+  backendFor(g.data).maxPool2dBackward(g.data, ctx.argmax as Int32Array, dx.data, ctx.p as Pool2dParams);
+  return dx;
+}
+
 const MaxPool2d = defineOp({
   name: 'maxPool2d',
-  forward(ctx, x: Tensor, p: Pool2dParams) {
-    const y = empty([p.n, p.c, p.oh, p.ow], x.dtype);
-    // The argmax indices are engine scratch: pooled, and given back when the node is released.
-    const argmax = takeInt32(y.numel);
-    backendFor(x.data).maxPool2dForward(x.data, y.data, argmax, p);
-    ctx.argmax = argmax;
-    ctx.p = p;
-    ctx.inShape = x.shape;
-    ctx.onRelease(() => give(argmax));
-    return y;
-  },
-  backward(ctx, g) {
-    const dx = empty(ctx.inShape as number[], g.dtype);
-    backendFor(g.data).maxPool2dBackward(g.data, ctx.argmax as Int32Array, dx.data, ctx.p as Pool2dParams);
-    return [dx];
-  },
+  forward: (ctx, x: Tensor, p: Pool2dParams) => maxPoolForward(ctx, x, p),
+  backward: (ctx, g) => [maxPoolBackward(ctx, g)],
 });
 
 const AvgPool2d = defineOp({
@@ -95,26 +102,17 @@ export function maxPool2d(x: Tensor, kernelSize: number | [number, number], opts
 const ReluMaxPool2d = defineOp({
   name: 'reluMaxPool2d',
   forward(ctx, x: Tensor, p: Pool2dParams) {
-    const y = empty([p.n, p.c, p.oh, p.ow], x.dtype);
-    const argmax = takeInt32(y.numel);
-    const be = backendFor(x.data);
-    be.maxPool2dForward(x.data, y.data, argmax, p);
-    be.unary('relu', y.data, y.data, 0, 0);
-    ctx.argmax = argmax;
-    ctx.p = p;
-    ctx.inShape = x.shape;
-    ctx.onRelease(() => give(argmax));
+    const y = maxPoolForward(ctx, x, p);
+    backendFor(y.data).unary('relu', y.data, y.data, 0, 0);
     // y > 0 exactly where the pooled input was > 0: the ReLU's derivative.
     ctx.saveForBackward(y);
     return y;
   },
   backward(ctx, g) {
     const [y] = ctx.savedTensors;
-    const be = backendFor(g.data);
     const gPooled = empty(g.shape, g.dtype);
-    be.unaryBackward('relu', y.data, null, g.data, gPooled.data, 0, 0);
-    const dx = empty(ctx.inShape as number[], g.dtype);
-    be.maxPool2dBackward(gPooled.data, ctx.argmax as Int32Array, dx.data, ctx.p as Pool2dParams);
+    backendFor(g.data).unaryBackward('relu', y.data, null, g.data, gPooled.data, 0, 0);
+    const dx = maxPoolBackward(ctx, gPooled);
     recycleArray(gPooled.data); // nothing else saw it
     return [dx];
   },
