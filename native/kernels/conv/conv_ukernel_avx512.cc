@@ -11,6 +11,7 @@
 // namespace, and only intrinsics and project headers are included (KERNELS.md §6.5).
 #include <immintrin.h>
 
+#include "../gemm/tile_avx512.h"
 #include "conv_ukernel.h"
 
 namespace gn {
@@ -47,25 +48,12 @@ void conv_f32_ukernel_6x32(index_t kc, const float* GN_RESTRICT a, const float* 
     const float* bp = b + off[p];
     const __m512 b0 = _mm512_loadu_ps(bp);
     const __m512 b16 = _mm512_loadu_ps(bp + half);
-    __m512 ai;
-    ai = _mm512_set1_ps(a[0]);
-    c0x0 = _mm512_fmadd_ps(ai, b0, c0x0);
-    c0x16 = _mm512_fmadd_ps(ai, b16, c0x16);
-    ai = _mm512_set1_ps(a[1]);
-    c1x0 = _mm512_fmadd_ps(ai, b0, c1x0);
-    c1x16 = _mm512_fmadd_ps(ai, b16, c1x16);
-    ai = _mm512_set1_ps(a[2]);
-    c2x0 = _mm512_fmadd_ps(ai, b0, c2x0);
-    c2x16 = _mm512_fmadd_ps(ai, b16, c2x16);
-    ai = _mm512_set1_ps(a[3]);
-    c3x0 = _mm512_fmadd_ps(ai, b0, c3x0);
-    c3x16 = _mm512_fmadd_ps(ai, b16, c3x16);
-    ai = _mm512_set1_ps(a[4]);
-    c4x0 = _mm512_fmadd_ps(ai, b0, c4x0);
-    c4x16 = _mm512_fmadd_ps(ai, b16, c4x16);
-    ai = _mm512_set1_ps(a[5]);
-    c5x0 = _mm512_fmadd_ps(ai, b0, c5x0);
-    c5x16 = _mm512_fmadd_ps(ai, b16, c5x16);
+    fma_row(a + 0, b0, b16, c0x0, c0x16);
+    fma_row(a + 1, b0, b16, c1x0, c1x16);
+    fma_row(a + 2, b0, b16, c2x0, c2x16);
+    fma_row(a + 3, b0, b16, c3x0, c3x16);
+    fma_row(a + 4, b0, b16, c4x0, c4x16);
+    fma_row(a + 5, b0, b16, c5x0, c5x16);
     a += kMr;
   }
   store_row(c + 0 * ldc, c0x0, c0x16, beta);
