@@ -36,7 +36,8 @@
       "native/kernels/gemm/ukernel_avx512.cc",
       "native/kernels/elementwise/vmath_avx512.cc",
       "native/kernels/conv/conv_ukernel_avx512.cc",
-      "native/kernels/pool/maxpool2x2_avx512.cc"
+      "native/kernels/pool/maxpool2x2_avx512.cc",
+      "native/kernels/pool/pool_window_avx512.cc"
     ],
     "gradnode_sources_neon": [
       "native/kernels/gemm/ukernel_neon.cc",

@@ -40,6 +40,8 @@ struct IsaKernels {
   PackTransposeFn pack_transpose;  // GEMM packing, transpose case (gemm/pack.h); nullptr: SSE2
   MaxPool2x2Kernels maxpool2x2;  // 2x2 / stride-2 max pooling (pool/pool_ukernel.h); nullptr where
                                  // an ISA has none (the baseline SSE2 path runs)
+  PoolWindowKernels pool_window;  // max / average forward, any window, column stride 1 or 2
+                                  // (pool/pool_ukernel.h); nullptr: the baseline path
 };
 
 // True when this binary contains the ISA's kernels.

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "harness.h"
+#include "kernels/isa.h"
 #include "kernels/pool/pool2d.h"
 #include "kernels/threads.h"
 
@@ -40,6 +41,10 @@ std::vector<Case> cases() {
       pool_case("k3_s2_p1_overlap", 2, 3, 9, 10, 3, 3, 2, 2, 1, 1),
       pool_case("k3_s2_p1_ceil_mode", 1, 2, 6, 8, 3, 3, 2, 2, 1, 1, 4, 4),
       pool_case("k3_s1_p1", 1, 2, 5, 6, 3, 3, 1, 1, 1, 1),
+      // Rows of more than 16 outputs (the AVX-512 window kernel's steps, with a partial last one).
+      pool_case("k3_s2_p1_wide", 1, 2, 7, 41, 3, 3, 2, 2, 1, 1),
+      pool_case("k3_s1_p1_wide", 1, 2, 5, 37, 3, 3, 1, 1, 1, 1),
+      pool_case("k2_s1_wide", 1, 1, 4, 33, 2, 2, 1, 1, 0, 0),
       pool_case("k3x2_s2x1_p1x0", 2, 2, 7, 6, 3, 2, 2, 1, 1, 0),
       pool_case("k1_s2", 1, 3, 5, 6, 1, 1, 2, 2, 0, 0),
       pool_case("k5_s3_p2", 1, 1, 11, 12, 5, 5, 3, 3, 2, 2),
@@ -482,6 +487,9 @@ GN_TEST(pool_max_fast_paths_special_values) {
                          pool_case("k2_s2_ow16", 1, 2, 4, 32, 2, 2, 2, 2, 0, 0),
                          pool_case("k2_s2_ow17_odd", 1, 2, 5, 35, 2, 2, 2, 2, 0, 0),
                          pool_case("k2_s2_ow33", 1, 1, 4, 66, 2, 2, 2, 2, 0, 0),
+                         // The AVX-512 window kernel: padding at both row ends, 16 + 4 outputs.
+                         pool_case("k3_s2_p1_ow20", 1, 2, 7, 40, 3, 3, 2, 2, 1, 1),
+                         pool_case("k3_s1_p1_ow19", 1, 2, 5, 19, 3, 3, 1, 1, 1, 1),
                          pool_case("global_8x8", 2, 3, 8, 8, 8, 8, 8, 8, 0, 0),
                          pool_case("global_7x9", 2, 2, 7, 9, 7, 9, 1, 1, 0, 0),
                          pool_case("global_4x4", 1, 3, 4, 4, 4, 4, 4, 4, 0, 0),
@@ -503,5 +511,47 @@ GN_TEST(pool_max_fast_paths_special_values) {
       for (index_t o = 0; o < y_size(s); ++o) want_y[o] = x[(o / (s.oh * s.ow)) * s.h * s.w + want[o]];
       gn_test::check_equal(describe(c), y.data(), want_y.data(), y.size());
     }
+  }
+}
+
+// The ISA's window kernels (pool_ukernel.h) give the baseline's values bit for bit: max values and
+// argmax, and average values both ways of counting, on rows of several 16-output steps, with ties
+// and special values in the max windows. (Under the generic ISA this compares the baseline with
+// itself.)
+GN_TEST(pool_window_kernels_match_baseline) {
+  const float inf = std::numeric_limits<float>::infinity();
+  const float values[] = {0.f, -0.f, 1.f, 1.f, -1.f, kNaN, inf, -inf, 2.5f, 1e-3f};
+  const Case shapes[] = {pool_case("stem_k3_s2_p1", 2, 3, 32, 32, 3, 3, 2, 2, 1, 1),
+                         pool_case("k3_s2_p1_odd", 1, 2, 9, 45, 3, 3, 2, 2, 1, 1),
+                         pool_case("k3_s2_p1_ceil", 1, 2, 8, 40, 3, 3, 2, 2, 1, 1, 5, 21),
+                         pool_case("k3_s1_p1", 1, 2, 8, 35, 3, 3, 1, 1, 1, 1),
+                         pool_case("k5_s1_p2", 1, 1, 7, 50, 5, 5, 1, 1, 2, 2),
+                         pool_case("k4_s2_p2", 1, 2, 9, 38, 4, 4, 2, 2, 2, 2),
+                         pool_case("k3x2_s3x2_p1x1", 1, 2, 10, 34, 3, 2, 3, 2, 1, 1)};
+  const gn::Isa isa = gn_test::current_isa();
+  std::uint64_t seed = 900;
+  for (const Case& c : shapes) {
+    require_valid(c);
+    const Pool2dShape& s = c.s;
+    gn_test::Rng rng(seed++);
+    std::vector<float> x(x_size(s)), xa = rng.vector(x_size(s));
+    for (auto& v : x) v = values[rng.integer(0, 9)];
+    std::vector<float> y[2], ya[2][2];
+    std::vector<std::int32_t> am[2];
+    for (int k = 0; k < 2; ++k) {  // 0: the baseline, 1: this ISA
+      GN_CHECK(gn::select_isa(k == 0 ? gn::Isa::kGeneric : isa)) << gn::isa_name(isa);
+      y[k].assign(y_size(s), 7.f);
+      am[k].assign(y_size(s), -1);
+      gn::maxpool2d_forward(s, x.data(), y[k].data(), am[k].data());
+      for (int cip = 0; cip < 2; ++cip) {
+        ya[k][cip].assign(y_size(s), 7.f);
+        gn::avgpool2d_forward(s, xa.data(), ya[k][cip].data(), cip == 1);
+      }
+    }
+    check_argmax(describe(c), am[1], am[0]);
+    GN_CHECK(std::memcmp(y[0].data(), y[1].data(), 4 * y[0].size()) == 0) << describe(c) << ": max values differ";
+    for (int cip = 0; cip < 2; ++cip)
+      GN_CHECK(std::memcmp(ya[0][cip].data(), ya[1][cip].data(), 4 * ya[0][cip].size()) == 0)
+          << describe(c) << ": average values differ (count_include_pad " << cip << ")";
   }
 }

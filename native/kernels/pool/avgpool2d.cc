@@ -1,7 +1,8 @@
 // Average pooling forward / backward, parallel over the n * c planes. The divisor follows PyTorch:
 // the window clipped to the padded input (count_include_pad) or to the input (otherwise); it is a
 // row count times a column count, so both passes are separable. Forward: per output row, the
-// window rows summed column by column (contiguous, vectorised), then each window's columns.
+// window rows summed column by column (contiguous, vectorised), then each window's columns; the
+// ISA's window kernel (pool_ukernel.h) instead where it has one and the column stride is 1 or 2.
 // Backward: per output row, each window's share spread over its columns, then added to the
 // window rows. Global pooling and 2x2 / stride 2 skip that row machinery, whose per-row setup
 // (small loops, memcpy / memset calls) cost several times the arithmetic on small planes.
@@ -12,6 +13,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "../isa.h"
 #include "pool_internal.h"
 
 namespace gn {
@@ -236,6 +238,13 @@ void avgpool2d_forward(const Pool2dShape& s, const float* x, float* y, bool coun
     return;
   }
 #endif
+  const PoolAvgForwardFn isa_window = s.stride_w <= 2 ? kernels().pool_window.avg_forward : nullptr;
+  if (isa_window) {
+    for_each_plane(s.n * s.c, pool_threads(s), 0, [&](index_t q, char*) {
+      isa_window(s, x + q * hw, y + q * ohw, count_include_pad);
+    });
+    return;
+  }
   const PaddedRow row(s);
   const std::vector<float> count = column_counts(s, count_include_pad);
   for_each_plane(s.n * s.c, pool_threads(s), sizeof(float) * (2 * row.len + 2), [&](index_t q, char* buf) {

@@ -1,8 +1,8 @@
 // Max pooling forward / backward, and the pooling shape validator. Parallel over the n * c planes
 // (one thread per plane, so the backward scatter into overlapping windows has no races). Forward:
 // the ISA's 2x2 / stride-2 kernel where it has one (pool_ukernel.h), else SSE2 paths for 2x2 /
-// stride 2; SSE2 for global pooling (one window per plane), a separable one (columns, then windows)
-// for the rest. Backward: zero the plane, scatter dy through the argmax; 2x2 / stride 2 rows of at
+// stride 2; SSE2 for global pooling (one window per plane); for the rest the ISA's window kernel
+// (column stride 1 or 2), else a separable one (columns, then windows). Backward: zero the plane, scatter dy through the argmax; 2x2 / stride 2 rows of at
 // least 8 outputs write dx directly instead (the ISA's kernel, or SSE2).
 #include <cstring>
 #include <initializer_list>
@@ -335,6 +335,13 @@ void maxpool2d_forward(const Pool2dShape& s, const float* x, float* y, std::int3
         isa_forward(s, x + q * hw, y + q * ohw, argmax + q * ohw);
       else
         maxpool_plane_2x2(s, x + q * hw, y + q * ohw, argmax + q * ohw);
+    });
+    return;
+  }
+  const PoolMaxForwardFn isa_window = s.stride_w <= 2 ? kernels().pool_window.max_forward : nullptr;
+  if (isa_window) {
+    for_each_plane(s.n * s.c, pool_threads(s, kMaxForwardCost), 0, [&](index_t q, char*) {
+      isa_window(s, x + q * hw, y + q * ohw, argmax + q * ohw);
     });
     return;
   }

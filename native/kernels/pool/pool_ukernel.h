@@ -1,6 +1,8 @@
-// Per-ISA kernels for 2x2 / stride-2 max pooling (is_2x2_stride2: every pooling layer of LeNet and
-// VGG), one plane per call; maxpool2d.cc runs them over the planes. An ISA without them (nullptr)
-// uses maxpool2d.cc's baseline SSE2 paths.
+// Per-ISA pooling kernels, one plane per call; maxpool2d.cc and avgpool2d.cc run them over the
+// planes. An ISA without them (nullptr) uses the baseline paths of those files.
+//
+// MaxPool2x2Kernels: 2x2 / stride-2 max pooling (is_2x2_stride2: every pooling layer of LeNet and
+// VGG).
 //
 //   forward:  y and argmax of every window, by take_max's rule in row-major order (the first
 //             maximum; the first NaN wins), the values of the baseline path bit for bit;
@@ -21,6 +23,18 @@ using MaxPool2x2ForwardFn = void (*)(const Pool2dShape& s, const float* x, float
 using MaxPool2x2BackwardFn = void (*)(const Pool2dShape& s, const float* dy, const std::int32_t* argmax,
                                       float* dx);
 
+// PoolWindowKernels: max and average forward for any window with a column stride of 1 or 2 (the
+// ResNet stem's 3x3 / stride 2 / pad 1, 3x3 / stride 1): the values of the baseline's separable
+// path bit for bit (argmax included). avg_forward's divisor follows count_include_pad as
+// avgpool2d_forward's does.
+using PoolMaxForwardFn = void (*)(const Pool2dShape& s, const float* x, float* y, std::int32_t* argmax);
+using PoolAvgForwardFn = void (*)(const Pool2dShape& s, const float* x, float* y, bool count_include_pad);
+
+struct PoolWindowKernels {
+  PoolMaxForwardFn max_forward;
+  PoolAvgForwardFn avg_forward;
+};
+
 struct MaxPool2x2Kernels {
   MaxPool2x2ForwardFn forward;
   MaxPool2x2BackwardFn backward;
@@ -28,7 +42,10 @@ struct MaxPool2x2Kernels {
 };
 
 namespace avx2 { MaxPool2x2Kernels maxpool2x2_kernels(); }
-namespace avx512 { MaxPool2x2Kernels maxpool2x2_kernels(); }
+namespace avx512 {
+MaxPool2x2Kernels maxpool2x2_kernels();
+PoolWindowKernels pool_window_kernels();
+}  // namespace avx512
 
 }  // namespace gn
 

@@ -1,0 +1,250 @@
+// Max and average pooling forward for AVX-512 with any window and a column stride of 1 or 2
+// (pool_ukernel.h), one plane per call: 16 outputs of a row per step, straight from x. For every
+// window row and tap, the 16 outputs' pixels are one masked load (stride 1) or two masked loads and
+// a vpermt2ps (stride 2); lanes whose pixel lies in the padding are masked off (max) or read as 0
+// (average). No row buffers: the baseline's separable path stores column results and reads them
+// back at other offsets at once, and those loads wait on the stores. Node, 2 threads, min of 300
+// calls, baseline -> this kernel: ResNet stem N32 C16 32x32 k3 s2 p1, max 515 -> 93 us, average
+// 366 -> 82 us; the same input under k3 s1 p1, max 524 -> 272 us, average 259 -> 241 us.
+//
+// Same values as the baseline, bit for bit:
+//   max:     candidates in row-major window order, a later one wins when it is larger, or NaN where
+//            the best so far is not (the first maximum, the first NaN), which is the baseline's
+//            first maximum by flat index;
+//   average: per tap, the window rows summed top to bottom (padding columns give 0), the taps
+//            added left to right, then one division by rows * columns of the divisor: the
+//            baseline's column sums and taps, in the same order.
+//
+// ISA unit (compiled with -mavx512f ...): everything lives in gn::avx512, helpers in an anonymous
+// namespace, and only intrinsics and project headers are included (KERNELS.md §6.5). (The window
+// clipping of pool_internal.h is an inline function shared with baseline units, so it is repeated
+// here rather than included.)
+#include <immintrin.h>
+
+#include "pool_ukernel.h"
+
+namespace gn {
+namespace avx512 {
+namespace {
+
+inline __mmask16 first(index_t n) { return static_cast<__mmask16>((1u << n) - 1u); }
+
+// Rows (or columns) of window i along one axis: [*lo, *hi) clipped to the input, and the length of
+// the window clipped to the padded input (pool_internal.h's pool_window).
+inline void window(index_t i, index_t stride, index_t pad, index_t k, index_t size, index_t* lo, index_t* hi,
+                   index_t* padded_len) {
+  index_t a = i * stride - pad;
+  index_t b = a + k;
+  if (b > size + pad) b = size + pad;
+  *padded_len = b - a;
+  *lo = a < 0 ? 0 : a;
+  *hi = b > size ? size : b;
+}
+
+// The lanes l < n whose column c0 + SW * l lies in [0, w), as [lo, hi). (SW a constant: a division
+// by a run-time stride, twice per tap, took most of the kernel's time.)
+template <index_t SW>
+inline void lanes_inside(index_t c0, index_t n, index_t w, index_t* lo, index_t* hi) {
+  index_t a = c0 >= 0 ? 0 : (-c0 + SW - 1) / SW;
+  index_t b = c0 >= w ? 0 : (w - c0 + SW - 1) / SW;
+  if (b > n) b = n;
+  if (a > b) a = b;
+  *lo = a;
+  *hi = b;
+}
+
+// Pixels row[c0 + SW * l] of lanes l in [lo, hi), `fill` elsewhere. Stride 2: the 32 columns from
+// c0 in two loads, whose mask covers columns 2 lo .. 2 hi - 2 (the odd ones between are inside the
+// row too), then the even ones.
+template <index_t SW>
+inline __m512 load_lanes(const float* row, index_t c0, index_t lo, index_t hi, __m512 fill) {
+  if (lo >= hi) return fill;
+  if (SW == 1) return _mm512_mask_loadu_ps(fill, static_cast<__mmask16>(first(hi) & ~first(lo)), row + c0);
+  const std::uint32_t m = static_cast<std::uint32_t>((std::uint64_t(1) << (2 * hi - 1)) - (std::uint64_t(1) << (2 * lo)));
+  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  const __m512 a = _mm512_mask_loadu_ps(fill, static_cast<__mmask16>(m), row + c0);
+  const __m512 b = _mm512_mask_loadu_ps(fill, static_cast<__mmask16>(m >> 16), row + c0 + 16);
+  return _mm512_permutex2var_ps(a, even, b);
+}
+
+// Output rows handled together: one row's window is a chain of dependent compares and blends
+// (or adds) through its 16 lanes, so a row at a time waits on that latency; G rows interleave
+// G independent chains. Groups whose windows lie inside the input top to bottom (all but the first
+// and last, usually) take a path without per-row checks (kClip false); the others read a row
+// inside the input in place of one outside it and mask that update off.
+constexpr index_t G = 4;
+
+// Window rows of output rows i0 .. i0 + G - 1: [r0, r1) clipped to the input, the row of window
+// offset 0 (top, before clipping) and the divisor's row count. Rows past the last output get an
+// empty window.
+struct RowGroup {
+  index_t r0[G], r1[G], top[G];
+  float count[G];
+  bool inside;  // every window row of the G outputs lies in the input
+  RowGroup(const Pool2dShape& s, index_t i0, bool count_include_pad) {
+    for (index_t g = 0; g < G; ++g) {
+      index_t padded = 0;
+      if (i0 + g < s.oh) {
+        window(i0 + g, s.stride_h, s.pad_h, s.kh, s.h, &r0[g], &r1[g], &padded);
+      } else {
+        r0[g] = r1[g] = 0;
+      }
+      top[g] = (i0 + g) * s.stride_h - s.pad_h;
+      count[g] = static_cast<float>(count_include_pad ? padded : r1[g] - r0[g]);
+    }
+    inside = i0 + G <= s.oh && top[0] >= 0 && top[G - 1] + s.kh <= s.h;
+  }
+};
+
+template <index_t SW, bool kClip>
+void max_group(const Pool2dShape& s, const float* x, const RowGroup& rg, index_t i0, float* y,
+               std::int32_t* argmax) {
+  const __m512 ninf = _mm512_set1_ps(-__builtin_inff());
+  const __m512i lane = _mm512_setr_epi32(0, SW, 2 * SW, 3 * SW, 4 * SW, 5 * SW, 6 * SW, 7 * SW, 8 * SW, 9 * SW,
+                                         10 * SW, 11 * SW, 12 * SW, 13 * SW, 14 * SW, 15 * SW);
+  const index_t rows = s.oh - i0 < G ? s.oh - i0 : G;
+  __m512i top_at[G];  // flat index of each output row's window row 0, column 0
+#pragma GCC unroll 4
+  for (index_t g = 0; g < G; ++g) top_at[g] = _mm512_set1_epi32(static_cast<std::int32_t>(rg.top[g] * s.w));
+  for (index_t j = 0; j < s.ow; j += 16) {
+    const index_t n = s.ow - j < 16 ? s.ow - j : 16;
+    const index_t c_start = j * SW - s.pad_w;  // window column of lane 0
+    // Each lane starts from -inf with the index of its window's first pixel (its top row, first
+    // column inside the input): a pixel then replaces it only when larger, or NaN, so a window of
+    // -inf only keeps its first pixel, as the baseline does. Padding lanes load -inf, which never
+    // replaces anything.
+    __m512i first_col = _mm512_add_epi32(lane, _mm512_set1_epi32(static_cast<std::int32_t>(c_start)));
+    first_col = _mm512_mask_mov_epi32(first_col, _mm512_cmplt_epi32_mask(first_col, _mm512_setzero_si512()),
+                                      _mm512_setzero_si512());
+    __m512 best[G];
+    __m512i at[G];
+#pragma GCC unroll 4
+    for (index_t g = 0; g < G; ++g) {
+      best[g] = ninf;
+      at[g] = _mm512_add_epi32(first_col, _mm512_set1_epi32(static_cast<std::int32_t>(rg.r0[g] * s.w)));
+    }
+    for (index_t dr = 0; dr < s.kh; ++dr) {
+      for (index_t t = 0; t < s.kw; ++t) {
+        const index_t c0 = c_start + t;
+        index_t lo, hi;
+        lanes_inside<SW>(c0, n, s.w, &lo, &hi);
+        if (lo >= hi) continue;
+        const __m512i off = _mm512_add_epi32(lane, _mm512_set1_epi32(static_cast<std::int32_t>(dr * s.w + c0)));
+#pragma GCC unroll 4
+        for (index_t g = 0; g < G; ++g) {
+          index_t r = rg.top[g] + dr;
+          __mmask16 live = 0xffff;
+          if (kClip) {  // a row outside the window: read row r0, change nothing
+            const bool in = r >= rg.r0[g] && r < rg.r1[g];
+            live = in ? 0xffff : 0;
+            r = in ? r : rg.r0[g];
+          }
+          const __m512 v = load_lanes<SW>(x + r * s.w, c0, lo, hi, ninf);
+          // Larger, or NaN over a best that is not (NLE_UQ: v > best or unordered; and best ordered).
+          live = static_cast<__mmask16>(live & _mm512_cmp_ps_mask(best[g], best[g], _CMP_ORD_Q));
+          const __mmask16 wins = _mm512_mask_cmp_ps_mask(live, v, best[g], _CMP_NLE_UQ);
+          best[g] = _mm512_mask_mov_ps(best[g], wins, v);
+          at[g] = _mm512_mask_add_epi32(at[g], wins, top_at[g], off);
+        }
+      }
+    }
+#pragma GCC unroll 4
+    for (index_t g = 0; g < G; ++g) {  // (a loop to `rows` would leave best and at in memory)
+      if (g >= rows) break;
+      _mm512_mask_storeu_ps(y + (i0 + g) * s.ow + j, first(n), best[g]);
+      _mm512_mask_storeu_epi32(argmax + (i0 + g) * s.ow + j, first(n), at[g]);
+    }
+  }
+}
+
+template <index_t SW>
+void max_forward(const Pool2dShape& s, const float* x, float* y, std::int32_t* argmax) {
+  for (index_t i0 = 0; i0 < s.oh; i0 += G) {
+    const RowGroup rg(s, i0, false);
+    if (rg.inside)
+      max_group<SW, false>(s, x, rg, i0, y, argmax);
+    else
+      max_group<SW, true>(s, x, rg, i0, y, argmax);
+  }
+}
+
+template <index_t SW, bool kClip>
+void avg_group(const Pool2dShape& s, const float* x, const RowGroup& rg, index_t i0, float* y,
+               bool count_include_pad) {
+  const __m512 zero = _mm512_setzero_ps();
+  const index_t rows = s.oh - i0 < G ? s.oh - i0 : G;
+  for (index_t j = 0; j < s.ow; j += 16) {
+    const index_t n = s.ow - j < 16 ? s.ow - j : 16;
+    __m512 sum[G] = {zero, zero, zero, zero};
+    for (index_t t = 0; t < s.kw; ++t) {
+      const index_t c0 = j * SW - s.pad_w + t;
+      index_t lo, hi;
+      lanes_inside<SW>(c0, n, s.w, &lo, &hi);
+      // Per tap, the window's rows top to bottom; a row outside the window adds nothing (a masked
+      // add: adding 0 would turn a -0 sum into +0).
+      __m512 col[G];
+#pragma GCC unroll 4
+      for (index_t g = 0; g < G; ++g) col[g] = load_lanes<SW>(x + rg.r0[g] * s.w, c0, lo, hi, zero);
+      for (index_t dr = 1; dr < s.kh; ++dr) {
+#pragma GCC unroll 4
+        for (index_t g = 0; g < G; ++g) {
+          const index_t r = rg.r0[g] + dr;
+          if (kClip) {
+            const bool in = r < rg.r1[g];
+            const __m512 v = load_lanes<SW>(x + (in ? r : rg.r0[g]) * s.w, c0, lo, hi, zero);
+            col[g] = _mm512_mask_add_ps(col[g], static_cast<__mmask16>(in ? 0xffff : 0), col[g], v);
+          } else {
+            col[g] = _mm512_add_ps(col[g], load_lanes<SW>(x + r * s.w, c0, lo, hi, zero));
+          }
+        }
+      }
+#pragma GCC unroll 4
+      for (index_t g = 0; g < G; ++g) sum[g] = t == 0 ? col[g] : _mm512_add_ps(sum[g], col[g]);
+    }
+    alignas(64) float cols[16];
+    for (index_t l = 0; l < 16; ++l) {
+      index_t c0, c1, padded_cols;
+      window(j + l, SW, s.pad_w, s.kw, s.w, &c0, &c1, &padded_cols);
+      cols[l] = static_cast<float>(count_include_pad ? padded_cols : c1 - c0);
+    }
+    const __m512 count_cols = _mm512_load_ps(cols);
+#pragma GCC unroll 4
+    for (index_t g = 0; g < G; ++g) {
+      if (g >= rows) break;
+      _mm512_mask_storeu_ps(y + (i0 + g) * s.ow + j, first(n),
+                            _mm512_div_ps(sum[g], _mm512_mul_ps(_mm512_set1_ps(rg.count[g]), count_cols)));
+    }
+  }
+}
+
+template <index_t SW>
+void avg_forward(const Pool2dShape& s, const float* x, float* y, bool count_include_pad) {
+  for (index_t i0 = 0; i0 < s.oh; i0 += G) {
+    const RowGroup rg(s, i0, count_include_pad);
+    if (rg.inside)
+      avg_group<SW, false>(s, x, rg, i0, y, count_include_pad);
+    else
+      avg_group<SW, true>(s, x, rg, i0, y, count_include_pad);
+  }
+}
+
+void max_forward_any(const Pool2dShape& s, const float* x, float* y, std::int32_t* argmax) {
+  if (s.stride_w == 1)
+    max_forward<1>(s, x, y, argmax);
+  else
+    max_forward<2>(s, x, y, argmax);
+}
+
+void avg_forward_any(const Pool2dShape& s, const float* x, float* y, bool count_include_pad) {
+  if (s.stride_w == 1)
+    avg_forward<1>(s, x, y, count_include_pad);
+  else
+    avg_forward<2>(s, x, y, count_include_pad);
+}
+
+}  // namespace
+
+PoolWindowKernels pool_window_kernels() { return {max_forward_any, avg_forward_any}; }
+
+}  // namespace avx512
+}  // namespace gn
