@@ -238,7 +238,7 @@ void avgpool2d_forward(const Pool2dShape& s, const float* x, float* y, bool coun
     return;
   }
 #endif
-  const PoolAvgForwardFn isa_window = s.stride_w <= 2 ? kernels().pool_window.avg_forward : nullptr;
+  const PoolAvgForwardFn isa_window = s.stride_w <= 2 ? kernels().pool_window.avg_forward[s.stride_w - 1] : nullptr;
   if (isa_window) {
     for_each_plane(s.n * s.c, pool_threads(s), 0, [&](index_t q, char*) {
       isa_window(s, x + q * hw, y + q * ohw, count_include_pad);

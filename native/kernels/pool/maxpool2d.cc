@@ -338,7 +338,7 @@ void maxpool2d_forward(const Pool2dShape& s, const float* x, float* y, std::int3
     });
     return;
   }
-  const PoolMaxForwardFn isa_window = s.stride_w <= 2 ? kernels().pool_window.max_forward : nullptr;
+  const PoolMaxForwardFn isa_window = s.stride_w <= 2 ? kernels().pool_window.max_forward[s.stride_w - 1] : nullptr;
   if (isa_window) {
     for_each_plane(s.n * s.c, pool_threads(s, kMaxForwardCost), 0, [&](index_t q, char*) {
       isa_window(s, x + q * hw, y + q * ohw, argmax + q * ohw);

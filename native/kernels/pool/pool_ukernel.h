@@ -31,8 +31,8 @@ using PoolMaxForwardFn = void (*)(const Pool2dShape& s, const float* x, float* y
 using PoolAvgForwardFn = void (*)(const Pool2dShape& s, const float* x, float* y, bool count_include_pad);
 
 struct PoolWindowKernels {
-  PoolMaxForwardFn max_forward;
-  PoolAvgForwardFn avg_forward;
+  PoolMaxForwardFn max_forward[2];  // [column stride - 1]; nullptr where the baseline is faster
+  PoolAvgForwardFn avg_forward[2];
 };
 
 struct MaxPool2x2Kernels {
@@ -41,7 +41,10 @@ struct MaxPool2x2Kernels {
   index_t min_ow;  // shortest row (outputs) the kernels handle
 };
 
-namespace avx2 { MaxPool2x2Kernels maxpool2x2_kernels(); }
+namespace avx2 {
+MaxPool2x2Kernels maxpool2x2_kernels();
+PoolWindowKernels pool_window_kernels();
+}  // namespace avx2
 namespace avx512 {
 MaxPool2x2Kernels maxpool2x2_kernels();
 PoolWindowKernels pool_window_kernels();

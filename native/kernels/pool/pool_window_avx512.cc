@@ -16,9 +16,8 @@
 //            baseline's column sums and taps, in the same order.
 //
 // ISA unit (compiled with -mavx512f ...): everything lives in gn::avx512, helpers in an anonymous
-// namespace, and only intrinsics and project headers are included (KERNELS.md §6.5). (The window
-// clipping of pool_internal.h is an inline function shared with baseline units, so it is repeated
-// here rather than included.)
+// namespace, and only intrinsics and project headers are included (KERNELS.md §6.5); the window
+// geometry comes from pool_window_geometry.inc, included inside that namespace.
 #include <immintrin.h>
 
 #include "pool_ukernel.h"
@@ -28,30 +27,6 @@ namespace avx512 {
 namespace {
 
 inline __mmask16 first(index_t n) { return static_cast<__mmask16>((1u << n) - 1u); }
-
-// Rows (or columns) of window i along one axis: [*lo, *hi) clipped to the input, and the length of
-// the window clipped to the padded input (pool_internal.h's pool_window).
-inline void window(index_t i, index_t stride, index_t pad, index_t k, index_t size, index_t* lo, index_t* hi,
-                   index_t* padded_len) {
-  index_t a = i * stride - pad;
-  index_t b = a + k;
-  if (b > size + pad) b = size + pad;
-  *padded_len = b - a;
-  *lo = a < 0 ? 0 : a;
-  *hi = b > size ? size : b;
-}
-
-// The lanes l < n whose column c0 + SW * l lies in [0, w), as [lo, hi). (SW a constant: a division
-// by a run-time stride, twice per tap, took most of the kernel's time.)
-template <index_t SW>
-inline void lanes_inside(index_t c0, index_t n, index_t w, index_t* lo, index_t* hi) {
-  index_t a = c0 >= 0 ? 0 : (-c0 + SW - 1) / SW;
-  index_t b = c0 >= w ? 0 : (w - c0 + SW - 1) / SW;
-  if (b > n) b = n;
-  if (a > b) a = b;
-  *lo = a;
-  *hi = b;
-}
 
 // Pixels row[c0 + SW * l] of lanes l in [lo, hi), `fill` elsewhere. Stride 2: the 32 columns from
 // c0 in two loads, whose mask covers columns 2 lo .. 2 hi - 2 (the odd ones between are inside the
@@ -74,27 +49,7 @@ inline __m512 load_lanes(const float* row, index_t c0, index_t lo, index_t hi, _
 // inside the input in place of one outside it and mask that update off.
 constexpr index_t G = 4;
 
-// Window rows of output rows i0 .. i0 + G - 1: [r0, r1) clipped to the input, the row of window
-// offset 0 (top, before clipping) and the divisor's row count. Rows past the last output get an
-// empty window.
-struct RowGroup {
-  index_t r0[G], r1[G], top[G];
-  float count[G];
-  bool inside;  // every window row of the G outputs lies in the input
-  RowGroup(const Pool2dShape& s, index_t i0, bool count_include_pad) {
-    for (index_t g = 0; g < G; ++g) {
-      index_t padded = 0;
-      if (i0 + g < s.oh) {
-        window(i0 + g, s.stride_h, s.pad_h, s.kh, s.h, &r0[g], &r1[g], &padded);
-      } else {
-        r0[g] = r1[g] = 0;
-      }
-      top[g] = (i0 + g) * s.stride_h - s.pad_h;
-      count[g] = static_cast<float>(count_include_pad ? padded : r1[g] - r0[g]);
-    }
-    inside = i0 + G <= s.oh && top[0] >= 0 && top[G - 1] + s.kh <= s.h;
-  }
-};
+#include "pool_window_geometry.inc"
 
 template <index_t SW, bool kClip>
 void max_group(const Pool2dShape& s, const float* x, const RowGroup& rg, index_t i0, float* y,
@@ -228,23 +183,9 @@ void avg_forward(const Pool2dShape& s, const float* x, float* y, bool count_incl
   }
 }
 
-void max_forward_any(const Pool2dShape& s, const float* x, float* y, std::int32_t* argmax) {
-  if (s.stride_w == 1)
-    max_forward<1>(s, x, y, argmax);
-  else
-    max_forward<2>(s, x, y, argmax);
-}
-
-void avg_forward_any(const Pool2dShape& s, const float* x, float* y, bool count_include_pad) {
-  if (s.stride_w == 1)
-    avg_forward<1>(s, x, y, count_include_pad);
-  else
-    avg_forward<2>(s, x, y, count_include_pad);
-}
-
 }  // namespace
 
-PoolWindowKernels pool_window_kernels() { return {max_forward_any, avg_forward_any}; }
+PoolWindowKernels pool_window_kernels() { return {{max_forward<1>, max_forward<2>}, {avg_forward<1>, avg_forward<2>}}; }
 
 }  // namespace avx512
 }  // namespace gn

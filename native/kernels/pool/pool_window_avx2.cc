@@ -1,0 +1,191 @@
+// Max and average pooling forward for AVX2 with any window and a column stride of 2 (pool_ukernel.h;
+// see pool_window_kernels() below for stride 1): pool_window_avx512.cc on 8 lanes, with the same
+// values (the baseline's, bit for bit) and the same structure: per window row and tap, two loads
+// and a shuffle, four output rows interleaved, groups whose windows lie inside the input without
+// row checks. AVX2 has no mask registers: lane masks are vectors (vmaskmovps for loads and stores
+// that a row end or the padding cuts, blends where AVX-512 uses masked moves).
+//
+// ISA unit (compiled with -mavx2 -mfma): everything lives in gn::avx2, helpers in an anonymous
+// namespace, and only intrinsics and project headers are included (KERNELS.md §6.5); the window
+// geometry comes from pool_window_geometry.inc, included inside that namespace.
+#include <immintrin.h>
+
+#include "pool_ukernel.h"
+
+namespace gn {
+namespace avx2 {
+namespace {
+
+constexpr index_t G = 4;
+
+#include "pool_window_geometry.inc"
+
+// All ones in the lanes l with lo <= l < hi (lanes 0..7 of `pos`, shifted by `base`).
+inline __m256i lanes_between(index_t lo, index_t hi, index_t base = 0) {
+  const __m256i pos = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  return _mm256_andnot_si256(_mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<std::int32_t>(lo - base)), pos),
+                             _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<std::int32_t>(hi - base)), pos));
+}
+
+// Pixels row[c0 + SW * l] of lanes l in [lo, hi), `fill` elsewhere. Stride 2: the 16 columns from
+// c0 in two masked loads (columns 2 lo .. 2 hi - 2; the odd ones between are inside the row too),
+// then the even ones.
+template <index_t SW>
+inline __m256 load_lanes(const float* row, index_t c0, index_t lo, index_t hi, __m256 fill) {
+  if (lo >= hi) return fill;
+  const bool all = lo == 0 && hi == 8;  // plain loads and no blend (most steps)
+  const __m256i in = lanes_between(lo, hi);
+  __m256 v;
+  if (SW == 1) {
+    v = all ? _mm256_loadu_ps(row + c0) : _mm256_maskload_ps(row + c0, in);
+  } else {
+    // (All 8 lanes: columns c0 .. c0 + 14, and c0 + 15, which the second load also reads, is the
+    // 16th of a row whose 15th is inside it, or its end; a masked load leaves it out.)
+    const __m256i mb = lanes_between(2 * lo, 2 * hi - 1, 8);
+    const __m256 a = all ? _mm256_loadu_ps(row + c0) : _mm256_maskload_ps(row + c0, lanes_between(2 * lo, 2 * hi - 1));
+    const __m256 b = _mm256_maskload_ps(row + c0 + 8, mb);
+    // a0 a2 b0 b2 | a4 a6 b4 b6, then the 64-bit pairs reordered: a0 a2 a4 a6 b0 b2 b4 b6.
+    const __m256 e = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0));
+    v = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(e), _MM_SHUFFLE(3, 1, 2, 0)));
+  }
+  return all ? v : _mm256_blendv_ps(fill, v, _mm256_castsi256_ps(in));
+}
+
+inline __m256i blend_i(__m256i a, __m256i b, __m256 mask) {  // mask ? b : a
+  return _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(a), _mm256_castsi256_ps(b), mask));
+}
+
+template <index_t SW, bool kClip>
+void max_group(const Pool2dShape& s, const float* x, const RowGroup& rg, index_t i0, float* y,
+               std::int32_t* argmax) {
+  const __m256 ninf = _mm256_set1_ps(-__builtin_inff());
+  const __m256i lane = _mm256_setr_epi32(0, SW, 2 * SW, 3 * SW, 4 * SW, 5 * SW, 6 * SW, 7 * SW);
+  const index_t rows = s.oh - i0 < G ? s.oh - i0 : G;
+  for (index_t j = 0; j < s.ow; j += 8) {
+    const index_t n = s.ow - j < 8 ? s.ow - j : 8;
+    const index_t c_start = j * SW - s.pad_w;  // window column of lane 0
+    // As in pool_window_avx512.cc: -inf and the index of the window's first pixel to start from.
+    const __m256i first_col = _mm256_max_epi32(
+        _mm256_add_epi32(lane, _mm256_set1_epi32(static_cast<std::int32_t>(c_start))), _mm256_setzero_si256());
+    __m256 best[G];
+    __m256i at[G];
+#pragma GCC unroll 4
+    for (index_t g = 0; g < G; ++g) {
+      best[g] = ninf;
+      at[g] = _mm256_add_epi32(first_col, _mm256_set1_epi32(static_cast<std::int32_t>(rg.r0[g] * s.w)));
+    }
+    for (index_t dr = 0; dr < s.kh; ++dr) {
+      for (index_t t = 0; t < s.kw; ++t) {
+        const index_t c0 = c_start + t;
+        index_t lo, hi;
+        lanes_inside<SW>(c0, n, s.w, &lo, &hi);
+        if (lo >= hi) continue;
+#pragma GCC unroll 4
+        for (index_t g = 0; g < G; ++g) {
+          index_t r = rg.top[g] + dr;
+          bool in = true;
+          if (kClip) {  // a row outside the window: read row r0, change nothing
+            in = r >= rg.r0[g] && r < rg.r1[g];
+            r = in ? r : rg.r0[g];
+          }
+          const __m256 v = load_lanes<SW>(x + r * s.w, c0, lo, hi, ninf);
+          // Larger, or NaN over a best that is not (NLE_UQ: v > best or unordered; and best ordered).
+          __m256 wins = _mm256_and_ps(_mm256_cmp_ps(v, best[g], _CMP_NLE_UQ), _mm256_cmp_ps(best[g], best[g], _CMP_ORD_Q));
+          if (kClip) wins = _mm256_and_ps(wins, _mm256_castsi256_ps(_mm256_set1_epi32(in ? -1 : 0)));
+          best[g] = _mm256_blendv_ps(best[g], v, wins);
+          at[g] = blend_i(at[g], _mm256_add_epi32(lane, _mm256_set1_epi32(static_cast<std::int32_t>(r * s.w + c0))), wins);
+        }
+      }
+    }
+    const __m256i out = lanes_between(0, n);
+#pragma GCC unroll 4
+    for (index_t g = 0; g < G; ++g) {  // (a loop to `rows` would leave best and at in memory)
+      if (g >= rows) break;
+      _mm256_maskstore_ps(y + (i0 + g) * s.ow + j, out, best[g]);
+      _mm256_maskstore_epi32(argmax + (i0 + g) * s.ow + j, out, at[g]);
+    }
+  }
+}
+
+template <index_t SW>
+void max_forward(const Pool2dShape& s, const float* x, float* y, std::int32_t* argmax) {
+  for (index_t i0 = 0; i0 < s.oh; i0 += G) {
+    const RowGroup rg(s, i0, false);
+    if (rg.inside)
+      max_group<SW, false>(s, x, rg, i0, y, argmax);
+    else
+      max_group<SW, true>(s, x, rg, i0, y, argmax);
+  }
+}
+
+template <index_t SW, bool kClip>
+void avg_group(const Pool2dShape& s, const float* x, const RowGroup& rg, index_t i0, float* y,
+               bool count_include_pad) {
+  const __m256 zero = _mm256_setzero_ps();
+  const index_t rows = s.oh - i0 < G ? s.oh - i0 : G;
+  for (index_t j = 0; j < s.ow; j += 8) {
+    const index_t n = s.ow - j < 8 ? s.ow - j : 8;
+    __m256 sum[G] = {zero, zero, zero, zero};
+    for (index_t t = 0; t < s.kw; ++t) {
+      const index_t c0 = j * SW - s.pad_w + t;
+      index_t lo, hi;
+      lanes_inside<SW>(c0, n, s.w, &lo, &hi);
+      // Per tap, the window's rows top to bottom; a row outside the window adds nothing (a blend,
+      // not an added 0, which would turn a -0 sum into +0).
+      __m256 col[G];
+#pragma GCC unroll 4
+      for (index_t g = 0; g < G; ++g) col[g] = load_lanes<SW>(x + rg.r0[g] * s.w, c0, lo, hi, zero);
+      for (index_t dr = 1; dr < s.kh; ++dr) {
+#pragma GCC unroll 4
+        for (index_t g = 0; g < G; ++g) {
+          const index_t r = rg.r0[g] + dr;
+          if (kClip) {
+            const bool in = r < rg.r1[g];
+            const __m256 v = load_lanes<SW>(x + (in ? r : rg.r0[g]) * s.w, c0, lo, hi, zero);
+            col[g] = _mm256_blendv_ps(col[g], _mm256_add_ps(col[g], v), _mm256_castsi256_ps(_mm256_set1_epi32(in ? -1 : 0)));
+          } else {
+            col[g] = _mm256_add_ps(col[g], load_lanes<SW>(x + r * s.w, c0, lo, hi, zero));
+          }
+        }
+      }
+#pragma GCC unroll 4
+      for (index_t g = 0; g < G; ++g) sum[g] = t == 0 ? col[g] : _mm256_add_ps(sum[g], col[g]);
+    }
+    alignas(32) float cols[8];
+    for (index_t l = 0; l < 8; ++l) {
+      index_t c0, c1, padded_cols;
+      window(j + l, SW, s.pad_w, s.kw, s.w, &c0, &c1, &padded_cols);
+      cols[l] = static_cast<float>(count_include_pad ? padded_cols : c1 - c0);
+    }
+    const __m256 count_cols = _mm256_load_ps(cols);
+    const __m256i out = lanes_between(0, n);
+#pragma GCC unroll 4
+    for (index_t g = 0; g < G; ++g) {
+      if (g >= rows) break;
+      _mm256_maskstore_ps(y + (i0 + g) * s.ow + j, out,
+                          _mm256_div_ps(sum[g], _mm256_mul_ps(_mm256_set1_ps(rg.count[g]), count_cols)));
+    }
+  }
+}
+
+template <index_t SW>
+void avg_forward(const Pool2dShape& s, const float* x, float* y, bool count_include_pad) {
+  for (index_t i0 = 0; i0 < s.oh; i0 += G) {
+    const RowGroup rg(s, i0, count_include_pad);
+    if (rg.inside)
+      avg_group<SW, false>(s, x, rg, i0, y, count_include_pad);
+    else
+      avg_group<SW, true>(s, x, rg, i0, y, count_include_pad);
+  }
+}
+
+}  // namespace
+
+// Column stride 2 only: with stride 1 the baseline's separable path, which reads each pixel once
+// per window row rather than once per tap, was faster (k3 s1 p1 on N32 C16 32x32, 2 threads: max
+// 525 us against 564, average 260 against 304; stride 2, the ResNet stem: max 535 -> 218 us,
+// average 357 -> 120 us).
+PoolWindowKernels pool_window_kernels() { return {{nullptr, max_forward<2>}, {nullptr, avg_forward<2>}}; }
+
+}  // namespace avx2
+}  // namespace gn
