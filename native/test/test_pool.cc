@@ -515,8 +515,8 @@ GN_TEST(pool_max_fast_paths_special_values) {
 }
 
 // The ISA's window kernels (pool_ukernel.h) give the baseline's values bit for bit: max values and
-// argmax, and average values both ways of counting, on rows of several 16-output steps, with ties
-// and special values in the max windows. (Under the generic ISA this compares the baseline with
+// argmax, average values and gradients both ways of counting, on rows of several 16-output steps,
+// with ties and special values in the max windows. (Under the generic ISA this compares the baseline with
 // itself.)
 GN_TEST(pool_window_kernels_match_baseline) {
   const float inf = std::numeric_limits<float>::infinity();
@@ -527,7 +527,10 @@ GN_TEST(pool_window_kernels_match_baseline) {
                          pool_case("k3_s1_p1", 1, 2, 8, 35, 3, 3, 1, 1, 1, 1),
                          pool_case("k5_s1_p2", 1, 1, 7, 50, 5, 5, 1, 1, 2, 2),
                          pool_case("k4_s2_p2", 1, 2, 9, 38, 4, 4, 2, 2, 2, 2),
-                         pool_case("k3x2_s3x2_p1x1", 1, 2, 10, 34, 3, 2, 3, 2, 1, 1)};
+                         pool_case("k3x2_s3x2_p1x1", 1, 2, 10, 34, 3, 2, 3, 2, 1, 1),
+                         // More column blocks times taps than the backward kernel plans ahead.
+                         pool_case("k3_s2_p1_w300", 1, 1, 5, 300, 3, 3, 2, 2, 1, 1),
+                         pool_case("k5_s1_p2_w250", 1, 1, 6, 250, 5, 5, 1, 1, 2, 2)};
   const gn::Isa isa = gn_test::current_isa();
   std::uint64_t seed = 900;
   for (const Case& c : shapes) {
@@ -536,7 +539,8 @@ GN_TEST(pool_window_kernels_match_baseline) {
     gn_test::Rng rng(seed++);
     std::vector<float> x(x_size(s)), xa = rng.vector(x_size(s));
     for (auto& v : x) v = values[rng.integer(0, 9)];
-    std::vector<float> y[2], ya[2][2];
+    const std::vector<float> dy = rng.vector(y_size(s));
+    std::vector<float> y[2], ya[2][2], dxa[2][2];
     std::vector<std::int32_t> am[2];
     for (int k = 0; k < 2; ++k) {  // 0: the baseline, 1: this ISA
       GN_CHECK(gn::select_isa(k == 0 ? gn::Isa::kGeneric : isa)) << gn::isa_name(isa);
@@ -546,6 +550,8 @@ GN_TEST(pool_window_kernels_match_baseline) {
       for (int cip = 0; cip < 2; ++cip) {
         ya[k][cip].assign(y_size(s), 7.f);
         gn::avgpool2d_forward(s, xa.data(), ya[k][cip].data(), cip == 1);
+        dxa[k][cip].assign(x_size(s), 7.f);
+        gn::avgpool2d_backward(s, dy.data(), dxa[k][cip].data(), cip == 1);
       }
     }
     check_argmax(describe(c), am[1], am[0]);
@@ -553,5 +559,8 @@ GN_TEST(pool_window_kernels_match_baseline) {
     for (int cip = 0; cip < 2; ++cip)
       GN_CHECK(std::memcmp(ya[0][cip].data(), ya[1][cip].data(), 4 * ya[0][cip].size()) == 0)
           << describe(c) << ": average values differ (count_include_pad " << cip << ")";
+    for (int cip = 0; cip < 2; ++cip)
+      GN_CHECK(std::memcmp(dxa[0][cip].data(), dxa[1][cip].data(), 4 * dxa[0][cip].size()) == 0)
+          << describe(c) << ": average gradients differ (count_include_pad " << cip << ")";
   }
 }

@@ -268,8 +268,15 @@ void avgpool2d_backward(const Pool2dShape& s, const float* dy, float* dx, bool c
     return;
   }
 #endif
-  const PaddedRow row(s);
   const std::vector<float> count = column_counts(s, count_include_pad);
+  const PoolAvgBackwardFn isa_window = s.stride_w <= 2 ? kernels().pool_window.avg_backward[s.stride_w - 1] : nullptr;
+  if (isa_window) {
+    for_each_plane(s.n * s.c, pool_threads(s), sizeof(float) * s.oh * (s.ow + s.w), [&](index_t q, char* buf) {
+      isa_window(s, dy + q * ohw, dx + q * hw, count_include_pad, count.data(), reinterpret_cast<float*>(buf));
+    });
+    return;
+  }
+  const PaddedRow row(s);
   const std::size_t floats = 2 * row.len + 2 + s.ow + s.oh * s.w;
   for_each_plane(s.n * s.c, pool_threads(s), sizeof(float) * floats, [&](index_t q, char* buf) {
     backward_plane(s, row, count.data(), count_include_pad, dy + q * ohw, dx + q * hw, reinterpret_cast<float*>(buf));

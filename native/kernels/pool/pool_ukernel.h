@@ -30,9 +30,16 @@ using MaxPool2x2BackwardFn = void (*)(const Pool2dShape& s, const float* dy, con
 using PoolMaxForwardFn = void (*)(const Pool2dShape& s, const float* x, float* y, std::int32_t* argmax);
 using PoolAvgForwardFn = void (*)(const Pool2dShape& s, const float* x, float* y, bool count_include_pad);
 
+// avg_backward: dx of average pooling (every pixel written), the baseline's bits; count: the
+// divisor's column counts of the ow outputs (avgpool2d.cc's column_counts), scratch: oh * (ow + w)
+// floats of this thread's.
+using PoolAvgBackwardFn = void (*)(const Pool2dShape& s, const float* dy, float* dx, bool count_include_pad,
+                                   const float* count, float* scratch);
+
 struct PoolWindowKernels {
   PoolMaxForwardFn max_forward[2];  // [column stride - 1]; nullptr where the baseline is faster
   PoolAvgForwardFn avg_forward[2];
+  PoolAvgBackwardFn avg_backward[2];
 };
 
 struct MaxPool2x2Kernels {

@@ -185,7 +185,7 @@ void avg_forward(const Pool2dShape& s, const float* x, float* y, bool count_incl
 // per window row rather than once per tap, was faster (k3 s1 p1 on N32 C16 32x32, 2 threads: max
 // 525 us against 564, average 260 against 304; stride 2, the ResNet stem: max 535 -> 218 us,
 // average 357 -> 120 us).
-PoolWindowKernels pool_window_kernels() { return {{nullptr, max_forward<2>}, {nullptr, avg_forward<2>}}; }
+PoolWindowKernels pool_window_kernels() { return {{nullptr, max_forward<2>}, {nullptr, avg_forward<2>}, {nullptr, nullptr}}; }
 
 }  // namespace avx2
 }  // namespace gn

@@ -183,9 +183,115 @@ void avg_forward(const Pool2dShape& s, const float* x, float* y, bool count_incl
   }
 }
 
+// Average backward, one plane: g = dy / divisor for every output (gbuf, oh x ow), then each output
+// row's gradient row (grad, oh x w): per column, +0 plus the g of the windows whose tap covers it,
+// taps left to right; then every dx row is the sum of the gradient rows of the windows that cover
+// it, top to bottom (or 0). The baseline's operations in its order, so its bits: backward_plane in
+// avgpool2d.cc spreads each g over the taps of a zeroed row and sums the rows the same way.
+//
+// Which g a tap adds to columns c .. c + 15 (padded column p = c + pad_w + l) depends on the
+// column block and the tap only, so it is worked out once per plane (TapStep): the lanes whose
+// p - t is a multiple of the stride and lands on an output, and the g from j0 they read (stride 2:
+// 9 consecutive g in one masked load, spread over the lanes by vpermps, the lanes of one parity
+// added). Node, 2 threads, min of 300 calls, baseline -> this kernel: ResNet stem N32 C16 32x32 k3
+// s2 p1 225 -> 120 us; k3 s1 p1 476 -> 221 us. (Working the steps out inside the row loop, and
+// the covering windows through `window`, kept the stem at 192 us.)
+struct TapStep {
+  index_t j0;             // first g read
+  __mmask16 lanes, load;  // lanes that add; g[j0 + k] loaded for the k in `load`
+  bool odd;               // stride 2: lane l reads k = (l + odd) / 2
+};
+
+template <index_t SW>
+TapStep tap_step(const Pool2dShape& s, index_t c, index_t t) {
+  const index_t e = c + s.pad_w - t;  // lane l: p - t = e + l, j = (e + l) / SW
+  TapStep st{0, 0, 0, false};
+  if (SW == 1) {  // lanes with 0 <= e + l < ow
+    const index_t lo = e >= 0 ? 0 : (-e < 16 ? -e : 16);
+    const index_t hi = s.ow - e < 16 ? (s.ow - e > 0 ? s.ow - e : 0) : 16;
+    if (lo < hi) st.lanes = st.load = static_cast<__mmask16>(first(hi) & ~first(lo));
+    st.j0 = e;
+    return st;
+  }
+  // Lanes with e + l even and 0 <= j < ow, j = j0 + (l + odd) / 2: l in [-2 j0 - odd, 2 (ow - j0) - odd).
+  st.j0 = e >= 0 ? e / 2 : -((1 - e) / 2);  // floor(e / 2)
+  st.odd = (e & 1) != 0;
+  const index_t odd = st.odd ? 1 : 0;
+  index_t lo = -2 * st.j0 - odd, hi = 2 * (s.ow - st.j0) - odd;
+  lo = lo < 0 ? 0 : lo;
+  hi = hi > 16 ? 16 : hi;
+  if (lo >= hi) return st;
+  st.lanes = static_cast<__mmask16>(first(hi) & ~first(lo) & (odd ? 0xaaaa : 0x5555));
+  const index_t k0 = (lo + odd) / 2, k1 = (hi - 1 + odd) / 2 + 1;  // the g those lanes read
+  st.load = static_cast<__mmask16>(first(k1) & ~first(k0));
+  return st;
+}
+
+template <index_t SW>
+void avg_backward(const Pool2dShape& s, const float* dy, float* dx, bool count_include_pad, const float* count,
+                  float* scratch) {
+  const index_t blocks = (s.w + 15) / 16;
+  float* gbuf = scratch;
+  float* grad = gbuf + s.oh * s.ow;
+  // The steps of every block and tap, up to kMaxSteps of them (rows of 256 columns under 3x3);
+  // past that they are worked out where they are used.
+  constexpr index_t kMaxSteps = 48;
+  TapStep steps[kMaxSteps];
+  const bool planned = blocks * s.kw <= kMaxSteps;
+  if (planned)
+    for (index_t b = 0; b < blocks; ++b)
+      for (index_t t = 0; t < s.kw; ++t) steps[b * s.kw + t] = tap_step<SW>(s, 16 * b, t);
+  const __m512 zero = _mm512_setzero_ps();
+  for (index_t i = 0; i < s.oh; ++i) {
+    index_t r0, r1, padded;
+    window(i, s.stride_h, s.pad_h, s.kh, s.h, &r0, &r1, &padded);
+    const __m512 rows = _mm512_set1_ps(static_cast<float>(count_include_pad ? padded : r1 - r0));
+    for (index_t j = 0; j < s.ow; j += 16) {
+      const __mmask16 m = first(s.ow - j < 16 ? s.ow - j : 16);
+      _mm512_mask_storeu_ps(gbuf + i * s.ow + j, m,
+                            _mm512_div_ps(_mm512_maskz_loadu_ps(m, dy + i * s.ow + j),
+                                          _mm512_mul_ps(rows, _mm512_maskz_loadu_ps(m, count + j))));
+    }
+  }
+  const __m512i spread_even = _mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
+  const __m512i spread_odd = _mm512_setr_epi32(0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8);
+  for (index_t i = 0; i < s.oh; ++i) {
+    const float* gi = gbuf + i * s.ow;
+    for (index_t b = 0; b < blocks; ++b) {
+      __m512 sum = zero;
+      for (index_t t = 0; t < s.kw; ++t) {
+        const TapStep st = planned ? steps[b * s.kw + t] : tap_step<SW>(s, 16 * b, t);
+        __m512 gv = _mm512_maskz_loadu_ps(st.load, gi + st.j0);
+        // (permutex2var with one source twice: GCC 12's permutexvar trips -Wmaybe-uninitialized.)
+        if (SW == 2) gv = _mm512_permutex2var_ps(gv, st.odd ? spread_odd : spread_even, gv);
+        sum = _mm512_mask_add_ps(sum, st.lanes, sum, gv);
+      }
+      _mm512_mask_storeu_ps(grad + i * s.w + 16 * b, first(s.w - 16 * b < 16 ? s.w - 16 * b : 16), sum);
+    }
+  }
+  // Window i covers rows i sh - ph .. i sh - ph + kh - 1 (every row r < h of it is an input row).
+  index_t lo_i = 0, hi_i = 0;  // windows lo_i .. hi_i - 1 cover r
+  for (index_t r = 0; r < s.h; ++r) {
+    while (lo_i < s.oh && lo_i * s.stride_h - s.pad_h + s.kh <= r) ++lo_i;
+    while (hi_i < s.oh && hi_i * s.stride_h - s.pad_h <= r) ++hi_i;
+    float* dxr = dx + r * s.w;
+    for (index_t c = 0; c < s.w; c += 16) {
+      const __mmask16 m = first(s.w - c < 16 ? s.w - c : 16);
+      __m512 acc = zero;
+      if (lo_i < hi_i) {
+        acc = _mm512_maskz_loadu_ps(m, grad + lo_i * s.w + c);
+        for (index_t i = lo_i + 1; i < hi_i; ++i) acc = _mm512_add_ps(acc, _mm512_maskz_loadu_ps(m, grad + i * s.w + c));
+      }
+      _mm512_mask_storeu_ps(dxr + c, m, acc);
+    }
+  }
+}
+
 }  // namespace
 
-PoolWindowKernels pool_window_kernels() { return {{max_forward<1>, max_forward<2>}, {avg_forward<1>, avg_forward<2>}}; }
+PoolWindowKernels pool_window_kernels() {
+  return {{max_forward<1>, max_forward<2>}, {avg_forward<1>, avg_forward<2>}, {avg_backward<1>, avg_backward<2>}};
+}
 
 }  // namespace avx512
 }  // namespace gn
