@@ -179,13 +179,91 @@ void avg_forward(const Pool2dShape& s, const float* x, float* y, bool count_incl
   }
 }
 
+// Average backward: pool_window_avx512.cc's avg_backward on 8 lanes (the same operations in the
+// same order, so the baseline's bits); stride 2 spreads 5 consecutive g over the lanes with
+// vpermps. Lane masks as vectors, from TapStep's bits.
+inline __m256i lanes_of(std::uint32_t bits) {
+  const __m256i bit = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
+  return _mm256_cmpeq_epi32(_mm256_and_si256(_mm256_set1_epi32(static_cast<std::int32_t>(bits)), bit), bit);
+}
+
+struct Step {
+  __m256i lanes, load;
+  index_t j0;
+  bool odd;
+};
+
+template <index_t SW>
+Step vector_step(const Pool2dShape& s, index_t b, index_t t) {
+  const TapStep st = tap_step<SW, 8>(s, 8 * b, t);
+  return {lanes_of(st.lanes), lanes_of(st.load), st.j0, st.odd};
+}
+
+template <index_t SW>
+void avg_backward(const Pool2dShape& s, const float* dy, float* dx, bool count_include_pad, const float* count,
+                  float* scratch) {
+  const index_t blocks = (s.w + 7) / 8;
+  float* gbuf = scratch;
+  float* grad = gbuf + s.oh * s.ow;
+  constexpr index_t kMaxSteps = 48;  // rows of 128 columns under 3x3; past that, worked out in place
+  Step steps[kMaxSteps];
+  const bool planned = blocks * s.kw <= kMaxSteps;
+  if (planned)
+    for (index_t b = 0; b < blocks; ++b)
+      for (index_t t = 0; t < s.kw; ++t) steps[b * s.kw + t] = vector_step<SW>(s, b, t);
+  const __m256 zero = _mm256_setzero_ps();
+  for (index_t i = 0; i < s.oh; ++i) {
+    index_t r0, r1, padded;
+    window(i, s.stride_h, s.pad_h, s.kh, s.h, &r0, &r1, &padded);
+    const __m256 rows = _mm256_set1_ps(static_cast<float>(count_include_pad ? padded : r1 - r0));
+    for (index_t j = 0; j < s.ow; j += 8) {
+      const __m256i m = lanes_between(0, s.ow - j);
+      _mm256_maskstore_ps(gbuf + i * s.ow + j, m,
+                          _mm256_div_ps(_mm256_maskload_ps(dy + i * s.ow + j, m),
+                                        _mm256_mul_ps(rows, _mm256_maskload_ps(count + j, m))));
+    }
+  }
+  const __m256i spread_even = _mm256_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3);
+  const __m256i spread_odd = _mm256_setr_epi32(0, 1, 1, 2, 2, 3, 3, 4);
+  for (index_t i = 0; i < s.oh; ++i) {
+    const float* gi = gbuf + i * s.ow;
+    for (index_t b = 0; b < blocks; ++b) {
+      __m256 sum = zero;
+      for (index_t t = 0; t < s.kw; ++t) {
+        const Step st = planned ? steps[b * s.kw + t] : vector_step<SW>(s, b, t);
+        __m256 gv = _mm256_maskload_ps(gi + st.j0, st.load);
+        if (SW == 2) gv = _mm256_permutevar8x32_ps(gv, st.odd ? spread_odd : spread_even);
+        sum = _mm256_blendv_ps(sum, _mm256_add_ps(sum, gv), _mm256_castsi256_ps(st.lanes));
+      }
+      _mm256_maskstore_ps(grad + i * s.w + 8 * b, lanes_between(0, s.w - 8 * b), sum);
+    }
+  }
+  index_t lo_i = 0, hi_i = 0;  // windows lo_i .. hi_i - 1 cover r
+  for (index_t r = 0; r < s.h; ++r) {
+    while (lo_i < s.oh && lo_i * s.stride_h - s.pad_h + s.kh <= r) ++lo_i;
+    while (hi_i < s.oh && hi_i * s.stride_h - s.pad_h <= r) ++hi_i;
+    float* dxr = dx + r * s.w;
+    for (index_t c = 0; c < s.w; c += 8) {
+      const __m256i m = lanes_between(0, s.w - c);
+      __m256 acc = zero;
+      if (lo_i < hi_i) {
+        acc = _mm256_maskload_ps(grad + lo_i * s.w + c, m);
+        for (index_t i = lo_i + 1; i < hi_i; ++i) acc = _mm256_add_ps(acc, _mm256_maskload_ps(grad + i * s.w + c, m));
+      }
+      _mm256_maskstore_ps(dxr + c, m, acc);
+    }
+  }
+}
+
 }  // namespace
 
 // Column stride 2 only: with stride 1 the baseline's separable path, which reads each pixel once
 // per window row rather than once per tap, was faster (k3 s1 p1 on N32 C16 32x32, 2 threads: max
 // 525 us against 564, average 260 against 304; stride 2, the ResNet stem: max 535 -> 218 us,
 // average 357 -> 120 us).
-PoolWindowKernels pool_window_kernels() { return {{nullptr, max_forward<2>}, {nullptr, avg_forward<2>}, {nullptr, nullptr}}; }
+PoolWindowKernels pool_window_kernels() {
+  return {{nullptr, max_forward<2>}, {nullptr, avg_forward<2>}, {avg_backward<1>, avg_backward<2>}};
+}
 
 }  // namespace avx2
 }  // namespace gn

@@ -189,44 +189,11 @@ void avg_forward(const Pool2dShape& s, const float* x, float* y, bool count_incl
 // it, top to bottom (or 0). The baseline's operations in its order, so its bits: backward_plane in
 // avgpool2d.cc spreads each g over the taps of a zeroed row and sums the rows the same way.
 //
-// Which g a tap adds to columns c .. c + 15 (padded column p = c + pad_w + l) depends on the
-// column block and the tap only, so it is worked out once per plane (TapStep): the lanes whose
-// p - t is a multiple of the stride and lands on an output, and the g from j0 they read (stride 2:
-// 9 consecutive g in one masked load, spread over the lanes by vpermps, the lanes of one parity
-// added). Node, 2 threads, min of 300 calls, baseline -> this kernel: ResNet stem N32 C16 32x32 k3
+// Which g a tap adds to columns c .. c + 15 depends on the column block and the tap only, so it is
+// worked out once per plane (TapStep, pool_window_geometry.inc); stride 2 reads 9 consecutive g
+// in one masked load and spreads them over the lanes with vpermps. Node, 2 threads, min of 300 calls, baseline -> this kernel: ResNet stem N32 C16 32x32 k3
 // s2 p1 225 -> 120 us; k3 s1 p1 476 -> 221 us. (Working the steps out inside the row loop, and
 // the covering windows through `window`, kept the stem at 192 us.)
-struct TapStep {
-  index_t j0;             // first g read
-  __mmask16 lanes, load;  // lanes that add; g[j0 + k] loaded for the k in `load`
-  bool odd;               // stride 2: lane l reads k = (l + odd) / 2
-};
-
-template <index_t SW>
-TapStep tap_step(const Pool2dShape& s, index_t c, index_t t) {
-  const index_t e = c + s.pad_w - t;  // lane l: p - t = e + l, j = (e + l) / SW
-  TapStep st{0, 0, 0, false};
-  if (SW == 1) {  // lanes with 0 <= e + l < ow
-    const index_t lo = e >= 0 ? 0 : (-e < 16 ? -e : 16);
-    const index_t hi = s.ow - e < 16 ? (s.ow - e > 0 ? s.ow - e : 0) : 16;
-    if (lo < hi) st.lanes = st.load = static_cast<__mmask16>(first(hi) & ~first(lo));
-    st.j0 = e;
-    return st;
-  }
-  // Lanes with e + l even and 0 <= j < ow, j = j0 + (l + odd) / 2: l in [-2 j0 - odd, 2 (ow - j0) - odd).
-  st.j0 = e >= 0 ? e / 2 : -((1 - e) / 2);  // floor(e / 2)
-  st.odd = (e & 1) != 0;
-  const index_t odd = st.odd ? 1 : 0;
-  index_t lo = -2 * st.j0 - odd, hi = 2 * (s.ow - st.j0) - odd;
-  lo = lo < 0 ? 0 : lo;
-  hi = hi > 16 ? 16 : hi;
-  if (lo >= hi) return st;
-  st.lanes = static_cast<__mmask16>(first(hi) & ~first(lo) & (odd ? 0xaaaa : 0x5555));
-  const index_t k0 = (lo + odd) / 2, k1 = (hi - 1 + odd) / 2 + 1;  // the g those lanes read
-  st.load = static_cast<__mmask16>(first(k1) & ~first(k0));
-  return st;
-}
-
 template <index_t SW>
 void avg_backward(const Pool2dShape& s, const float* dy, float* dx, bool count_include_pad, const float* count,
                   float* scratch) {
@@ -240,7 +207,7 @@ void avg_backward(const Pool2dShape& s, const float* dy, float* dx, bool count_i
   const bool planned = blocks * s.kw <= kMaxSteps;
   if (planned)
     for (index_t b = 0; b < blocks; ++b)
-      for (index_t t = 0; t < s.kw; ++t) steps[b * s.kw + t] = tap_step<SW>(s, 16 * b, t);
+      for (index_t t = 0; t < s.kw; ++t) steps[b * s.kw + t] = tap_step<SW, 16>(s, 16 * b, t);
   const __m512 zero = _mm512_setzero_ps();
   for (index_t i = 0; i < s.oh; ++i) {
     index_t r0, r1, padded;
@@ -260,11 +227,11 @@ void avg_backward(const Pool2dShape& s, const float* dy, float* dx, bool count_i
     for (index_t b = 0; b < blocks; ++b) {
       __m512 sum = zero;
       for (index_t t = 0; t < s.kw; ++t) {
-        const TapStep st = planned ? steps[b * s.kw + t] : tap_step<SW>(s, 16 * b, t);
-        __m512 gv = _mm512_maskz_loadu_ps(st.load, gi + st.j0);
+        const TapStep st = planned ? steps[b * s.kw + t] : tap_step<SW, 16>(s, 16 * b, t);
+        __m512 gv = _mm512_maskz_loadu_ps(static_cast<__mmask16>(st.load), gi + st.j0);
         // (permutex2var with one source twice: GCC 12's permutexvar trips -Wmaybe-uninitialized.)
         if (SW == 2) gv = _mm512_permutex2var_ps(gv, st.odd ? spread_odd : spread_even, gv);
-        sum = _mm512_mask_add_ps(sum, st.lanes, sum, gv);
+        sum = _mm512_mask_add_ps(sum, static_cast<__mmask16>(st.lanes), sum, gv);
       }
       _mm512_mask_storeu_ps(grad + i * s.w + 16 * b, first(s.w - 16 * b < 16 ? s.w - 16 * b : 16), sum);
     }
