@@ -530,7 +530,10 @@ GN_TEST(pool_window_kernels_match_baseline) {
                          pool_case("k3x2_s3x2_p1x1", 1, 2, 10, 34, 3, 2, 3, 2, 1, 1),
                          // More column blocks times taps than the backward kernel plans ahead.
                          pool_case("k3_s2_p1_w300", 1, 1, 5, 300, 3, 3, 2, 2, 1, 1),
-                         pool_case("k5_s1_p2_w250", 1, 1, 6, 250, 5, 5, 1, 1, 2, 2)};
+                         pool_case("k5_s1_p2_w250", 1, 1, 6, 250, 5, 5, 1, 1, 2, 2),
+                         // More taps than the forward kernels work out ahead per block.
+                         pool_case("k2x18_s1x2_p1x9", 1, 2, 4, 40, 2, 18, 1, 2, 1, 9),
+                         pool_case("k3x17_s2x1_p1x8", 1, 1, 6, 36, 3, 17, 2, 1, 1, 8)};
   const gn::Isa isa = gn_test::current_isa();
   std::uint64_t seed = 900;
   for (const Case& c : shapes) {

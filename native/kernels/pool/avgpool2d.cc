@@ -238,15 +238,15 @@ void avgpool2d_forward(const Pool2dShape& s, const float* x, float* y, bool coun
     return;
   }
 #endif
+  const std::vector<float> count = column_counts(s, count_include_pad);
   const PoolAvgForwardFn isa_window = s.stride_w <= 2 ? kernels().pool_window.avg_forward[s.stride_w - 1] : nullptr;
   if (isa_window) {
     for_each_plane(s.n * s.c, pool_threads(s), 0, [&](index_t q, char*) {
-      isa_window(s, x + q * hw, y + q * ohw, count_include_pad);
+      isa_window(s, x + q * hw, y + q * ohw, count_include_pad, count.data());
     });
     return;
   }
   const PaddedRow row(s);
-  const std::vector<float> count = column_counts(s, count_include_pad);
   for_each_plane(s.n * s.c, pool_threads(s), sizeof(float) * (2 * row.len + 2), [&](index_t q, char* buf) {
     forward_plane(s, row, count.data(), count_include_pad, x + q * hw, y + q * ohw, reinterpret_cast<float*>(buf));
   });

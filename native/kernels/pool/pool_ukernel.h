@@ -25,14 +25,14 @@ using MaxPool2x2BackwardFn = void (*)(const Pool2dShape& s, const float* dy, con
 
 // PoolWindowKernels: max and average forward for any window with a column stride of 1 or 2 (the
 // ResNet stem's 3x3 / stride 2 / pad 1, 3x3 / stride 1): the values of the baseline's separable
-// path bit for bit (argmax included). avg_forward's divisor follows count_include_pad as
-// avgpool2d_forward's does.
+// path bit for bit (argmax included). The average kernels' divisor follows count_include_pad as
+// avgpool2d.cc's does; count: its column counts of the ow outputs (column_counts there).
 using PoolMaxForwardFn = void (*)(const Pool2dShape& s, const float* x, float* y, std::int32_t* argmax);
-using PoolAvgForwardFn = void (*)(const Pool2dShape& s, const float* x, float* y, bool count_include_pad);
+using PoolAvgForwardFn = void (*)(const Pool2dShape& s, const float* x, float* y, bool count_include_pad,
+                                  const float* count);
 
-// avg_backward: dx of average pooling (every pixel written), the baseline's bits; count: the
-// divisor's column counts of the ow outputs (avgpool2d.cc's column_counts), scratch: oh * (ow + w)
-// floats of this thread's.
+// avg_backward: dx of average pooling (every pixel written), the baseline's bits; scratch:
+// oh * (ow + w) floats of this thread's.
 using PoolAvgBackwardFn = void (*)(const Pool2dShape& s, const float* dy, float* dx, bool count_include_pad,
                                    const float* count, float* scratch);
 

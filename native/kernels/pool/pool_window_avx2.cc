@@ -120,7 +120,7 @@ void max_forward(const Pool2dShape& s, const float* x, float* y, std::int32_t* a
 
 template <index_t SW, bool kClip>
 void avg_group(const Pool2dShape& s, const float* x, const RowGroup& rg, index_t i0, float* y,
-               bool count_include_pad) {
+               const float* count) {
   const __m256 zero = _mm256_setzero_ps();
   const index_t rows = s.oh - i0 < G ? s.oh - i0 : G;
   for (index_t j = 0; j < s.ow; j += 8) {
@@ -151,14 +151,8 @@ void avg_group(const Pool2dShape& s, const float* x, const RowGroup& rg, index_t
 #pragma GCC unroll 4
       for (index_t g = 0; g < G; ++g) sum[g] = t == 0 ? col[g] : _mm256_add_ps(sum[g], col[g]);
     }
-    alignas(32) float cols[8];
-    for (index_t l = 0; l < 8; ++l) {
-      index_t c0, c1, padded_cols;
-      window(j + l, SW, s.pad_w, s.kw, s.w, &c0, &c1, &padded_cols);
-      cols[l] = static_cast<float>(count_include_pad ? padded_cols : c1 - c0);
-    }
-    const __m256 count_cols = _mm256_load_ps(cols);
     const __m256i out = lanes_between(0, n);
+    const __m256 count_cols = _mm256_maskload_ps(count + j, out);
 #pragma GCC unroll 4
     for (index_t g = 0; g < G; ++g) {
       if (g >= rows) break;
@@ -169,13 +163,13 @@ void avg_group(const Pool2dShape& s, const float* x, const RowGroup& rg, index_t
 }
 
 template <index_t SW>
-void avg_forward(const Pool2dShape& s, const float* x, float* y, bool count_include_pad) {
+void avg_forward(const Pool2dShape& s, const float* x, float* y, bool count_include_pad, const float* count) {
   for (index_t i0 = 0; i0 < s.oh; i0 += G) {
     const RowGroup rg(s, i0, count_include_pad);
     if (rg.inside)
-      avg_group<SW, false>(s, x, rg, i0, y, count_include_pad);
+      avg_group<SW, false>(s, x, rg, i0, y, count);
     else
-      avg_group<SW, true>(s, x, rg, i0, y, count_include_pad);
+      avg_group<SW, true>(s, x, rg, i0, y, count);
   }
 }
 

@@ -28,20 +28,6 @@ namespace {
 
 inline __mmask16 first(index_t n) { return static_cast<__mmask16>((1u << n) - 1u); }
 
-// Pixels row[c0 + SW * l] of lanes l in [lo, hi), `fill` elsewhere. Stride 2: the 32 columns from
-// c0 in two loads, whose mask covers columns 2 lo .. 2 hi - 2 (the odd ones between are inside the
-// row too), then the even ones.
-template <index_t SW>
-inline __m512 load_lanes(const float* row, index_t c0, index_t lo, index_t hi, __m512 fill) {
-  if (lo >= hi) return fill;
-  if (SW == 1) return _mm512_mask_loadu_ps(fill, static_cast<__mmask16>(first(hi) & ~first(lo)), row + c0);
-  const std::uint32_t m = static_cast<std::uint32_t>((std::uint64_t(1) << (2 * hi - 1)) - (std::uint64_t(1) << (2 * lo)));
-  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-  const __m512 a = _mm512_mask_loadu_ps(fill, static_cast<__mmask16>(m), row + c0);
-  const __m512 b = _mm512_mask_loadu_ps(fill, static_cast<__mmask16>(m >> 16), row + c0 + 16);
-  return _mm512_permutex2var_ps(a, even, b);
-}
-
 // Output rows handled together: one row's window is a chain of dependent compares and blends
 // (or adds) through its 16 lanes, so a row at a time waits on that latency; G rows interleave
 // G independent chains. Groups whose windows lie inside the input top to bottom (all but the first
@@ -51,19 +37,57 @@ constexpr index_t G = 4;
 
 #include "pool_window_geometry.inc"
 
+
+// The lanes of one tap in a block of 16 outputs: the columns it loads (stride 1: lanes l in
+// [lo, hi); stride 2: columns 2 lo .. 2 hi - 2 from c0, the odd ones between being inside the row
+// too), and whether all 16 lanes are inside the row (plain loads, no fill).
+struct TapLanes {
+  std::uint32_t bits;
+  bool full, none;
+};
+
+template <index_t SW>
+inline TapLanes tap_lanes(index_t c0, index_t n, index_t w) {
+  index_t lo, hi;
+  lanes_inside<SW>(c0, n, w, &lo, &hi);
+  if (lo >= hi) return {0, false, true};
+  const std::uint32_t bits = SW == 1 ? static_cast<std::uint32_t>(first(hi) & ~first(lo))
+                                     : static_cast<std::uint32_t>((std::uint64_t(1) << (2 * hi - 1)) - (std::uint64_t(1) << (2 * lo)));
+  return {bits, lo == 0 && hi == 16, false};
+}
+
+// Pixels row[c0 + SW * l] of the tap's lanes, `fill` elsewhere (stride 2: the 32 columns from c0 in
+// two loads, then the even ones; the last column, which no lane reads, is left out of the second).
+template <index_t SW>
+inline __m512 load_lanes(const float* p, const TapLanes& tl, __m512 fill) {
+  if (SW == 1) return tl.full ? _mm512_loadu_ps(p) : _mm512_mask_loadu_ps(fill, static_cast<__mmask16>(tl.bits), p);
+  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  if (tl.full) return _mm512_permutex2var_ps(_mm512_loadu_ps(p), even, _mm512_maskz_loadu_ps(0x7fff, p + 16));
+  const __m512 a = _mm512_mask_loadu_ps(fill, static_cast<__mmask16>(tl.bits), p);
+  const __m512 b = _mm512_mask_loadu_ps(fill, static_cast<__mmask16>(tl.bits >> 16), p + 16);
+  return _mm512_permutex2var_ps(a, even, b);
+}
+
+// Taps whose lanes are worked out once per block of outputs (TapLanes); wider windows work them
+// out where they are used.
+constexpr index_t kMaxTaps = 16;
+
 template <index_t SW, bool kClip>
 void max_group(const Pool2dShape& s, const float* x, const RowGroup& rg, index_t i0, float* y,
                std::int32_t* argmax) {
+  const index_t w = s.w, kh = s.kh, kw = s.kw, ow = s.ow;
   const __m512 ninf = _mm512_set1_ps(-__builtin_inff());
   const __m512i lane = _mm512_setr_epi32(0, SW, 2 * SW, 3 * SW, 4 * SW, 5 * SW, 6 * SW, 7 * SW, 8 * SW, 9 * SW,
                                          10 * SW, 11 * SW, 12 * SW, 13 * SW, 14 * SW, 15 * SW);
   const index_t rows = s.oh - i0 < G ? s.oh - i0 : G;
   __m512i top_at[G];  // flat index of each output row's window row 0, column 0
 #pragma GCC unroll 4
-  for (index_t g = 0; g < G; ++g) top_at[g] = _mm512_set1_epi32(static_cast<std::int32_t>(rg.top[g] * s.w));
-  for (index_t j = 0; j < s.ow; j += 16) {
-    const index_t n = s.ow - j < 16 ? s.ow - j : 16;
+  for (index_t g = 0; g < G; ++g) top_at[g] = _mm512_set1_epi32(static_cast<std::int32_t>(rg.top[g] * w));
+  TapLanes taps[kMaxTaps];
+  for (index_t j = 0; j < ow; j += 16) {
+    const index_t n = ow - j < 16 ? ow - j : 16;
     const index_t c_start = j * SW - s.pad_w;  // window column of lane 0
+    for (index_t t = 0; t < kw && t < kMaxTaps; ++t) taps[t] = tap_lanes<SW>(c_start + t, n, w);
     // Each lane starts from -inf with the index of its window's first pixel (its top row, first
     // column inside the input): a pixel then replaces it only when larger, or NaN, so a window of
     // -inf only keeps its first pixel, as the baseline does. Padding lanes load -inf, which never
@@ -76,15 +100,14 @@ void max_group(const Pool2dShape& s, const float* x, const RowGroup& rg, index_t
 #pragma GCC unroll 4
     for (index_t g = 0; g < G; ++g) {
       best[g] = ninf;
-      at[g] = _mm512_add_epi32(first_col, _mm512_set1_epi32(static_cast<std::int32_t>(rg.r0[g] * s.w)));
+      at[g] = _mm512_add_epi32(first_col, _mm512_set1_epi32(static_cast<std::int32_t>(rg.r0[g] * w)));
     }
-    for (index_t dr = 0; dr < s.kh; ++dr) {
-      for (index_t t = 0; t < s.kw; ++t) {
+    for (index_t dr = 0; dr < kh; ++dr) {
+      for (index_t t = 0; t < kw; ++t) {
         const index_t c0 = c_start + t;
-        index_t lo, hi;
-        lanes_inside<SW>(c0, n, s.w, &lo, &hi);
-        if (lo >= hi) continue;
-        const __m512i off = _mm512_add_epi32(lane, _mm512_set1_epi32(static_cast<std::int32_t>(dr * s.w + c0)));
+        const TapLanes tl = t < kMaxTaps ? taps[t] : tap_lanes<SW>(c0, n, w);
+        if (tl.none) continue;
+        const __m512i off = _mm512_add_epi32(lane, _mm512_set1_epi32(static_cast<std::int32_t>(dr * w + c0)));
 #pragma GCC unroll 4
         for (index_t g = 0; g < G; ++g) {
           index_t r = rg.top[g] + dr;
@@ -94,7 +117,7 @@ void max_group(const Pool2dShape& s, const float* x, const RowGroup& rg, index_t
             live = in ? 0xffff : 0;
             r = in ? r : rg.r0[g];
           }
-          const __m512 v = load_lanes<SW>(x + r * s.w, c0, lo, hi, ninf);
+          const __m512 v = load_lanes<SW>(x + r * w + c0, tl, ninf);
           // Larger, or NaN over a best that is not (NLE_UQ: v > best or unordered; and best ordered).
           live = static_cast<__mmask16>(live & _mm512_cmp_ps_mask(best[g], best[g], _CMP_ORD_Q));
           const __mmask16 wins = _mm512_mask_cmp_ps_mask(live, v, best[g], _CMP_NLE_UQ);
@@ -106,8 +129,8 @@ void max_group(const Pool2dShape& s, const float* x, const RowGroup& rg, index_t
 #pragma GCC unroll 4
     for (index_t g = 0; g < G; ++g) {  // (a loop to `rows` would leave best and at in memory)
       if (g >= rows) break;
-      _mm512_mask_storeu_ps(y + (i0 + g) * s.ow + j, first(n), best[g]);
-      _mm512_mask_storeu_epi32(argmax + (i0 + g) * s.ow + j, first(n), at[g]);
+      _mm512_mask_storeu_ps(y + (i0 + g) * ow + j, first(n), best[g]);
+      _mm512_mask_storeu_epi32(argmax + (i0 + g) * ow + j, first(n), at[g]);
     }
   }
 }
@@ -125,61 +148,55 @@ void max_forward(const Pool2dShape& s, const float* x, float* y, std::int32_t* a
 
 template <index_t SW, bool kClip>
 void avg_group(const Pool2dShape& s, const float* x, const RowGroup& rg, index_t i0, float* y,
-               bool count_include_pad) {
+               const float* count) {
+  const index_t w = s.w, kh = s.kh, kw = s.kw, ow = s.ow;
   const __m512 zero = _mm512_setzero_ps();
   const index_t rows = s.oh - i0 < G ? s.oh - i0 : G;
-  for (index_t j = 0; j < s.ow; j += 16) {
-    const index_t n = s.ow - j < 16 ? s.ow - j : 16;
+  for (index_t j = 0; j < ow; j += 16) {
+    const index_t n = ow - j < 16 ? ow - j : 16;
     __m512 sum[G] = {zero, zero, zero, zero};
-    for (index_t t = 0; t < s.kw; ++t) {
+    for (index_t t = 0; t < kw; ++t) {
       const index_t c0 = j * SW - s.pad_w + t;
-      index_t lo, hi;
-      lanes_inside<SW>(c0, n, s.w, &lo, &hi);
+      const TapLanes tl = tap_lanes<SW>(c0, n, w);
       // Per tap, the window's rows top to bottom; a row outside the window adds nothing (a masked
       // add: adding 0 would turn a -0 sum into +0).
       __m512 col[G];
 #pragma GCC unroll 4
-      for (index_t g = 0; g < G; ++g) col[g] = load_lanes<SW>(x + rg.r0[g] * s.w, c0, lo, hi, zero);
-      for (index_t dr = 1; dr < s.kh; ++dr) {
+      for (index_t g = 0; g < G; ++g) col[g] = tl.none ? zero : load_lanes<SW>(x + rg.r0[g] * w + c0, tl, zero);
+      for (index_t dr = 1; dr < kh && !tl.none; ++dr) {
 #pragma GCC unroll 4
         for (index_t g = 0; g < G; ++g) {
           const index_t r = rg.r0[g] + dr;
           if (kClip) {
             const bool in = r < rg.r1[g];
-            const __m512 v = load_lanes<SW>(x + (in ? r : rg.r0[g]) * s.w, c0, lo, hi, zero);
+            const __m512 v = load_lanes<SW>(x + (in ? r : rg.r0[g]) * w + c0, tl, zero);
             col[g] = _mm512_mask_add_ps(col[g], static_cast<__mmask16>(in ? 0xffff : 0), col[g], v);
           } else {
-            col[g] = _mm512_add_ps(col[g], load_lanes<SW>(x + r * s.w, c0, lo, hi, zero));
+            col[g] = _mm512_add_ps(col[g], load_lanes<SW>(x + r * w + c0, tl, zero));
           }
         }
       }
 #pragma GCC unroll 4
       for (index_t g = 0; g < G; ++g) sum[g] = t == 0 ? col[g] : _mm512_add_ps(sum[g], col[g]);
     }
-    alignas(64) float cols[16];
-    for (index_t l = 0; l < 16; ++l) {
-      index_t c0, c1, padded_cols;
-      window(j + l, SW, s.pad_w, s.kw, s.w, &c0, &c1, &padded_cols);
-      cols[l] = static_cast<float>(count_include_pad ? padded_cols : c1 - c0);
-    }
-    const __m512 count_cols = _mm512_load_ps(cols);
+    const __m512 count_cols = _mm512_maskz_loadu_ps(first(n), count + j);
 #pragma GCC unroll 4
     for (index_t g = 0; g < G; ++g) {
       if (g >= rows) break;
-      _mm512_mask_storeu_ps(y + (i0 + g) * s.ow + j, first(n),
+      _mm512_mask_storeu_ps(y + (i0 + g) * ow + j, first(n),
                             _mm512_div_ps(sum[g], _mm512_mul_ps(_mm512_set1_ps(rg.count[g]), count_cols)));
     }
   }
 }
 
 template <index_t SW>
-void avg_forward(const Pool2dShape& s, const float* x, float* y, bool count_include_pad) {
+void avg_forward(const Pool2dShape& s, const float* x, float* y, bool count_include_pad, const float* count) {
   for (index_t i0 = 0; i0 < s.oh; i0 += G) {
     const RowGroup rg(s, i0, count_include_pad);
     if (rg.inside)
-      avg_group<SW, false>(s, x, rg, i0, y, count_include_pad);
+      avg_group<SW, false>(s, x, rg, i0, y, count);
     else
-      avg_group<SW, true>(s, x, rg, i0, y, count_include_pad);
+      avg_group<SW, true>(s, x, rg, i0, y, count);
   }
 }
 
