@@ -540,6 +540,10 @@ std::vector<Case> fast_path_cases() {
       conv_case("wino_1x1_plane", 3, 64, 1, 1, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1),
       conv_case("wino_64_16x16", 2, 64, 16, 16, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1),
       conv_case("wino_c16_m8", 2, 16, 7, 6, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1),
+      // Tile rows of 16 and of 19 tiles, the last with one output row (more than one 8-column
+      // group through the zero-padded row copies of backward-filter).
+      conv_case("wino_tile_row_16", 2, 16, 5, 32, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1),
+      conv_case("wino_tile_row_19_odd", 2, 16, 6, 37, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1),
       // Not Winograd: dilation 2, stride 2, groups 2, 15 input channels.
       conv_case("wino_no_dilation2", 2, 32, 9, 9, 32, 3, 3, 1, 1, 2, 2, 2, 2, 1),
       conv_case("wino_no_stride2", 2, 32, 9, 8, 32, 3, 3, 2, 2, 1, 1, 1, 1, 1),

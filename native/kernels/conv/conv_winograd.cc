@@ -454,7 +454,9 @@ struct FilterWorker {
             grad_tile4(even(p0, p1), odd(p0, p1), even(p2, p3), odd(p2, p3), z + co * fp.tb + S.lane + q, fp.z_xi);
           }
         if (q < S.cnt) {
-          const index_t c0 = 2 * (S.tx + q), len = min_i(2 * (S.cnt - q), cv.ow - c0);
+          // One group: at most 8 columns (row0 and row1 hold 8 and a padding of 8; a tile row
+          // with one output row left, or ending early, has more to go after it).
+          const index_t c0 = 2 * (S.tx + q), len = min_i(min_i(2 * (S.cnt - q), 8), cv.ow - c0);
           for (index_t j = 0; j < len; ++j) {
             row0[j] = yr[c0 + j];
             row1[j] = two_rows ? yr[cv.ow + c0 + j] : 0.f;
