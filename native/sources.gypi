@@ -38,7 +38,8 @@
       "native/kernels/elementwise/vmath_avx512.cc",
       "native/kernels/conv/conv_ukernel_avx512.cc",
       "native/kernels/pool/maxpool2x2_avx512.cc",
-      "native/kernels/pool/pool_window_avx512.cc"
+      "native/kernels/pool/pool_window_avx512.cc",
+      "native/kernels/conv/winograd_avx512.cc"
     ],
     "gradnode_sources_neon": [
       "native/kernels/gemm/ukernel_neon.cc",

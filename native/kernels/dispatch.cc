@@ -118,6 +118,7 @@ IsaKernels make_kernels(Isa isa) {
       k.conv = avx512::conv_ukernel();
       k.maxpool2x2 = avx512::maxpool2x2_kernels();
       k.pool_window = avx512::pool_window_kernels();
+      k.winograd = avx512::winograd_kernels();
       k.pack_transpose = avx2::pack_transpose;
       break;
 #endif

@@ -11,6 +11,7 @@
 
 #include "common.h"
 #include "conv/conv_ukernel.h"
+#include "conv/winograd_ukernel.h"
 #include "elementwise/vmath.h"
 #include "gemm/pack.h"
 #include "gemm/ukernel.h"
@@ -40,6 +41,8 @@ struct IsaKernels {
   PackTransposeFn pack_transpose;  // GEMM packing, transpose case (gemm/pack.h); nullptr: SSE2
   MaxPool2x2Kernels maxpool2x2;  // 2x2 / stride-2 max pooling (pool/pool_ukernel.h); nullptr where
                                  // an ISA has none (the baseline SSE2 path runs)
+  WinogradKernels winograd;  // Winograd tile transforms (conv/winograd_ukernel.h); nullptr: the
+                             // baseline's 4-lane ones
   PoolWindowKernels pool_window;  // max / average forward, any window, column stride 1 or 2
                                   // (pool/pool_ukernel.h); nullptr: the baseline path
 };

@@ -14,6 +14,7 @@
 
 #include "harness.h"
 #include "kernels/conv/conv2d.h"
+#include "kernels/isa.h"
 #include "kernels/threads.h"
 
 namespace {
@@ -540,8 +541,7 @@ std::vector<Case> fast_path_cases() {
       conv_case("wino_1x1_plane", 3, 64, 1, 1, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1),
       conv_case("wino_64_16x16", 2, 64, 16, 16, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1),
       conv_case("wino_c16_m8", 2, 16, 7, 6, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1),
-      // Tile rows of 16 and of 19 tiles, the last with one output row (more than one 8-column
-      // group through the zero-padded row copies of backward-filter).
+      // Tile rows of 16 and of 19 tiles (the AVX-512 transforms' 16 per call, and a partial call).
       conv_case("wino_tile_row_16", 2, 16, 5, 32, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1),
       conv_case("wino_tile_row_19_odd", 2, 16, 6, 37, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1),
       // Not Winograd: dilation 2, stride 2, groups 2, 15 input channels.
@@ -673,6 +673,111 @@ GN_TEST(conv_fast_paths_deterministic) {
       require_bitwise(what + " backward-data", o.dx, one.dx);
       require_bitwise(what + " backward-filter", o.dw, one.dw);
       require_bitwise(what + " backward-bias", o.db, one.db);
+    }
+  }
+}
+
+// The ISA's Winograd tile transforms (winograd_ukernel.h), for every count of tiles per call, against
+// scalar loops doing the baseline's additions in its order: the same bits (NaN for NaN), with
+// infinities, NaN and signed zeros among the inputs, and nothing written past the last tile or
+// column. Under an ISA without them there is nothing of the ISA's to compare.
+GN_TEST(conv_winograd_transforms_exact) {
+  const gn::WinogradKernels& k = gn::kernels().winograd;
+  if (k.input == nullptr) return;
+  const float inf = std::numeric_limits<float>::infinity(), nan = std::numeric_limits<float>::quiet_NaN();
+  const float special[] = {0.f, -0.f, inf, -inf, nan, 1e30f, -1e-30f};
+  gn_test::Rng rng(77);
+  // Mostly finite values (one special in 40: each result combines up to 12 inputs), of magnitudes
+  // 2^-12 .. 2^12, so that a change in the order of two additions shows in the last bits.
+  auto value = [&] {
+    if (rng.integer(0, 39) == 0) return special[rng.integer(0, 6)];
+    return std::ldexp(rng.uniform(-1.f, 1.f), static_cast<int>(rng.integer(-12, 12)));
+  };
+  auto same = [](float a, float b) { return (a != a && b != b) || std::memcmp(&a, &b, 4) == 0; };
+  const float sentinel = 12345.f;
+  const index_t L = k.lanes, xs = L + 3, wp = 2 * L + 5;
+  for (index_t trial = 0; trial < 4 * L; ++trial) {
+    const index_t cnt = trial % L + 1;
+    const std::string what = "cnt " + std::to_string(cnt);
+    // input: V = B^T d B
+    std::vector<float> src(4 * wp);
+    for (auto& v : src) v = value();
+    std::vector<float> v(16 * xs, sentinel);
+    k.input(src.data(), wp, cnt, v.data(), xs);
+    for (index_t q = 0; q < L; ++q) {
+      float d[4][4], t[4][4], want[16];
+      for (int r = 0; r < 4; ++r)
+        for (int c = 0; c < 4; ++c) d[r][c] = src[r * wp + 2 * q + c];
+      for (int j = 0; j < 4; ++j) {
+        t[0][j] = d[0][j] - d[2][j];
+        t[1][j] = d[1][j] + d[2][j];
+        t[2][j] = d[2][j] - d[1][j];
+        t[3][j] = d[1][j] - d[3][j];
+      }
+      for (int i = 0; i < 4; ++i) {
+        want[i * 4 + 0] = t[i][0] - t[i][2];
+        want[i * 4 + 1] = t[i][1] + t[i][2];
+        want[i * 4 + 2] = t[i][2] - t[i][1];
+        want[i * 4 + 3] = t[i][1] - t[i][3];
+      }
+      for (int xi = 0; xi < 16; ++xi) {
+        const float got = v[xi * xs + q];
+        GN_CHECK(q < cnt ? same(got, want[xi]) : got == sentinel) << what << " input tile " << q << " xi " << xi;
+      }
+    }
+    // output: A^T m A + bias, both output rows, and one row only
+    std::vector<float> m(16 * xs);
+    for (auto& x : m) x = value();
+    const float bias = rng.integer(0, 1) ? 0.f : rng.uniform(-1.f, 1.f);
+    for (index_t ncols = 2 * cnt - 1; ncols <= 2 * cnt; ++ncols) {
+      for (bool two : {true, false}) {
+        std::vector<float> y0(2 * L + 2, sentinel), y1(2 * L + 2, sentinel);
+        k.output(m.data(), xs, bias, cnt, ncols, y0.data(), two ? y1.data() : nullptr);
+        for (index_t q = 0; q < L; ++q) {
+          float s[2][4];
+          for (int j = 0; j < 4; ++j) {
+            const float m0 = m[(0 * 4 + j) * xs + q], m1 = m[(1 * 4 + j) * xs + q];
+            const float m2 = m[(2 * 4 + j) * xs + q], m3 = m[(3 * 4 + j) * xs + q];
+            s[0][j] = (m0 + m1) + m2;
+            s[1][j] = (m1 - m2) - m3;
+          }
+          for (int i = 0; i < 2; ++i) {
+            const float c0 = ((s[i][0] + s[i][1]) + s[i][2]) + bias;
+            const float c1 = ((s[i][1] - s[i][2]) - s[i][3]) + bias;
+            const std::vector<float>& y = i == 0 ? y0 : y1;
+            for (int c = 0; c < 2; ++c) {
+              const index_t col = 2 * q + c;
+              const bool written = col < ncols && (i == 0 || two);
+              GN_CHECK(written ? same(y[col], c == 0 ? c0 : c1) : y[col] == sentinel)
+                  << what << " ncols " << ncols << " output row " << i << " column " << col;
+            }
+          }
+        }
+      }
+    }
+    // grad: Z = A dY A^T from len <= 2 cnt columns of one or two rows
+    for (index_t len = 2 * cnt - 1; len <= 2 * cnt; ++len) {
+      for (bool two : {true, false}) {
+        std::vector<float> r0(2 * L + 2), r1(2 * L + 2);
+        for (auto& x : r0) x = value();
+        for (auto& x : r1) x = value();
+        std::vector<float> z(16 * xs, sentinel);
+        k.grad(r0.data(), two ? r1.data() : nullptr, len, cnt, z.data(), xs);
+        for (index_t q = 0; q < L; ++q) {
+          auto at = [&](const std::vector<float>& row, bool live, index_t col) { return live && col < len ? row[col] : 0.f; };
+          const float a = at(r0, true, 2 * q), b = at(r0, true, 2 * q + 1);
+          const float c = at(r1, two, 2 * q), e = at(r1, two, 2 * q + 1);
+          const float r[4][2] = {{a, b}, {a + c, b + e}, {a - c, b - e}, {0.f - c, 0.f - e}};
+          for (int i = 0; i < 4; ++i) {
+            const float want[4] = {r[i][0], r[i][0] + r[i][1], r[i][0] - r[i][1], 0.f - r[i][1]};
+            for (int j = 0; j < 4; ++j) {
+              const float got = z[(i * 4 + j) * xs + q];
+              GN_CHECK(q < cnt ? same(got, want[j]) : got == sentinel)
+                  << what << " len " << len << " grad tile " << q << " xi " << i * 4 + j;
+            }
+          }
+        }
+      }
     }
   }
 }

@@ -1,7 +1,7 @@
 // Winograd F(2x2, 3x3) convolution (conv_winograd.h). Baseline unit: the multiplications run in
-// the ISA's GEMM micro-kernel (gn::sgemm_packed_block); the transforms here are additions on
-// 4-lane vectors (SSE2 on x86-64, Advanced SIMD on AArch64, plain loops elsewhere), 4 tiles per
-// vector.
+// the ISA's GEMM micro-kernel (gn::sgemm_packed_block); the transforms are the ISA's where it has
+// them (winograd_ukernel.h: AVX-512, 16 tiles per vector), else the ones here: additions on 4-lane
+// vectors (SSE2 on x86-64, Advanced SIMD on AArch64, plain loops elsewhere), 4 tiles per vector.
 //
 //   B^T = | 1  0 -1  0 |    G = | 1    0    0   |    A^T = | 1  1  1  0 |
 //         | 0  1  1  0 |        | 1/2  1/2  1/2 |          | 0  1 -1 -1 |
@@ -26,6 +26,7 @@
 #endif
 
 #include "../gemm/gemm.h"
+#include "../isa.h"
 #include "../threads.h"
 #include "conv_pad.h"
 #include "im2col.h"
@@ -239,8 +240,19 @@ inline void output_tile4(const float* m, index_t xi_stride, v4 bias, float* y0, 
   }
 }
 
+// V of cnt tiles of one tile row (input_tile4's windows), with the ISA's kernel where it has one.
+inline void input_tiles(const WinogradKernels& isa, const float* src, index_t wp, index_t cnt, float* v,
+                        index_t xi_stride) {
+  if (isa.input != nullptr) {
+    for (index_t q = 0; q < cnt; q += isa.lanes) isa.input(src + 2 * q, wp, min_i(isa.lanes, cnt - q), v + q, xi_stride);
+    return;
+  }
+  for (index_t q = 0; q < cnt; q += 4) input_tile4(src + 2 * q, wp, v + q, xi_stride);
+}
+
 struct Worker {
   const Plan& pl;
+  const WinogradKernels& isa;
   const float* upack;
   const float* bias;
   float* out;
@@ -285,8 +297,7 @@ struct Worker {
           for (index_t sg = s0; sg < s1; ++sg) {
             const Segment& S = segs[sg];
             const float* src = pad.slot(S.n) + ci * pl.pg.plane + 2 * S.ty * pl.pg.wp + 2 * S.tx;
-            for (index_t q = 0; q < S.cnt; q += 4)
-              input_tile4(src + 2 * q, pl.pg.wp, vrow + S.lane % nr + q, pl.v_xi);
+            input_tiles(isa, src, pl.pg.wp, S.cnt, vrow + S.lane % nr, pl.v_xi);
           }
         }
       }
@@ -305,6 +316,14 @@ struct Worker {
         const Segment& S = segs[sg];
         float* y = out + S.n * cv.out_n_stride + co * P + 2 * S.ty * cv.ow;
         const bool row1 = 2 * S.ty + 1 < cv.oh;
+        if (isa.output != nullptr) {
+          for (index_t q = 0; q < S.cnt; q += isa.lanes) {
+            const index_t col = 2 * (S.tx + q), cnt = min_i(isa.lanes, S.cnt - q);
+            isa.output(mrow + S.lane + q, xs, bias ? bias[co] : 0.f, cnt, min_i(2 * cnt, cv.ow - col), y + col,
+                       row1 ? y + cv.ow + col : nullptr);
+          }
+          continue;
+        }
         for (index_t q = 0; q < S.cnt; q += 4) {
           const index_t col = 2 * (S.tx + q);  // first output column of the group
           const index_t ncols = min_i(8, min_i(2 * (S.cnt - q), cv.ow - col));
@@ -414,6 +433,7 @@ FilterPlan make_filter_plan(const IgemmConv& cv, index_t max_samples) {
 
 struct FilterWorker {
   const FilterPlan& fp;
+  const WinogradKernels& isa;
   PadRing pad;
   const float* dy;
   float *v, *z, *s, *apk, *bpk, *row0, *row1;
@@ -437,7 +457,7 @@ struct FilterWorker {
       for (index_t sg = 0; sg < ns; ++sg) {
         const Segment& S = segs[sg];
         const float* src = pad.slot(S.n) + ci * fp.pg.plane + 2 * S.ty * fp.pg.wp + 2 * S.tx;
-        for (index_t q = 0; q < S.cnt; q += 4) input_tile4(src + 2 * q, fp.pg.wp, v + ci * fp.tb + S.lane + q, fp.v_xi);
+        input_tiles(isa, src, fp.pg.wp, S.cnt, v + ci * fp.tb + S.lane, fp.v_xi);
       }
     for (index_t co = 0; co < cv.m; ++co)
       for (index_t sg = 0; sg < ns; ++sg) {
@@ -446,6 +466,14 @@ struct FilterWorker {
         // a second row past oh) go through two zero-padded copies of the rows.
         const float* yr = dy + S.n * cv.out_n_stride + co * P + 2 * S.ty * cv.ow;
         const bool two_rows = 2 * S.ty + 1 < cv.oh;
+        if (isa.grad != nullptr) {
+          for (index_t q = 0; q < S.cnt; q += isa.lanes) {
+            const index_t c0 = 2 * (S.tx + q), cnt = min_i(isa.lanes, S.cnt - q);
+            isa.grad(yr + c0, two_rows ? yr + cv.ow + c0 : nullptr, min_i(2 * cnt, cv.ow - c0), cnt,
+                     z + co * fp.tb + S.lane + q, fp.z_xi);
+          }
+          continue;
+        }
         index_t q = 0;
         if (two_rows)
           for (; q + 4 <= S.cnt && 2 * (S.tx + q) + 8 <= cv.ow; q += 4) {
@@ -545,7 +573,7 @@ void winograd_filter_chunk(const WinogradFilterPlan& p, const float* x, const fl
   float* row0 = bpk + fp.bpk;
   float* row1 = row0 + fp.row_floats;
   Segment* segs = reinterpret_cast<Segment*>(row1 + fp.row_floats);
-  FilterWorker wk{fp, PadRing{&fp.cv, fp.pg, x, ring, fp.cap}, dy, v, z, sm, apk, bpk, row0, row1, segs};
+  FilterWorker wk{fp, kernels().winograd, PadRing{&fp.cv, fp.pg, x, ring, fp.cap}, dy, v, z, sm, apk, bpk, row0, row1, segs};
   wk.chunk(n0, n1);
   wk.finish(dw);
 }
@@ -587,7 +615,7 @@ void conv_winograd(const IgemmConv& cv, const float* in, const float* w, IgemmWe
     float* v = ring + pl.cap * pl.pg.sample_pad + kRingSlack;
     float* mbuf = v + 16 * pl.v_xi;
     Segment* segs = reinterpret_cast<Segment*>(tb + pl.thread_floats);
-    Worker wk{pl, upack, bias, out, PadRing{&cv, pl.pg, in, ring, pl.cap}, v, mbuf, segs};
+    Worker wk{pl, kernels().winograd, upack, bias, out, PadRing{&cv, pl.pg, in, ring, pl.cap}, v, mbuf, segs};
     const index_t b0 = pl.nblocks * t / nthr, b1 = pl.nblocks * (t + 1) / nthr;
     for (index_t blk = b0; blk < b1; ++blk) wk.block(blk);
   };
