@@ -31,6 +31,7 @@
       "native/kernels/conv/conv_ukernel_avx2.cc",
       "native/kernels/pool/maxpool2x2_avx2.cc",
       "native/kernels/pool/pool_window_avx2.cc",
+      "native/kernels/conv/winograd_avx2.cc",
       "native/kernels/gemm/pack_avx2.cc"
     ],
     "gradnode_sources_avx512": [

@@ -108,6 +108,7 @@ IsaKernels make_kernels(Isa isa) {
       k.conv = avx2::conv_ukernel();
       k.maxpool2x2 = avx2::maxpool2x2_kernels();
       k.pool_window = avx2::pool_window_kernels();
+      k.winograd = avx2::winograd_kernels();
       k.pack_transpose = avx2::pack_transpose;
       break;
     case Isa::kAvx512:

@@ -1,7 +1,7 @@
 // Winograd F(2x2, 3x3) convolution (conv_winograd.h). Baseline unit: the multiplications run in
 // the ISA's GEMM micro-kernel (gn::sgemm_packed_block); the transforms are the ISA's where it has
-// them (winograd_ukernel.h: AVX-512, 16 tiles per vector), else the ones here: additions on 4-lane
-// vectors (SSE2 on x86-64, Advanced SIMD on AArch64, plain loops elsewhere), 4 tiles per vector.
+// them (winograd_ukernel.h: AVX-512 16 tiles per vector, AVX2 8), else the ones here: additions
+// on 4-lane vectors (SSE2 on x86-64, Advanced SIMD on AArch64, plain loops elsewhere).
 //
 //   B^T = | 1  0 -1  0 |    G = | 1    0    0   |    A^T = | 1  1  1  0 |
 //         | 0  1  1  0 |        | 1/2  1/2  1/2 |          | 0  1 -1 -1 |

@@ -32,6 +32,7 @@ struct WinogradKernels {
   WinogradGradFn grad;
 };
 
+namespace avx2 { WinogradKernels winograd_kernels(); }
 namespace avx512 { WinogradKernels winograd_kernels(); }
 
 }  // namespace gn
