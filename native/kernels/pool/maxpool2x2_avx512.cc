@@ -29,30 +29,35 @@ void forward(const Pool2dShape& s, const float* x, float* y, std::int32_t* argma
   const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
   const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
   const __m512i down = _mm512_set1_epi32(static_cast<std::int32_t>(s.w));
-  for (index_t i = 0; i < s.oh; ++i) {
+  const __m512i one = _mm512_set1_epi32(1);
+  // Output row i, outputs j .. j + n - 1.
+  auto step = [&](index_t i, index_t j, index_t n) {
     const float* r0 = x + 2 * i * s.w;
     const float* r1 = r0 + s.w;
-    float* yo = y + i * s.ow;
-    std::int32_t* ao = argmax + i * s.ow;
-    for (index_t j = 0; j < s.ow; j += 16) {
-      const index_t n = s.ow - j < 16 ? s.ow - j : 16;  // outputs in this step
-      const index_t c = 2 * j;
-      // Columns c .. c + 2n - 1 of both rows.
-      const __mmask16 lo = first(2 * n < 16 ? 2 * n : 16), hi = first(2 * n > 16 ? 2 * n - 16 : 0);
-      const __m512 a0 = _mm512_maskz_loadu_ps(lo, r0 + c), a1 = _mm512_maskz_loadu_ps(hi, r0 + c + 16);
-      const __m512 b0 = _mm512_maskz_loadu_ps(lo, r1 + c), b1 = _mm512_maskz_loadu_ps(hi, r1 + c + 16);
-      const __m512i at_top = _mm512_add_epi32(even, _mm512_set1_epi32(static_cast<std::int32_t>(2 * i * s.w + c)));
-      const __m512i at_bottom = _mm512_add_epi32(at_top, down);
-      const __m512i one = _mm512_set1_epi32(1);
-      __m512 best = _mm512_permutex2var_ps(a0, even, a1);
-      __m512i at = at_top;
-      take_max16(_mm512_permutex2var_ps(a0, odd, a1), _mm512_add_epi32(at_top, one), best, at);
-      take_max16(_mm512_permutex2var_ps(b0, even, b1), at_bottom, best, at);
-      take_max16(_mm512_permutex2var_ps(b0, odd, b1), _mm512_add_epi32(at_bottom, one), best, at);
-      const __mmask16 out = first(n);
-      _mm512_mask_storeu_ps(yo + j, out, best);
-      _mm512_mask_storeu_epi32(ao + j, out, at);
+    const index_t c = 2 * j;
+    // Columns c .. c + 2n - 1 of both rows.
+    const __mmask16 lo = first(2 * n < 16 ? 2 * n : 16), hi = first(2 * n > 16 ? 2 * n - 16 : 0);
+    const __m512 a0 = _mm512_maskz_loadu_ps(lo, r0 + c), a1 = _mm512_maskz_loadu_ps(hi, r0 + c + 16);
+    const __m512 b0 = _mm512_maskz_loadu_ps(lo, r1 + c), b1 = _mm512_maskz_loadu_ps(hi, r1 + c + 16);
+    const __m512i at_top = _mm512_add_epi32(even, _mm512_set1_epi32(static_cast<std::int32_t>(2 * i * s.w + c)));
+    const __m512i at_bottom = _mm512_add_epi32(at_top, down);
+    __m512 best = _mm512_permutex2var_ps(a0, even, a1);
+    __m512i at = at_top;
+    take_max16(_mm512_permutex2var_ps(a0, odd, a1), _mm512_add_epi32(at_top, one), best, at);
+    take_max16(_mm512_permutex2var_ps(b0, even, b1), at_bottom, best, at);
+    take_max16(_mm512_permutex2var_ps(b0, odd, b1), _mm512_add_epi32(at_bottom, one), best, at);
+    const __mmask16 out = first(n);
+    _mm512_mask_storeu_ps(y + i * s.ow + j, out, best);
+    _mm512_mask_storeu_epi32(argmax + i * s.ow + j, out, at);
+  };
+  for (index_t j = 0; j < s.ow; j += 16) {
+    const index_t n = s.ow - j < 16 ? s.ow - j : 16;  // outputs in this step
+    index_t i = 0;
+    for (; i + 2 <= s.oh; i += 2) {  // two rows' chains of compares interleaved
+      step(i, j, n);
+      step(i + 1, j, n);
     }
+    if (i < s.oh) step(i, j, n);
   }
 }
 
