@@ -27,27 +27,21 @@ inline __m256i lanes_between(index_t lo, index_t hi, index_t base = 0) {
                              _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<std::int32_t>(hi - base)), pos));
 }
 
-// Pixels row[c0 + SW * l] of lanes l in [lo, hi), `fill` elsewhere. Stride 2: the 16 columns from
-// c0 in two masked loads (columns 2 lo .. 2 hi - 2; the odd ones between are inside the row too),
-// then the even ones.
+// Pixels row[c0 + SW * l] of lanes l in [lo, hi), `fill` elsewhere; stride 2 only (the kernels
+// leave stride 1 to the baseline, see pool_window_kernels()). The 16 columns from c0 in two loads:
+// columns 2 lo .. 2 hi - 2 (the odd ones between are inside the row too; the last column, which
+// no lane reads, may lie past the input, so the second load is always masked), then the even ones.
 template <index_t SW>
 inline __m256 load_lanes(const float* row, index_t c0, index_t lo, index_t hi, __m256 fill) {
+  static_assert(SW == 2, "AVX2 window kernels: column stride 2");
   if (lo >= hi) return fill;
-  const bool all = lo == 0 && hi == 8;  // plain loads and no blend (most steps)
+  const bool all = lo == 0 && hi == 8;  // a plain first load and no blend (most steps)
   const __m256i in = lanes_between(lo, hi);
-  __m256 v;
-  if (SW == 1) {
-    v = all ? _mm256_loadu_ps(row + c0) : _mm256_maskload_ps(row + c0, in);
-  } else {
-    // (All 8 lanes: columns c0 .. c0 + 14, and c0 + 15, which the second load also reads, is the
-    // 16th of a row whose 15th is inside it, or its end; a masked load leaves it out.)
-    const __m256i mb = lanes_between(2 * lo, 2 * hi - 1, 8);
-    const __m256 a = all ? _mm256_loadu_ps(row + c0) : _mm256_maskload_ps(row + c0, lanes_between(2 * lo, 2 * hi - 1));
-    const __m256 b = _mm256_maskload_ps(row + c0 + 8, mb);
-    // a0 a2 b0 b2 | a4 a6 b4 b6, then the 64-bit pairs reordered: a0 a2 a4 a6 b0 b2 b4 b6.
-    const __m256 e = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0));
-    v = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(e), _MM_SHUFFLE(3, 1, 2, 0)));
-  }
+  const __m256 a = all ? _mm256_loadu_ps(row + c0) : _mm256_maskload_ps(row + c0, lanes_between(2 * lo, 2 * hi - 1));
+  const __m256 b = _mm256_maskload_ps(row + c0 + 8, lanes_between(2 * lo, 2 * hi - 1, 8));
+  // a0 a2 b0 b2 | a4 a6 b4 b6, then the 64-bit pairs reordered: a0 a2 a4 a6 b0 b2 b4 b6.
+  const __m256 e = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0));
+  const __m256 v = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(e), _MM_SHUFFLE(3, 1, 2, 0)));
   return all ? v : _mm256_blendv_ps(fill, v, _mm256_castsi256_ps(in));
 }
 
