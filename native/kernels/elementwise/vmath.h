@@ -1,4 +1,5 @@
-// Vectorised elementwise math: the per-ISA part of the elementwise, activation and softmax kernels.
+// Vectorised elementwise math: the per-ISA part of the elementwise, activation, softmax, batch norm
+// and reduction kernels.
 //
 // vmath_impl.inc holds plain loops written so that the compiler vectorises them (no libm calls in the
 // hot ops: exp, tanh and sigmoid use polynomial approximations accurate to a few ulp). It is
@@ -53,6 +54,13 @@ enum class BinaryOp : int {
 const char* unary_op_name(UnaryOp op);
 const char* binary_op_name(BinaryOp op);
 
+// One output's partial result of an arg-reduction (reduce.cc): the best value and its index on
+// the reduced axis.
+struct ReduceArgPartial {
+  float v;
+  index_t i;
+};
+
 struct VmathKernels {
   // y[i] = f(x[i]) for i < n. y may alias x.
   void (*unary)(UnaryOp op, const float* x, float* y, index_t n, float alpha, float beta);
@@ -82,6 +90,14 @@ struct VmathKernels {
                       double* sums);
   void (*bn_backward_dx)(const float* x, const float* dy, float* dx, index_t runs, index_t stride, index_t len,
                          float k, float mean_dy, float mu, float a);
+  // Reduction blocks (reduce/reduce_blocks.inc; driven by reduce/reduce.cc): rows [0, rows) of the
+  // columns [0, w) of a tile with row stride `inner` (w == inner == 1: one contiguous row). Sums in
+  // double; max / min propagate NaN; arg: the first extreme (or first NaN), its row offset by r0.
+  void (*reduce_sum)(const float* x, index_t rows, index_t inner, index_t w, double* out);
+  void (*reduce_max)(const float* x, index_t rows, index_t inner, index_t w, float* out);
+  void (*reduce_min)(const float* x, index_t rows, index_t inner, index_t w, float* out);
+  void (*reduce_argmax)(const float* x, index_t rows, index_t inner, index_t w, index_t r0, ReduceArgPartial* out);
+  void (*reduce_argmin)(const float* x, index_t rows, index_t inner, index_t w, index_t r0, ReduceArgPartial* out);
 };
 
 namespace generic { VmathKernels vmath_kernels(); }
