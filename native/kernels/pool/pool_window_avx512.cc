@@ -4,8 +4,9 @@
 // a vpermt2ps (stride 2); lanes whose pixel lies in the padding are masked off (max) or read as 0
 // (average). No row buffers: the baseline's separable path stores column results and reads them
 // back at other offsets at once, and those loads wait on the stores. Node, 2 threads, min of 300
-// calls, baseline -> this kernel: ResNet stem N32 C16 32x32 k3 s2 p1, max 515 -> 93 us, average
-// 366 -> 82 us; the same input under k3 s1 p1, max 524 -> 272 us, average 259 -> 241 us.
+// calls, baseline -> this kernel: ResNet stem N32 C16 32x32 k3 s2 p1, max 515 -> 92 us, average
+// 366 -> 70 us; the same input under k3 s1 p1, max 524 -> 238 us, average 259 -> 169 us. (The
+// kernel then ran at about 3.4 instructions per cycle; 8 rows per group instead of 4 gained 2 %.)
 //
 // Same values as the baseline, bit for bit:
 //   max:     candidates in row-major window order, a later one wins when it is larger, or NaN where
@@ -36,7 +37,6 @@ inline __mmask16 first(index_t n) { return static_cast<__mmask16>((1u << n) - 1u
 constexpr index_t G = 4;
 
 #include "pool_window_geometry.inc"
-
 
 // The lanes of one tap in a block of 16 outputs: the columns it loads (stride 1: lanes l in
 // [lo, hi); stride 2: columns 2 lo .. 2 hi - 2 from c0, the odd ones between being inside the row
