@@ -207,10 +207,11 @@ void avg_forward(const Pool2dShape& s, const float* x, float* y, bool count_incl
 // avgpool2d.cc spreads each g over the taps of a zeroed row and sums the rows the same way.
 //
 // Which g a tap adds to columns c .. c + 15 depends on the column block and the tap only, so it is
-// worked out once per plane (TapStep, pool_window_geometry.inc); stride 2 reads 9 consecutive g
-// in one masked load and spreads them over the lanes with vpermps. Node, 2 threads, min of 300 calls, baseline -> this kernel: ResNet stem N32 C16 32x32 k3
-// s2 p1 225 -> 120 us; k3 s1 p1 476 -> 221 us. (Working the steps out inside the row loop, and
-// the covering windows through `window`, kept the stem at 192 us.)
+// worked out once per plane (TapStep, pool_window_geometry.inc); stride 2 reads 9 consecutive g in
+// one masked load and spreads them over the lanes with vpermps. Node, 2 threads, min of 300 calls,
+// baseline -> this kernel: ResNet stem N32 C16 32x32 k3 s2 p1 225 -> 120 us; k3 s1 p1 476 -> 221
+// us. (Working the steps out inside the row loop, and the covering windows through `window`, kept
+// the stem at 192 us.)
 template <index_t SW>
 void avg_backward(const Pool2dShape& s, const float* dy, float* dx, bool count_include_pad, const float* count,
                   float* scratch) {
