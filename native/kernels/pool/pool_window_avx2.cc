@@ -51,7 +51,7 @@ inline __m256i blend_i(__m256i a, __m256i b, __m256 mask) {  // mask ? b : a
 
 template <index_t SW, bool kClip>
 void max_group(const Pool2dShape& s, const float* x, const RowGroup& rg, index_t i0, float* y,
-               std::int32_t* argmax) {
+               std::int32_t* argmax, Clip<kClip>) {
   const __m256 ninf = _mm256_set1_ps(-__builtin_inff());
   const __m256i lane = _mm256_setr_epi32(0, SW, 2 * SW, 3 * SW, 4 * SW, 5 * SW, 6 * SW, 7 * SW);
   const index_t rows = s.oh - i0 < G ? s.oh - i0 : G;
@@ -103,18 +103,14 @@ void max_group(const Pool2dShape& s, const float* x, const RowGroup& rg, index_t
 
 template <index_t SW>
 void max_forward(const Pool2dShape& s, const float* x, float* y, std::int32_t* argmax) {
-  for (index_t i0 = 0; i0 < s.oh; i0 += G) {
-    const RowGroup rg(s, i0, false);
-    if (rg.inside)
-      max_group<SW, false>(s, x, rg, i0, y, argmax);
-    else
-      max_group<SW, true>(s, x, rg, i0, y, argmax);
-  }
+  for_each_row_group(s, false, [&](const RowGroup& rg, index_t i0, auto clip) {
+    max_group<SW>(s, x, rg, i0, y, argmax, clip);
+  });
 }
 
 template <index_t SW, bool kClip>
 void avg_group(const Pool2dShape& s, const float* x, const RowGroup& rg, index_t i0, float* y,
-               const float* count) {
+               const float* count, Clip<kClip>) {
   const __m256 zero = _mm256_setzero_ps();
   const index_t rows = s.oh - i0 < G ? s.oh - i0 : G;
   for (index_t j = 0; j < s.ow; j += 8) {
@@ -158,13 +154,9 @@ void avg_group(const Pool2dShape& s, const float* x, const RowGroup& rg, index_t
 
 template <index_t SW>
 void avg_forward(const Pool2dShape& s, const float* x, float* y, bool count_include_pad, const float* count) {
-  for (index_t i0 = 0; i0 < s.oh; i0 += G) {
-    const RowGroup rg(s, i0, count_include_pad);
-    if (rg.inside)
-      avg_group<SW, false>(s, x, rg, i0, y, count);
-    else
-      avg_group<SW, true>(s, x, rg, i0, y, count);
-  }
+  for_each_row_group(s, count_include_pad, [&](const RowGroup& rg, index_t i0, auto clip) {
+    avg_group<SW>(s, x, rg, i0, y, count, clip);
+  });
 }
 
 // Average backward: pool_window_avx512.cc's avg_backward on 8 lanes (the same operations in the

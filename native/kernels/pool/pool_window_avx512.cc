@@ -74,7 +74,7 @@ constexpr index_t kMaxTaps = 16;
 
 template <index_t SW, bool kClip>
 void max_group(const Pool2dShape& s, const float* x, const RowGroup& rg, index_t i0, float* y,
-               std::int32_t* argmax) {
+               std::int32_t* argmax, Clip<kClip>) {
   const index_t w = s.w, kh = s.kh, kw = s.kw, ow = s.ow;
   const __m512 ninf = _mm512_set1_ps(-__builtin_inff());
   const __m512i lane = _mm512_setr_epi32(0, SW, 2 * SW, 3 * SW, 4 * SW, 5 * SW, 6 * SW, 7 * SW, 8 * SW, 9 * SW,
@@ -137,18 +137,14 @@ void max_group(const Pool2dShape& s, const float* x, const RowGroup& rg, index_t
 
 template <index_t SW>
 void max_forward(const Pool2dShape& s, const float* x, float* y, std::int32_t* argmax) {
-  for (index_t i0 = 0; i0 < s.oh; i0 += G) {
-    const RowGroup rg(s, i0, false);
-    if (rg.inside)
-      max_group<SW, false>(s, x, rg, i0, y, argmax);
-    else
-      max_group<SW, true>(s, x, rg, i0, y, argmax);
-  }
+  for_each_row_group(s, false, [&](const RowGroup& rg, index_t i0, auto clip) {
+    max_group<SW>(s, x, rg, i0, y, argmax, clip);
+  });
 }
 
 template <index_t SW, bool kClip>
 void avg_group(const Pool2dShape& s, const float* x, const RowGroup& rg, index_t i0, float* y,
-               const float* count) {
+               const float* count, Clip<kClip>) {
   const index_t w = s.w, kh = s.kh, kw = s.kw, ow = s.ow;
   const __m512 zero = _mm512_setzero_ps();
   const index_t rows = s.oh - i0 < G ? s.oh - i0 : G;
@@ -191,13 +187,9 @@ void avg_group(const Pool2dShape& s, const float* x, const RowGroup& rg, index_t
 
 template <index_t SW>
 void avg_forward(const Pool2dShape& s, const float* x, float* y, bool count_include_pad, const float* count) {
-  for (index_t i0 = 0; i0 < s.oh; i0 += G) {
-    const RowGroup rg(s, i0, count_include_pad);
-    if (rg.inside)
-      avg_group<SW, false>(s, x, rg, i0, y, count);
-    else
-      avg_group<SW, true>(s, x, rg, i0, y, count);
-  }
+  for_each_row_group(s, count_include_pad, [&](const RowGroup& rg, index_t i0, auto clip) {
+    avg_group<SW>(s, x, rg, i0, y, count, clip);
+  });
 }
 
 // Average backward, one plane: g = dy / divisor for every output (gbuf, oh x ow), then each output
