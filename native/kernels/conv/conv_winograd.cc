@@ -105,6 +105,8 @@ inline v4 zip_lo(v4 a, v4 b) { return v4{{a.v[0], b.v[0], a.v[1], b.v[1]}}; }
 inline v4 zip_hi(v4 a, v4 b) { return v4{{a.v[2], b.v[2], a.v[3], b.v[3]}}; }
 #endif
 
+#include "winograd_tiles.inc"
+
 // ---- plan ------------------------------------------------------------------------------------------
 
 struct Plan {
@@ -206,37 +208,18 @@ inline void input_tile4(const float* src, index_t wp, float* v, index_t xi_strid
     d[r][2] = even(c, e);  // 2t + 2
     d[r][3] = odd(c, e);   // 2t + 3
   }
-  v4 t[4][4];  // B^T d
-  for (int j = 0; j < 4; ++j) {
-    t[0][j] = sub(d[0][j], d[2][j]);
-    t[1][j] = add(d[1][j], d[2][j]);
-    t[2][j] = sub(d[2][j], d[1][j]);
-    t[3][j] = sub(d[1][j], d[3][j]);
-  }
-  for (int i = 0; i < 4; ++i) {  // (B^T d) B
-    st(v + (i * 4 + 0) * xi_stride, sub(t[i][0], t[i][2]));
-    st(v + (i * 4 + 1) * xi_stride, add(t[i][1], t[i][2]));
-    st(v + (i * 4 + 2) * xi_stride, sub(t[i][2], t[i][1]));
-    st(v + (i * 4 + 3) * xi_stride, sub(t[i][1], t[i][3]));
-  }
+  winograd_input_math(d, [&](int xi, v4 value) { st(v + xi * xi_stride, value); });
 }
 
 // Outputs of 4 tiles from m[xi * xi_stride + 0..3]: y0 = row 0 (tile t's two columns at 2t, 2t+1),
 // y1 = row 1, each 8 floats.
 inline void output_tile4(const float* m, index_t xi_stride, v4 bias, float* y0, float* y1) {
-  v4 s[2][4];  // A^T m
-  for (int j = 0; j < 4; ++j) {
-    const v4 m0 = ld(m + (0 * 4 + j) * xi_stride), m1 = ld(m + (1 * 4 + j) * xi_stride);
-    const v4 m2 = ld(m + (2 * 4 + j) * xi_stride), m3 = ld(m + (3 * 4 + j) * xi_stride);
-    s[0][j] = add(add(m0, m1), m2);
-    s[1][j] = sub(sub(m1, m2), m3);
-  }
-  for (int i = 0; i < 2; ++i) {  // (A^T m) A
-    const v4 c0 = add(add(add(s[i][0], s[i][1]), s[i][2]), bias);
-    const v4 c1 = add(sub(sub(s[i][1], s[i][2]), s[i][3]), bias);
+  v4 c[2][2];
+  winograd_output_math([&](int xi) { return ld(m + xi * xi_stride); }, bias, c);
+  for (int i = 0; i < 2; ++i) {
     float* y = i == 0 ? y0 : y1;
-    st(y, zip_lo(c0, c1));
-    st(y + 4, zip_hi(c0, c1));
+    st(y, zip_lo(c[i][0], c[i][1]));
+    st(y + 4, zip_hi(c[i][0], c[i][1]));
   }
 }
 
@@ -369,22 +352,7 @@ struct Worker {
 // Z for 4 tiles from their dY values a (row 0, column 0), b (0, 1), c (1, 0), e (1, 1):
 // A dY A^T with A = [1 0; 1 1; 1 -1; 0 -1], stored at z[xi * xi_stride + 0..3].
 inline void grad_tile4(v4 a, v4 b, v4 c, v4 e, float* z, index_t xi_stride) {
-  const v4 zero = splat(0.f);
-  v4 r[4][2];  // A dY: rows (x, y)
-  r[0][0] = a;
-  r[0][1] = b;
-  r[1][0] = add(a, c);
-  r[1][1] = add(b, e);
-  r[2][0] = sub(a, c);
-  r[2][1] = sub(b, e);
-  r[3][0] = sub(zero, c);
-  r[3][1] = sub(zero, e);
-  for (int i = 0; i < 4; ++i) {  // (A dY) A^T: (x, y) -> (x, x + y, x - y, -y)
-    st(z + (i * 4 + 0) * xi_stride, r[i][0]);
-    st(z + (i * 4 + 1) * xi_stride, add(r[i][0], r[i][1]));
-    st(z + (i * 4 + 2) * xi_stride, sub(r[i][0], r[i][1]));
-    st(z + (i * 4 + 3) * xi_stride, sub(zero, r[i][1]));
-  }
+  winograd_grad_math(a, b, c, e, splat(0.f), [&](int xi, v4 value) { st(z + xi * xi_stride, value); });
 }
 
 struct FilterPlan {

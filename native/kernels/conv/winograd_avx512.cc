@@ -1,8 +1,8 @@
 // Winograd F(2x2, 3x3) tile transforms for AVX-512 (winograd_ukernel.h): 16 tiles of a tile row
 // per call, one per lane. The even / odd columns of a window row come out of two masked loads
 // through vpermt2ps, the outputs' two columns per tile are interleaved back the same way, and row
-// ends are masked loads and stores. The arithmetic is conv_winograd.cc's input_tile4 /
-// output_tile4 / grad_tile4, operation for operation.
+// ends are masked loads and stores. The arithmetic is winograd_tiles.inc, which conv_winograd.cc's
+// 4-lane transforms share.
 //
 // ISA unit (compiled with -mavx512f ...): everything lives in gn::avx512, helpers in an anonymous
 // namespace, and only intrinsics and project headers are included (KERNELS.md §6.5).
@@ -15,8 +15,14 @@ namespace avx512 {
 namespace {
 
 inline __mmask16 first(index_t n) {
-  return n <= 0 ? static_cast<__mmask16>(0) : n >= 16 ? static_cast<__mmask16>(0xffff) : static_cast<__mmask16>((1u << n) - 1u);
+  if (n <= 0) return 0;
+  return n >= 16 ? static_cast<__mmask16>(0xffff) : static_cast<__mmask16>((1u << n) - 1u);
 }
+
+inline __m512 add(__m512 a, __m512 b) { return _mm512_add_ps(a, b); }
+inline __m512 sub(__m512 a, __m512 b) { return _mm512_sub_ps(a, b); }
+
+#include "winograd_tiles.inc"
 
 // Columns 2t (even) and 2t + 1 (odd) of 16 tiles from the 2 len columns at p (zeros past len).
 inline void even_odd(const float* p, index_t len, __m512& even, __m512& odd) {
@@ -35,41 +41,22 @@ void input(const float* src, index_t wp, index_t cnt, float* v, index_t xs) {
     even_odd(p, 2 * cnt, d[r][0], d[r][1]);      // columns 2t, 2t + 1
     even_odd(p + 2, 2 * cnt, d[r][2], d[r][3]);  // 2t + 2, 2t + 3
   }
-  __m512 t[4][4];  // B^T d
-  for (int j = 0; j < 4; ++j) {
-    t[0][j] = _mm512_sub_ps(d[0][j], d[2][j]);
-    t[1][j] = _mm512_add_ps(d[1][j], d[2][j]);
-    t[2][j] = _mm512_sub_ps(d[2][j], d[1][j]);
-    t[3][j] = _mm512_sub_ps(d[1][j], d[3][j]);
-  }
-  for (int i = 0; i < 4; ++i) {  // (B^T d) B
-    _mm512_mask_storeu_ps(v + (i * 4 + 0) * xs, out, _mm512_sub_ps(t[i][0], t[i][2]));
-    _mm512_mask_storeu_ps(v + (i * 4 + 1) * xs, out, _mm512_add_ps(t[i][1], t[i][2]));
-    _mm512_mask_storeu_ps(v + (i * 4 + 2) * xs, out, _mm512_sub_ps(t[i][2], t[i][1]));
-    _mm512_mask_storeu_ps(v + (i * 4 + 3) * xs, out, _mm512_sub_ps(t[i][1], t[i][3]));
-  }
+  winograd_input_math(d, [&](int xi, __m512 value) { _mm512_mask_storeu_ps(v + xi * xs, out, value); });
 }
 
 void output(const float* m, index_t xs, float bias, index_t cnt, index_t ncols, float* y0, float* y1) {
   const __mmask16 in = first(cnt);
   const __m512 vb = _mm512_set1_ps(bias);
-  __m512 s[2][4];  // A^T m
-  for (int j = 0; j < 4; ++j) {
-    const __m512 m0 = _mm512_maskz_loadu_ps(in, m + (0 * 4 + j) * xs), m1 = _mm512_maskz_loadu_ps(in, m + (1 * 4 + j) * xs);
-    const __m512 m2 = _mm512_maskz_loadu_ps(in, m + (2 * 4 + j) * xs), m3 = _mm512_maskz_loadu_ps(in, m + (3 * 4 + j) * xs);
-    s[0][j] = _mm512_add_ps(_mm512_add_ps(m0, m1), m2);
-    s[1][j] = _mm512_sub_ps(_mm512_sub_ps(m1, m2), m3);
-  }
-  // Tile t's columns c0[t], c1[t] go to 2t, 2t + 1.
+  __m512 c[2][2];
+  winograd_output_math([&](int xi) { return _mm512_maskz_loadu_ps(in, m + xi * xs); }, vb, c);
+  // Tile t's columns c[i][0][t], c[i][1][t] go to 2t, 2t + 1.
   const __m512i lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
   const __m512i hi = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
-  for (int i = 0; i < 2; ++i) {  // (A^T m) A
+  for (int i = 0; i < 2; ++i) {
     float* y = i == 0 ? y0 : y1;
     if (y == nullptr) break;
-    const __m512 c0 = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(s[i][0], s[i][1]), s[i][2]), vb);
-    const __m512 c1 = _mm512_add_ps(_mm512_sub_ps(_mm512_sub_ps(s[i][1], s[i][2]), s[i][3]), vb);
-    _mm512_mask_storeu_ps(y, first(ncols), _mm512_permutex2var_ps(c0, lo, c1));
-    _mm512_mask_storeu_ps(y + 16, first(ncols - 16), _mm512_permutex2var_ps(c0, hi, c1));
+    _mm512_mask_storeu_ps(y, first(ncols), _mm512_permutex2var_ps(c[i][0], lo, c[i][1]));
+    _mm512_mask_storeu_ps(y + 16, first(ncols - 16), _mm512_permutex2var_ps(c[i][0], hi, c[i][1]));
   }
 }
 
@@ -79,21 +66,9 @@ void grad(const float* y0, const float* y1, index_t len, index_t cnt, float* z, 
   __m512 a, b, c = zero, e = zero;  // dY of the tiles: row 0 columns 0 / 1, row 1 columns 0 / 1
   even_odd(y0, len, a, b);
   if (y1 != nullptr) even_odd(y1, len, c, e);
-  __m512 r[4][2];  // A dY: rows (x, y)
-  r[0][0] = a;
-  r[0][1] = b;
-  r[1][0] = _mm512_add_ps(a, c);
-  r[1][1] = _mm512_add_ps(b, e);
-  r[2][0] = _mm512_sub_ps(a, c);
-  r[2][1] = _mm512_sub_ps(b, e);
-  r[3][0] = _mm512_sub_ps(zero, c);
-  r[3][1] = _mm512_sub_ps(zero, e);
-  for (int i = 0; i < 4; ++i) {  // (A dY) A^T: (x, y) -> (x, x + y, x - y, -y)
-    _mm512_mask_storeu_ps(z + (i * 4 + 0) * xs, out, r[i][0]);
-    _mm512_mask_storeu_ps(z + (i * 4 + 1) * xs, out, _mm512_add_ps(r[i][0], r[i][1]));
-    _mm512_mask_storeu_ps(z + (i * 4 + 2) * xs, out, _mm512_sub_ps(r[i][0], r[i][1]));
-    _mm512_mask_storeu_ps(z + (i * 4 + 3) * xs, out, _mm512_sub_ps(zero, r[i][1]));
-  }
+  winograd_grad_math(a, b, c, e, zero, [&](int xi, __m512 value) {
+    _mm512_mask_storeu_ps(z + xi * xs, out, value);
+  });
 }
 
 }  // namespace
