@@ -76,10 +76,28 @@ void pack_panel_any(int r, index_t valid, index_t kc, const float* src, index_t 
   }
 }
 
+// Transpose case (stride_k == 1), each source row contiguous along k: the first `valid` of a
+// panel's r rows (all of them for a full panel), in 4x4 and 2x4 blocks through registers.
+inline void transpose_rows(int r, index_t valid, index_t kc, const float* src, index_t stride_r, float* dst) {
+  index_t p = 0;
+  for (; p + 4 <= kc; p += 4) {
+    index_t i = 0;
+    for (; i + 4 <= valid; i += 4) transpose_4x4(src + i * stride_r + p, stride_r, dst + p * r + i, r);
+    if (valid - i >= 2) {
+      transpose_2x4(src + i * stride_r + p, stride_r, dst + p * r + i, r);
+      i += 2;
+    }
+    for (; i < valid; ++i)
+      for (int q = 0; q < 4; ++q) dst[(p + q) * r + i] = src[i * stride_r + p + q];
+  }
+  for (; p < kc; ++p)
+    for (index_t i = 0; i < valid; ++i) dst[p * r + i] = src[i * stride_r + p];
+}
+
 // An edge panel: the first `valid` of its r rows from src, the rest zero. The whole panel is
 // zeroed by one memset first (per-step zeroing of a few floats compiled to rep stosq, whose
 // start-up cost per call dominated), then the valid rows move as the full panels' do: a memcpy
-// per step, or 4x4 blocks through registers, instead of pack_panel_any's one float at a time.
+// per step, or transpose_rows' blocks, instead of pack_panel_any's one float at a time.
 // 1 thread, gemm_paths: 64x10x256 A·Bᵀ (sup; B one 16-wide panel, 6 columns of padding) 7.66 ->
 // 5.34 us; LeNet fc1 and fc2 (packed, 64x120x400 and 64x84x120 A·Bᵀ) 53 -> 50 and 12.5 -> 11.5 us.
 void pack_panel_edge(int r, index_t valid, index_t kc, const float* src, index_t stride_r, index_t stride_k,
@@ -93,15 +111,7 @@ void pack_panel_edge(int r, index_t valid, index_t kc, const float* src, index_t
     for (index_t p = 0; p < kc; ++p) std::memcpy(dst + p * r, src + p * stride_k, sizeof(float) * valid);
     return;
   }
-  index_t p = 0;
-  for (; p + 4 <= kc; p += 4) {
-    index_t i = 0;
-    for (; i + 4 <= valid; i += 4) transpose_4x4(src + i * stride_r + p, stride_r, dst + p * r + i, r);
-    for (; i < valid; ++i)
-      for (int q = 0; q < 4; ++q) dst[(p + q) * r + i] = src[i * stride_r + p + q];
-  }
-  for (; p < kc; ++p)
-    for (index_t i = 0; i < valid; ++i) dst[p * r + i] = src[i * stride_r + p];
+  transpose_rows(r, valid, kc, src, stride_r, dst);
 }
 
 // Copy case (stride_r == 1): the R floats of step p are contiguous at src + p * stride_k. Panels
@@ -122,19 +132,7 @@ void pack_panels_copy(const float* src, index_t q0, index_t q1, index_t kc, inde
 // Transpose case (stride_k == 1): each of the R source rows is contiguous along k.
 template <int R>
 void pack_panel_transpose(const float* src, index_t kc, index_t stride_r, float* dst) {
-  index_t p = 0;
-  for (; p + 4 <= kc; p += 4) {
-    int i = 0;
-    for (; i + 4 <= R; i += 4) transpose_4x4(src + i * stride_r + p, stride_r, dst + p * R + i, R);
-    if (R - i >= 2) {
-      transpose_2x4(src + i * stride_r + p, stride_r, dst + p * R + i, R);
-      i += 2;
-    }
-    for (; i < R; ++i)
-      for (int q = 0; q < 4; ++q) dst[(p + q) * R + i] = src[i * stride_r + p + q];
-  }
-  for (; p < kc; ++p)
-    for (int i = 0; i < R; ++i) dst[p * R + i] = src[i * stride_r + p];
+  transpose_rows(R, R, kc, src, stride_r, dst);
 }
 
 // Floats of one source row read in one run by the copy case (4 KB: 16x65536x144 runs ~30% faster
