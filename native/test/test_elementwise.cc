@@ -10,6 +10,7 @@
 //    absolute floor near zero); measured on a dense sweep of the input range by
 //    elementwise_accuracy_sweep, which prints the maxima;
 //  * log, pow (C library), backward formulas with k roundings: rtol = k u (u = 2^-24).
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -20,6 +21,7 @@
 
 #include "harness.h"
 #include "kernels/elementwise/elementwise.h"
+#include "kernels/isa.h"
 #include "kernels/threads.h"
 
 namespace {
@@ -600,6 +602,54 @@ GN_TEST(elementwise_where_broadcast) {
       want[i] = cv != 0.0f ? a[offset_of(i, p.shape, sa)] : b[offset_of(i, p.shape, sb)];  // NaN is true
     }
     gn_test::check_equal(std::string("where ") + p.name, y.data(), want.data(), y.size());
+  }
+}
+
+// ---- the AVX-512 exp, sigmoid and tanh blocks against AVX2's vectorised loops -----------------------
+
+// vmath_impl.inc's exp_block, sigmoid_block and tanh_block spell exp_f, sigmoid_f and tanh_f out in
+// AVX-512 intrinsics, exp's 2^n scaling one vscalefps instead of two exact-then-rounding products:
+// the bits must stay AVX2's (both evaluate the same FMAs). Checked on the three ops, softmax /
+// log-softmax rows (exp of x - max) and the log-softmax backward (exp of y), at lengths that leave
+// every tail (1-15 floats, 16-63, none). Elsewhere the reference is the ISA itself (the blocks are
+// then the scalar functions' own loops).
+GN_TEST(elementwise_exp_blocks_match_avx2) {
+  const gn::Isa isa = gn_test::current_isa();
+  const gn::IsaKernels* ref = gn::kernels_for(isa == gn::Isa::kAvx512 ? gn::Isa::kAvx2 : isa);
+  GN_CHECK(ref != nullptr) << "no reference ISA" << isa_tag();
+  const gn::VmathKernels& v = gn::kernels().vmath;
+  const gn::VmathKernels& r = ref->vmath;
+  // Every 997th float of [-110, 95] (2.2 million), a grid over it, the range ends and specials.
+  std::vector<float> x = sweep(-110.0f, 95.0f, 997, 100000);
+  const float specials[] = {0.0f, -0.0f, kInf, -kInf, kNaN, 88.7228f, 88.7229f, -87.33f, -103.97f,
+                            -104.0f, -104.01f, 104.0f, 3.4e38f, -3.4e38f, 1e-30f, -1e-30f};
+  x.insert(x.end(), std::begin(specials), std::end(specials));
+  for (index_t n : {index_t(1), index_t(15), index_t(16), index_t(17), index_t(63), index_t(64), index_t(79)}) {
+    for (UnaryOp op : {UnaryOp::kExp, UnaryOp::kSigmoid, UnaryOp::kTanh}) {
+      // The whole sweep in calls of n floats (the last one shorter).
+      std::vector<float> a(x.size()), b(x.size());
+      for (std::size_t i0 = 0; i0 < x.size(); i0 += n) {
+        const index_t len = std::min<index_t>(n, static_cast<index_t>(x.size() - i0));
+        v.unary(op, x.data() + i0, a.data() + i0, len, 0, 0);
+        r.unary(op, x.data() + i0, b.data() + i0, len, 0, 0);
+      }
+      GN_CHECK(same_bits(a, b)) << gn::unary_op_name(op) << " in calls of n=" << n << isa_tag();
+    }
+  }
+  Rng rng(123);
+  for (index_t n : {index_t(10), index_t(100), index_t(1000), index_t(1003)}) {
+    const index_t rows = 7;
+    const std::vector<float> xs = rng.vector(static_cast<std::size_t>(rows * n), -40, 40);
+    const std::vector<float> dy = rng.vector(static_cast<std::size_t>(rows * n), -1, 1);
+    for (int log = 0; log < 2; ++log) {
+      std::vector<float> a(xs.size()), b(xs.size()), da(xs.size()), db(xs.size());
+      v.softmax(xs.data(), a.data(), 0, rows, n, 1, log);
+      r.softmax(xs.data(), b.data(), 0, rows, n, 1, log);
+      GN_CHECK(same_bits(a, b)) << (log ? "log_softmax" : "softmax") << " n=" << n << isa_tag();
+      v.softmax_backward(a.data(), dy.data(), da.data(), 0, rows, n, 1, log);
+      r.softmax_backward(a.data(), dy.data(), db.data(), 0, rows, n, 1, log);
+      GN_CHECK(same_bits(da, db)) << (log ? "log_softmax" : "softmax") << " backward n=" << n << isa_tag();
+    }
   }
 }
 
