@@ -3,7 +3,7 @@
 // tests run only where the CPU has AVX-512.
 //
 // Include only C headers and the project's per-ISA-safe headers here (KERNELS.md §6.5).
-#include <immintrin.h>  // the AVX2 reductions of norm/batchnorm_rows.inc
+#include <immintrin.h>  // exp_v16 (vmath_impl.inc), the reductions of norm/batchnorm_rows.inc
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
