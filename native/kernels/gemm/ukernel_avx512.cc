@@ -4,12 +4,22 @@
 // packed layouts in ukernel.h.
 //
 // Dispatched only when cpuid reports F/BW/DQ/VL with OS support; kept a line-by-line mirror of
-// ukernel_avx2.cc. Measured on a 2-vCPU Xeon (2026-12-06, docs/benchmarks.md): the kernel alone
-// reaches 87 % of the FMA peak at kc = 192 and 95 % at 384 (L1-resident operands,
-// bench/native/ukernel_peak.cc); through the
-// driver, 512^3-2048^3 run at 60-75 %, still below OpenBLAS's SkylakeX kernel at 1024^3 and
-// 2048^3. A 12x32 tile was slower (161-173 against 185-190 GFLOP/s on one thread, 512^3 and
-// smaller). Products of at most 16 columns use the AVX2 kernel (isa.h).
+// ukernel_avx2.cc. Products of at most 16 columns use the AVX2 kernel (isa.h).
+//
+// Measured on a 2-vCPU Xeon (docs/benchmarks.md). Through the driver, 512^3-2048^3 run at 65-75 %
+// of the FMA peak, level with OpenBLAS's SkylakeX kernel. A 12x32 tile was slower through the
+// driver (161-173 against 185-190 GFLOP/s on one thread, 512^3 and smaller). The kernel's own
+// ceiling (bench/native/ukernel_peak.cc and throwaway variants, 2026-12-06 afternoon, one thread,
+// FMA peak 214 GFLOP/s, L1-resident operands, kc 256 and 512): every tile tried lands at 173-187
+// GFLOP/s (81-87 %): 8x32 180, 12x32 184, 14x32 180, 8x48 187, 6x64 183. The 8x32 loop with its
+// A broadcasts replaced by registers runs at 212 (99 %); keeping 2 / 4 / 6 / 8 of the 8 broadcasts,
+// 196 / 194 / 189 / 181: each broadcast load costs ~1.5 %, whatever the tile. (A morning
+// measurement read 87 % at kc 192 and 95 % at 384 against a lower peak.) The driver keeps ~92 % of
+// the kernel's speed at 2048^3 (perf: 92 % of the samples in the kernel, the rest packing), so the
+// issue's 85 %-of-peak goal for 2048^3 would need the kernel above 92 %, which no tile reached.
+// Also tried and dropped: kc 384 / 512 (2048^3 3-6 % faster in gradnode_gemm_paths, not in
+// npm run bench, and 256 x 784 x 64 9 % slower at 512), nc 256-1024 (slower), prefetching the
+// next tile's C lines during the k loop (no change at 2 threads).
 //
 // ISA unit (compiled with -mavx512f ...): everything lives in gn::avx512, helpers in an anonymous
 // namespace, and only intrinsics and project headers are included (KERNELS.md §6.5).
