@@ -605,14 +605,14 @@ GN_TEST(elementwise_where_broadcast) {
   }
 }
 
-// ---- the AVX-512 exp, sigmoid and tanh blocks against AVX2's vectorised loops -----------------------
+// ---- the AVX-512 exp, sigmoid, tanh and elu blocks against AVX2's vectorised loops ---------------
 
-// vmath_impl.inc's exp_block, sigmoid_block and tanh_block spell exp_f, sigmoid_f and tanh_f out in
-// AVX-512 intrinsics, exp's 2^n scaling one vscalefps instead of two exact-then-rounding products:
-// the bits must stay AVX2's (both evaluate the same FMAs). Checked on the three ops, softmax /
-// log-softmax rows (exp of x - max) and the log-softmax backward (exp of y), at lengths that leave
-// every tail (1-15 floats, 16-63, none). Elsewhere the reference is the ISA itself (the blocks are
-// then the scalar functions' own loops).
+// vmath_impl.inc's exp_block, sigmoid_block, tanh_block and elu_block spell exp_f, sigmoid_f,
+// tanh_f and elu_f out in AVX-512 intrinsics, the 2^n scalings one vscalefps instead of integer
+// exponent arithmetic: the bits must stay AVX2's (both evaluate the same FMAs). Checked on the four
+// ops, softmax / log-softmax rows (exp of x - max) and the log-softmax backward (exp of y), at
+// lengths that leave every tail (1-15 floats, 16-63, none). Elsewhere the reference is the ISA
+// itself (the blocks are then the scalar functions' own loops).
 GN_TEST(elementwise_exp_blocks_match_avx2) {
   const gn::Isa isa = gn_test::current_isa();
   const gn::IsaKernels* ref = gn::kernels_for(isa == gn::Isa::kAvx512 ? gn::Isa::kAvx2 : isa);
@@ -625,15 +625,16 @@ GN_TEST(elementwise_exp_blocks_match_avx2) {
                             -104.0f, -104.01f, 104.0f, 3.4e38f, -3.4e38f, 1e-30f, -1e-30f};
   x.insert(x.end(), std::begin(specials), std::end(specials));
   for (index_t n : {index_t(1), index_t(15), index_t(16), index_t(17), index_t(63), index_t(64), index_t(79)}) {
-    for (UnaryOp op : {UnaryOp::kExp, UnaryOp::kSigmoid, UnaryOp::kTanh}) {
+    for (const OpParams& p : {OpParams{UnaryOp::kExp, 0, 0}, OpParams{UnaryOp::kSigmoid, 0, 0},
+                              OpParams{UnaryOp::kTanh, 0, 0}, OpParams{UnaryOp::kElu, 1.3f, 0}}) {
       // The whole sweep in calls of n floats (the last one shorter).
       std::vector<float> a(x.size()), b(x.size());
       for (std::size_t i0 = 0; i0 < x.size(); i0 += n) {
         const index_t len = std::min<index_t>(n, static_cast<index_t>(x.size() - i0));
-        v.unary(op, x.data() + i0, a.data() + i0, len, 0, 0);
-        r.unary(op, x.data() + i0, b.data() + i0, len, 0, 0);
+        v.unary(p.op, x.data() + i0, a.data() + i0, len, p.alpha, 0);
+        r.unary(p.op, x.data() + i0, b.data() + i0, len, p.alpha, 0);
       }
-      GN_CHECK(same_bits(a, b)) << gn::unary_op_name(op) << " in calls of n=" << n << isa_tag();
+      GN_CHECK(same_bits(a, b)) << gn::unary_op_name(p.op) << " in calls of n=" << n << isa_tag();
     }
   }
   Rng rng(123);
