@@ -116,6 +116,11 @@ IsaKernels make_kernels(Isa isa) {
       k.gemm_narrow = avx2::gemm_ukernel();
       k.gemm_sup = avx2::gemm_sup_kernels();
       k.vmath = avx512::vmath_kernels();
+      // Loops that stream memory with one operation per element ran 4-17 % slower with 64-byte
+      // vectors than with AVX2's 32 on the 2-vCPU Xeon (add of 301 K floats 27.3 against 30.1 us,
+      // [64, 16, 100] channel affine 6.6 against 8.2 us; docs/benchmarks.md): they take AVX2's.
+      k.vmath.binary = avx2::vmath_kernels().binary;
+      k.vmath.bn_affine = avx2::vmath_kernels().bn_affine;
       k.conv = avx512::conv_ukernel();
       k.maxpool2x2 = avx512::maxpool2x2_kernels();
       k.pool_window = avx512::pool_window_kernels();

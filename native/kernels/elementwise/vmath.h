@@ -90,6 +90,9 @@ struct VmathKernels {
                       double* sums);
   void (*bn_backward_dx)(const float* x, const float* dy, float* dx, index_t runs, index_t stride, index_t len,
                          float k, float mean_dy, float mu, float a);
+  // y = x * scale[p % c] + shift[p % c] on the planes p in [p0, p1) of [n * c, inner]; y may be x.
+  void (*bn_affine)(const float* x, const float* scale, const float* shift, float* y, index_t p0, index_t p1,
+                    index_t c, index_t inner);
   // Reduction blocks (reduce/reduce_blocks.inc; driven by reduce/reduce.cc): rows [0, rows) of the
   // columns [0, w) of a tile with row stride `inner` (w == inner == 1: one contiguous row). Sums in
   // double; max / min propagate NaN; arg: the first extreme (or first NaN), its row offset by r0.

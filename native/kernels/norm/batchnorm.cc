@@ -1,6 +1,7 @@
 #include "batchnorm.h"
 
 #include "../isa.h"
+#include "../layout/nd_loop.h"
 #include "../threads.h"
 
 namespace gn {
@@ -71,14 +72,10 @@ void batchnorm_stats(const float* x, float* mean, float* var, index_t n, index_t
 
 void channel_affine(const float* x, const float* scale, const float* shift, float* y, index_t n, index_t c,
                     index_t inner) {
-  const int nt = threads_for(n * c * inner, kMinWorkPerThread);
-#pragma omp parallel for num_threads(nt) schedule(static)
-  for (index_t plane = 0; plane < n * c; ++plane) {
-    const float a = scale[plane % c], b = shift[plane % c];
-    const float* xp = x + plane * inner;
-    float* yp = y + plane * inner;
-    for (index_t i = 0; i < inner; ++i) yp[i] = xp[i] * a + b;
-  }
+  const VmathKernels& vk = kernels().vmath;
+  // Each thread a contiguous range of planes (every element's result is the same whatever the cut).
+  parallel_ranges(n * c, threads_for(n * c * inner, kMinWorkPerThread), 1,
+                  [&](index_t p0, index_t p1) { vk.bn_affine(x, scale, shift, y, p0, p1, c, inner); });
 }
 
 // Two passes per channel: the sums, then dx, which needs them. They are not fused further: a
