@@ -2,10 +2,11 @@
 // and reduction kernels.
 //
 // vmath_impl.inc holds plain loops written so that the compiler vectorises them (no libm calls in the
-// hot ops: exp, tanh and sigmoid use polynomial approximations accurate to a few ulp; AVX-512 spells
-// those three out in intrinsics, with the same bits). It is compiled once per ISA (vmath_generic.cc, vmath_avx2.cc, ...) inside that ISA's namespace. The
-// functions here are serial; the drivers in elementwise.cc and softmax.cc split the work between
-// threads and handle broadcasting.
+// hot ops: exp, tanh, sigmoid and elu use polynomial approximations accurate to a few ulp; AVX-512
+// spells those four out in intrinsics, with the same bits). It is compiled once per ISA
+// (vmath_generic.cc, vmath_avx2.cc, ...) inside that ISA's namespace. The functions here are
+// serial; the drivers in elementwise.cc and softmax.cc split the work between threads and handle
+// broadcasting.
 //
 // NaN propagates through every op (relu, maximum, minimum and clamp included), as in PyTorch, except
 // where C99 pow defines otherwise (pow(1, NaN) = 1, pow(x, 0) = 1).
