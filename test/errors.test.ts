@@ -175,7 +175,7 @@ describe('addon called directly', () => {
     // [n, c, h, w, oh, ow, kh, kw, sh, sw, ph, pw]
     const pool = ip(1, 1, 4, 4, 2, 2, 2, 2, 2, 2, 0, 0);
     const argmax = Int32Array.from([0, 1, 2, 99]); // 99 is outside the 4x4 plane
-    expect(() => addon.maxPool2dBackward(f(4), argmax, f(16), pool)).toThrow('maxPool2dBackward: argmax holds an index outside the input plane');
+    expect(() => addon.maxPool2dBackward(f(4), argmax, f(16), pool, null)).toThrow('maxPool2dBackward: argmax holds an index outside the input plane');
     const badPad = ip(1, 1, 4, 4, 2, 2, 2, 2, 2, 2, 2, 0);
     expect(() => addon.avgPool2dForward(f(16), f(4), badPad, true)).toThrow(RangeError);
   });

@@ -1,4 +1,4 @@
-// maxPool2dForward(x, y, argmax, p), maxPool2dBackward(dy, argmax, dx, p),
+// maxPool2dForward(x, y, argmax, p), maxPool2dBackward(dy, argmax, dx, p, gate | null),
 // avgPool2dForward(x, y, p, countIncludePad), avgPool2dBackward(dy, dx, p, countIncludePad)
 // p is an Int32Array [n, c, h, w, oh, ow, kh, kw, strideH, strideW, padH, padW]; argmax an
 // Int32Array with one entry per output. See kernels/pool/pool2d.h.
@@ -39,12 +39,14 @@ Napi::Value maxpool_forward(const Napi::CallbackInfo& info) {
 Napi::Value maxpool_backward(const Napi::CallbackInfo& info) {
   const char* fn = "maxPool2dBackward";
   Napi::Env env = info.Env();
-  require_args(info, 4, fn);
+  require_args(info, 5, fn);
   const gn::Pool2dShape s = pool_shape(info, 3, fn);
   const F32 dy = float32_arg(info, 0, fn, "dy");
   const I32 am = int32_arg(info, 1, fn, "argmax");
   const F32 dx = float32_arg(info, 2, fn, "dx");
+  const F32 gate = optional_float32_arg(info, 4, fn, "gate");
   require_length(env, fn, "dy", dy.length, y_size(s));
+  if (gate.data) require_length(env, fn, "gate", gate.length, y_size(s));
   require_length(env, fn, "argmax", am.length, y_size(s));
   require_length(env, fn, "dx", dx.length, x_size(s));
   // argmax comes from JS memory: check every index before the kernel uses it. No early exit, so the
@@ -58,7 +60,7 @@ Napi::Value maxpool_backward(const Napi::CallbackInfo& info) {
     bad |= a | (last - a);
   }
   if (bad >> 31) throw_range(env, fn, "argmax holds an index outside the input plane");
-  gn::maxpool2d_backward(s, dy.data, am.data, dx.data);
+  gn::maxpool2d_backward(s, dy.data, am.data, gate.data, dx.data);
   return env.Undefined();
 }
 

@@ -205,7 +205,7 @@ GN_TEST(pool_max_backward) {
     std::vector<float> y(y_size(s)), dy = rng.vector(y_size(s)), dx(x_size(s), kNaN);
     std::vector<std::int32_t> am(y_size(s));
     gn::maxpool2d_forward(s, x.data(), y.data(), am.data());
-    gn::maxpool2d_backward(s, dy.data(), am.data(), dx.data());
+    gn::maxpool2d_backward(s, dy.data(), am.data(), nullptr, dx.data());
     std::vector<double> ref(x.size(), 0.0), abs(x.size(), 0.0);
     const std::vector<std::int32_t> want = ref_argmax(s, x);
     for (index_t o = 0; o < y_size(s); ++o) {
@@ -240,11 +240,20 @@ GN_TEST(pool_max_backward_2x2_direct) {
     std::vector<float> y(y_size(s)), dy = rng.vector(y_size(s)), dx(x_size(s), kNaN);
     std::vector<std::int32_t> am(y_size(s));
     gn::maxpool2d_forward(s, x.data(), y.data(), am.data());
-    gn::maxpool2d_backward(s, dy.data(), am.data(), dx.data());
+    gn::maxpool2d_backward(s, dy.data(), am.data(), nullptr, dx.data());
     std::vector<float> want(x.size(), 0.f);
     const std::vector<std::int32_t> ref = ref_argmax(s, x);
     for (index_t o = 0; o < y_size(s); ++o) want[(o / (s.oh * s.ow)) * s.h * s.w + ref[o]] = dy[o];
     gn_test::check_equal(describe(c) + " max backward", dx.data(), want.data(), dx.size());
+    // Gated (a ReLU's output, reluMaxPool2d): dy only where gate > 0; 0, -0 and NaN close it.
+    std::vector<float> gate = rng.vector(y_size(s));
+    for (index_t o = 0; o < y_size(s); o += 5) gate[o] = o % 3 == 0 ? 0.f : o % 3 == 1 ? -0.f : kNaN;
+    std::fill(dx.begin(), dx.end(), kNaN);
+    gn::maxpool2d_backward(s, dy.data(), am.data(), gate.data(), dx.data());
+    std::fill(want.begin(), want.end(), 0.f);
+    for (index_t o = 0; o < y_size(s); ++o)
+      want[(o / (s.oh * s.ow)) * s.h * s.w + ref[o]] = gate[o] > 0.f ? dy[o] : 0.f;
+    gn_test::check_equal(describe(c) + " max backward, gated", dx.data(), want.data(), dx.size());
   }
 }
 
@@ -348,7 +357,7 @@ GN_TEST(pool_deterministic_across_threads) {
       std::vector<float> y(y_size(s)), dx(x_size(s)), ya(y_size(s)), dxa(x_size(s));
       std::vector<std::int32_t> am(y_size(s));
       gn::maxpool2d_forward(s, x.data(), y.data(), am.data());
-      gn::maxpool2d_backward(s, dy.data(), am.data(), dx.data());
+      gn::maxpool2d_backward(s, dy.data(), am.data(), nullptr, dx.data());
       gn::avgpool2d_forward(s, x.data(), ya.data(), false);
       gn::avgpool2d_backward(s, dy.data(), dxa.data(), true);
       out->clear();
@@ -437,7 +446,7 @@ GN_TEST(pool_random_shapes) {
     std::vector<std::int32_t> am(y_size(s), -1);
     gn::maxpool2d_forward(s, x.data(), y.data(), am.data());
     check_argmax(what + " max", am, ref_argmax(s, x));
-    gn::maxpool2d_backward(s, dy.data(), am.data(), dx.data());
+    gn::maxpool2d_backward(s, dy.data(), am.data(), nullptr, dx.data());
     std::vector<double> ref(x.size(), 0.0), abs(x.size(), 0.0);
     for (index_t o = 0; o < y_size(s); ++o) {
       const index_t at = (o / (s.oh * s.ow)) * s.h * s.w + am[o];

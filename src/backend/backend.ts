@@ -132,8 +132,11 @@ export interface Backend {
   conv2dBackwardFilter(x: FloatArray, dy: FloatArray, dw: FloatArray, dbias: FloatArray | null, p: Conv2dParams): void;
 
   maxPool2dForward(x: FloatArray, y: FloatArray, argmax: Int32Array, p: Pool2dParams): void;
-  /** dx[argmax] += dy, per plane (overwrites dx first). */
-  maxPool2dBackward(dy: FloatArray, argmax: Int32Array, dx: FloatArray, p: Pool2dParams): void;
+  /**
+   * dx[argmax] += dy, per plane (overwrites dx first). gate (one value per output): dy counts only
+   * where gate > 0, the derivative of a ReLU whose output is gate (ops/pool.ts, reluMaxPool2d).
+   */
+  maxPool2dBackward(dy: FloatArray, argmax: Int32Array, dx: FloatArray, p: Pool2dParams, gate?: FloatArray | null): void;
   avgPool2dForward(x: FloatArray, y: FloatArray, p: Pool2dParams, countIncludePad: boolean): void;
   /** Overwrites dx. */
   avgPool2dBackward(dy: FloatArray, dx: FloatArray, p: Pool2dParams, countIncludePad: boolean): void;

@@ -42,7 +42,7 @@ export interface Addon {
   conv2dBackwardData(dy: Float32Array, w: Float32Array, dx: Float32Array, p: Int32Array): void;
   conv2dBackwardFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, dbias: Float32Array | null, p: Int32Array): void;
   maxPool2dForward(x: Float32Array, y: Float32Array, argmax: Int32Array, p: Int32Array): void;
-  maxPool2dBackward(dy: Float32Array, argmax: Int32Array, dx: Float32Array, p: Int32Array): void;
+  maxPool2dBackward(dy: Float32Array, argmax: Int32Array, dx: Float32Array, p: Int32Array, gate: Float32Array | null): void;
   avgPool2dForward(x: Float32Array, y: Float32Array, p: Int32Array, countIncludePad: boolean): void;
   avgPool2dBackward(dy: Float32Array, dx: Float32Array, p: Int32Array, countIncludePad: boolean): void;
   unary(op: number, x: Float32Array, y: Float32Array, alpha: number, beta: number): void;
@@ -241,8 +241,9 @@ export function createNativeBackend(addon: Addon): Backend {
     maxPool2dForward(x, y, argmax, p) {
       addon.maxPool2dForward(f32(x, 'maxPool2d', 'x'), f32(y, 'maxPool2d', 'y'), argmax, poolParams(p));
     },
-    maxPool2dBackward(dy, argmax, dx, p) {
-      addon.maxPool2dBackward(f32(dy, 'maxPool2d', 'dy'), argmax, f32(dx, 'maxPool2d', 'dx'), poolParams(p));
+    maxPool2dBackward(dy, argmax, dx, p, gate = null) {
+      addon.maxPool2dBackward(f32(dy, 'maxPool2d', 'dy'), argmax, f32(dx, 'maxPool2d', 'dx'), poolParams(p),
+        f32OrNull(gate, 'maxPool2d', 'gate'));
     },
     avgPool2dForward(x, y, p, countIncludePad) {
       addon.avgPool2dForward(f32(x, 'avgPool2d', 'x'), f32(y, 'avgPool2d', 'y'), poolParams(p), countIncludePad);

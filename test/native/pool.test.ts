@@ -41,6 +41,19 @@ function checkMaxPool(name: string, p: Pool2dParams, x: Float32Array, seed: numb
   const dxRef = new Float64Array(x.length);
   referenceBackend.maxPool2dBackward(to64(dy), argRef, dxRef, p);
   assertWithin(dx, dxRef, maxPoolBackwardBound(dy, argRef, p), { name: label('backward'), shape: [p.n, p.c, p.h, p.w] });
+
+  // Gated by a ReLU's output (reluMaxPool2d): dy counts only where gate > 0; zeros of either sign
+  // and NaN close the gate. Every backward path (ISA 2x2 kernels, SSE2 2x2, scatter) sees it.
+  const gate = Float32Array.from(y);
+  const specials = [0, -0, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
+  for (let k = 0; k < outLen; k += 7) gate[k] = specials[(k / 7) % specials.length];
+  const dxGated = poisoned(x.length);
+  native.maxPool2dBackward(dy, argRef, dxGated, p, gate);
+  const dxGatedRef = new Float64Array(x.length);
+  referenceBackend.maxPool2dBackward(to64(dy), argRef, dxGatedRef, p, gate);
+  assertWithin(dxGated, dxGatedRef, maxPoolBackwardBound(dy, argRef, p), { name: label('backward, gated'), shape: [p.n, p.c, p.h, p.w] });
+  // The gate closes real windows: the result differs from the ungated one where a gradient was cut.
+  if (gate.some((v, k) => !(v > 0) && dy[k] !== 0)) expect(dxGated.some((v, k) => v !== dx[k])).toBe(true);
 }
 
 function checkAvgPool(name: string, p: Pool2dParams, x: Float32Array, seed: number): void {

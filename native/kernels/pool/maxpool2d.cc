@@ -254,7 +254,8 @@ void maxpool_plane_global(const float* x, index_t n, float* y, std::int32_t* arg
 // overlapping group redoes 3 of 5 outputs) 21 -> 33 us, so rows below 8 outputs keep the scatter.
 bool direct_2x2_backward(const Pool2dShape& s) { return is_2x2_stride2(s) && s.ow >= 8; }
 
-void max_backward_plane_2x2(const Pool2dShape& s, const float* dy, const std::int32_t* argmax, float* dx) {
+void max_backward_plane_2x2(const Pool2dShape& s, const float* dy, const std::int32_t* argmax, const float* gate,
+                            float* dx) {
   const __m128i lane = _mm_setr_epi32(0, 1, 2, 3), four = _mm_set1_epi32(4);
   const __m128i down = _mm_set1_epi32(static_cast<std::int32_t>(s.w));
   for (index_t i = 0; i < s.oh; ++i) {
@@ -265,7 +266,8 @@ void max_backward_plane_2x2(const Pool2dShape& s, const float* dy, const std::in
     for (index_t j = 0;; j += 4) {
       if (j > s.ow - 4) j = s.ow - 4;
       const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(ai + j));
-      const __m128 g = _mm_loadu_ps(gi + j);
+      __m128 g = _mm_loadu_ps(gi + j);
+      if (gate) g = _mm_and_ps(g, _mm_cmpgt_ps(_mm_loadu_ps(gate + i * s.ow + j), _mm_setzero_ps()));
       const __m128i a_lo = _mm_unpacklo_epi32(a, a), a_hi = _mm_unpackhi_epi32(a, a);
       const __m128 g_lo = _mm_unpacklo_ps(g, g), g_hi = _mm_unpackhi_ps(g, g);
       const __m128i at = _mm_add_epi32(lane, _mm_set1_epi32(static_cast<std::int32_t>(2 * (i * s.w + j))));
@@ -351,7 +353,8 @@ void maxpool2d_forward(const Pool2dShape& s, const float* x, float* y, std::int3
   });
 }
 
-void maxpool2d_backward(const Pool2dShape& s, const float* dy, const std::int32_t* argmax, float* dx) {
+void maxpool2d_backward(const Pool2dShape& s, const float* dy, const std::int32_t* argmax, const float* gate,
+                        float* dx) {
   const index_t planes = s.n * s.c, hw = s.h * s.w, ohw = s.oh * s.ow;
   const int nt = pool_threads(s);
   const MaxPool2x2Kernels& isa = kernels().maxpool2x2;
@@ -359,13 +362,15 @@ void maxpool2d_backward(const Pool2dShape& s, const float* dy, const std::int32_
   // Rows below 8 outputs keep the scatter, as with SSE2: LeNet pool2 (N64 C16 10x10, rows of 5, one
   // thread) took 36 us with the AVX-512 kernel against 18 us.
   if (isa_backward && is_2x2_stride2(s) && s.ow >= 8) {
-    for_each_plane(planes, nt, 0, [&](index_t q, char*) { isa_backward(s, dy + q * ohw, argmax + q * ohw, dx + q * hw); });
+    for_each_plane(planes, nt, 0, [&](index_t q, char*) {
+      isa_backward(s, dy + q * ohw, argmax + q * ohw, gate ? gate + q * ohw : nullptr, dx + q * hw);
+    });
     return;
   }
 #if defined(__SSE2__)
   if (direct_2x2_backward(s)) {
     for_each_plane(planes, nt, 0, [&](index_t q, char*) {
-      max_backward_plane_2x2(s, dy + q * ohw, argmax + q * ohw, dx + q * hw);
+      max_backward_plane_2x2(s, dy + q * ohw, argmax + q * ohw, gate ? gate + q * ohw : nullptr, dx + q * hw);
     });
     return;
   }
@@ -376,7 +381,22 @@ void maxpool2d_backward(const Pool2dShape& s, const float* dy, const std::int32_
     const float* dyq = dy + q * ohw;
     const std::int32_t* aq = argmax + q * ohw;
     std::memset(dxq, 0, sizeof(float) * hw);
-    for (index_t k = 0; k < ohw; ++k) dxq[aq[k]] += dyq[k];
+    if (gate) {
+      // A closed gate adds +0, which leaves every pixel as it was (the plane starts at +0, and
+      // x + (+0) == x otherwise). The value is masked bitwise: with `gate > 0 ? dy : 0` GCC branches,
+      // and the ReLU's pattern is unpredictable (LeNet pool2's backward took 66-74 us instead of 43).
+      const float* gq = gate + q * ohw;
+      for (index_t k = 0; k < ohw; ++k) {
+        std::uint32_t bits;
+        std::memcpy(&bits, dyq + k, sizeof bits);
+        bits &= 0u - static_cast<std::uint32_t>(gq[k] > 0.f);
+        float v;
+        std::memcpy(&v, &bits, sizeof v);
+        dxq[aq[k]] += v;
+      }
+    } else {
+      for (index_t k = 0; k < ohw; ++k) dxq[aq[k]] += dyq[k];
+    }
   }
 }
 

@@ -58,7 +58,7 @@ void forward(const Pool2dShape& s, const float* x, float* y, std::int32_t* argma
   }
 }
 
-void backward(const Pool2dShape& s, const float* dy, const std::int32_t* argmax, float* dx) {
+void backward(const Pool2dShape& s, const float* dy, const std::int32_t* argmax, const float* gate, float* dx) {
   const __m256i dup_lo = _mm256_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3), dup_hi = _mm256_setr_epi32(4, 4, 5, 5, 6, 6, 7, 7);
   const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), eight = _mm256_set1_epi32(8);
   const __m256i down = _mm256_set1_epi32(static_cast<std::int32_t>(s.w));
@@ -71,7 +71,9 @@ void backward(const Pool2dShape& s, const float* dy, const std::int32_t* argmax,
       if (j > s.ow - kStep) j = s.ow - kStep;
       const index_t c = 2 * j;
       const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ai + j));
-      const __m256 g = _mm256_loadu_ps(gi + j);
+      __m256 g = _mm256_loadu_ps(gi + j);
+      if (gate)  // dy where gate > 0 (ordered: NaN closes it)
+        g = _mm256_and_ps(g, _mm256_cmp_ps(_mm256_loadu_ps(gate + i * s.ow + j), _mm256_setzero_ps(), _CMP_GT_OQ));
       const __m256i a_lo = _mm256_permutevar8x32_epi32(a, dup_lo), a_hi = _mm256_permutevar8x32_epi32(a, dup_hi);
       const __m256 g_lo = _mm256_permutevar8x32_ps(g, dup_lo), g_hi = _mm256_permutevar8x32_ps(g, dup_hi);
       const __m256i at = _mm256_add_epi32(lane, _mm256_set1_epi32(static_cast<std::int32_t>(2 * i * s.w + c)));

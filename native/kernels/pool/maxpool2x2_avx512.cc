@@ -61,7 +61,7 @@ void forward(const Pool2dShape& s, const float* x, float* y, std::int32_t* argma
   }
 }
 
-void backward(const Pool2dShape& s, const float* dy, const std::int32_t* argmax, float* dx) {
+void backward(const Pool2dShape& s, const float* dy, const std::int32_t* argmax, const float* gate, float* dx) {
   // Each output's gradient and argmax go to the two lanes of its window's columns.
   const __m512i dup_lo = _mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
   const __m512i dup_hi = _mm512_add_epi32(dup_lo, _mm512_set1_epi32(8));
@@ -79,7 +79,9 @@ void backward(const Pool2dShape& s, const float* dy, const std::int32_t* argmax,
       const __mmask16 in = first(n);
       const __mmask16 lo = first(2 * n < 16 ? 2 * n : 16), hi = first(2 * n > 16 ? 2 * n - 16 : 0);
       const __m512i a = _mm512_maskz_loadu_epi32(in, ai + j);
-      const __m512 g = _mm512_maskz_loadu_ps(in, gi + j);
+      __m512 g = _mm512_maskz_loadu_ps(in, gi + j);
+      if (gate)  // dy where gate > 0 (ordered: NaN closes it)
+        g = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(_mm512_maskz_loadu_ps(in, gate + i * s.ow + j), _mm512_setzero_ps(), _CMP_GT_OQ), g);
       // (permutex2var with one source twice: GCC 12's permutexvar trips -Wmaybe-uninitialized.)
       const __m512i a_lo = _mm512_permutex2var_epi32(a, dup_lo, a), a_hi = _mm512_permutex2var_epi32(a, dup_hi, a);
       const __m512 g_lo = _mm512_permutex2var_ps(g, dup_lo, g), g_hi = _mm512_permutex2var_ps(g, dup_hi, g);

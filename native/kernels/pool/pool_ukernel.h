@@ -7,7 +7,8 @@
 //   forward:  y and argmax of every window, by take_max's rule in row-major order (the first
 //             maximum; the first NaN wins), the values of the baseline path bit for bit;
 //   backward: every pixel of dx written: dy where it is its window's argmax, 0 elsewhere
-//             (including the last row / column an odd size leaves outside every window).
+//             (including the last row / column an odd size leaves outside every window); with a
+//             gate (not null), dy counts only where gate > 0 (0 where it is not, or is NaN).
 // Both handle rows of at least min_ow outputs; maxpool2d.cc calls backward only for rows of at
 // least 8 (shorter ones scatter, which measured faster).
 #ifndef GRADNODE_KERNELS_POOL_POOL_UKERNEL_H_
@@ -21,7 +22,7 @@ namespace gn {
 
 using MaxPool2x2ForwardFn = void (*)(const Pool2dShape& s, const float* x, float* y, std::int32_t* argmax);
 using MaxPool2x2BackwardFn = void (*)(const Pool2dShape& s, const float* dy, const std::int32_t* argmax,
-                                      float* dx);
+                                      const float* gate, float* dx);
 
 // PoolWindowKernels: max and average forward for any window with a column stride of 1 or 2 (the
 // ResNet stem's 3x3 / stride 2 / pad 1, 3x3 / stride 1): the values of the baseline's separable

@@ -35,10 +35,10 @@ export function maxPool2dForward(x: FloatArray, y: FloatArray, argmax: Int32Arra
   });
 }
 
-export function maxPool2dBackward(dy: FloatArray, argmax: Int32Array, dx: FloatArray, p: Pool2dParams): void {
+export function maxPool2dBackward(dy: FloatArray, argmax: Int32Array, dx: FloatArray, p: Pool2dParams, gate: FloatArray | null = null): void {
   const acc = new Float64Array(dx.length);
   forEachWindow(p, (plane, _i, _j, yi) => {
-    acc[plane * p.h * p.w + argmax[yi]] += dy[yi];
+    if (gate === null || gate[yi] > 0) acc[plane * p.h * p.w + argmax[yi]] += dy[yi];
   });
   dx.set(acc);
 }
