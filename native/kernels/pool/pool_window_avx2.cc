@@ -49,9 +49,11 @@ inline __m256i blend_i(__m256i a, __m256i b, __m256 mask) {  // mask ? b : a
   return _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(a), _mm256_castsi256_ps(b), mask));
 }
 
-template <index_t SW, bool kClip>
+// kExact: the NaN rule in full (a NaN best keeps its place); without it a later NaN replaces an
+// earlier one and *nan is set, and max_forward redoes the plane (as in pool_window_avx512.cc).
+template <index_t SW, bool kExact, bool kClip>
 void max_group(const Pool2dShape& s, const float* x, const RowGroup& rg, index_t i0, float* y,
-               std::int32_t* argmax, Clip<kClip>) {
+               std::int32_t* argmax, Clip<kClip>, bool* nan) {
   const __m256 ninf = _mm256_set1_ps(-__builtin_inff());
   const __m256i lane = _mm256_setr_epi32(0, SW, 2 * SW, 3 * SW, 4 * SW, 5 * SW, 6 * SW, 7 * SW);
   const index_t rows = s.oh - i0 < G ? s.oh - i0 : G;
@@ -84,7 +86,8 @@ void max_group(const Pool2dShape& s, const float* x, const RowGroup& rg, index_t
           }
           const __m256 v = load_lanes<SW>(x + r * s.w, c0, lo, hi, ninf);
           // Larger, or NaN over a best that is not (NLE_UQ: v > best or unordered; and best ordered).
-          __m256 wins = _mm256_and_ps(_mm256_cmp_ps(v, best[g], _CMP_NLE_UQ), _mm256_cmp_ps(best[g], best[g], _CMP_ORD_Q));
+          __m256 wins = _mm256_cmp_ps(v, best[g], _CMP_NLE_UQ);
+          if (kExact) wins = _mm256_and_ps(wins, _mm256_cmp_ps(best[g], best[g], _CMP_ORD_Q));
           if (kClip) wins = _mm256_and_ps(wins, _mm256_castsi256_ps(_mm256_set1_epi32(in ? -1 : 0)));
           best[g] = _mm256_blendv_ps(best[g], v, wins);
           at[g] = blend_i(at[g], _mm256_add_epi32(lane, _mm256_set1_epi32(static_cast<std::int32_t>(r * s.w + c0))), wins);
@@ -95,6 +98,7 @@ void max_group(const Pool2dShape& s, const float* x, const RowGroup& rg, index_t
 #pragma GCC unroll 4
     for (index_t g = 0; g < G; ++g) {  // (a loop to `rows` would leave best and at in memory)
       if (g >= rows) break;
+      if (!kExact && _mm256_movemask_ps(_mm256_cmp_ps(best[g], best[g], _CMP_UNORD_Q)) != 0) *nan = true;
       _mm256_maskstore_ps(y + (i0 + g) * s.ow + j, out, best[g]);
       _mm256_maskstore_epi32(argmax + (i0 + g) * s.ow + j, out, at[g]);
     }
@@ -103,8 +107,13 @@ void max_group(const Pool2dShape& s, const float* x, const RowGroup& rg, index_t
 
 template <index_t SW>
 void max_forward(const Pool2dShape& s, const float* x, float* y, std::int32_t* argmax) {
+  bool nan = false;
   for_each_row_group(s, false, [&](const RowGroup& rg, index_t i0, auto clip) {
-    max_group<SW>(s, x, rg, i0, y, argmax, clip);
+    max_group<SW, false>(s, x, rg, i0, y, argmax, clip, &nan);
+  });
+  if (!nan) return;
+  for_each_row_group(s, false, [&](const RowGroup& rg, index_t i0, auto clip) {
+    max_group<SW, true>(s, x, rg, i0, y, argmax, clip, &nan);
   });
 }
 
