@@ -14,9 +14,14 @@
 // GFLOP/s (81-87 %): 8x32 180, 12x32 184, 14x32 180, 8x48 187, 6x64 183. The 8x32 loop with its
 // A broadcasts replaced by registers runs at 212 (99 %); keeping 2 / 4 / 6 / 8 of the 8 broadcasts,
 // 196 / 194 / 189 / 181: each broadcast load costs ~1.5 %, whatever the tile. (A morning
-// measurement read 87 % at kc 192 and 95 % at 384 against a lower peak.) The driver keeps ~92 % of
-// the kernel's speed at 2048^3 (perf: 92 % of the samples in the kernel, the rest packing), so the
-// issue's 85 %-of-peak goal for 2048^3 would need the kernel above 92 %, which no tile reached.
+// measurement read 87 % at kc 192 and 95 % at 384 against a lower peak.) Through the driver the
+// kernel runs slower than on L1 data: 2048^3 on one thread reaches 139-143 GFLOP/s (65-67 %) with
+// 92 % of the perf samples in the kernel, i.e. the kernel at ~152 GFLOP/s in place against 180.
+// Measured (2026-12-06, gradnode_gemm_paths, one thread): the A block size does not matter (mc 48
+// to 360: 142-144), nor a power-of-two ldc (2040^3 to 2064^3: 140-145), nor prefetching A 32-128
+// floats ahead in the k loop; kc 512 gives 150 (the C tile's load, store and prefetch cost ~9 %
+// of a kc-256 call), which npm run bench shows as 2-3 % at 2 threads, within its run-to-run noise.
+// So the 85 %-of-peak goal for 2048^3 is out of reach on this VM with any tile measured.
 // Also tried and dropped: kc 384 / 512 (2048^3 3-6 % faster in gradnode_gemm_paths, not in
 // npm run bench, and 256 x 784 x 64 9 % slower at 512), nc 256-1024 (slower), prefetching the
 // next tile's C lines during the k loop (no change at 2 threads).
