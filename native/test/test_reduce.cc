@@ -270,7 +270,8 @@ struct RowRef {
 // Error bound of the float kernel, from its operations: d = fl(x - m) errs by u|x - m| (relative
 // error of exp(d)), exp adds 2 kExpUlps u, so e_j = exp(x_j - m)(1 + eps_j) with
 // |eps_j| <= u|x_j - m| + 2 kExpUlps u. The double sum S has the weighted error
-// sigma = sum_j p_j |eps_j|. softmax: y_i = e_i / S, one more rounding: |p_i| (|eps_i| + sigma + u).
+// sigma = sum_j p_j |eps_j|. softmax: y_i = e_i * fl(1 / S) in float, two more roundings (the
+// reciprocal, the product): |p_i| (|eps_i| + sigma + 2u).
 // log-softmax: y_i = fl(fl(x_i - m) - fl(log S)): u|x_i - m| + sigma + u|log S| + u|y_i|.
 RowRef softmax_ref(const float* x, index_t n, index_t inner, bool log) {
   RowRef r;
@@ -304,7 +305,7 @@ RowRef softmax_ref(const float* x, index_t n, index_t inner, bool log) {
     } else {
       r.y[k] = std::exp(d) / s;
       // 1.01: second-order terms. The floor: results in the subnormal range.
-      r.tol[k] = 1.01 * r.y[k] * (eps + sigma + kU) + 4 * std::ldexp(1.0, -149);
+      r.tol[k] = 1.01 * r.y[k] * (eps + sigma + 2 * kU) + 4 * std::ldexp(1.0, -149);
     }
   }
   return r;
