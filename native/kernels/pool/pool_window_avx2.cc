@@ -50,10 +50,10 @@ inline __m256i blend_i(__m256i a, __m256i b, __m256 mask) {  // mask ? b : a
 }
 
 // kExact: the NaN rule in full (a NaN best keeps its place); without it a later NaN replaces an
-// earlier one and *nan is set, and max_forward redoes the plane (as in pool_window_avx512.cc).
+// earlier one and *nan is set, and the plane is redone (for_each_max_group, pool_window_geometry.inc).
 template <index_t SW, bool kExact, bool kClip>
 void max_group(const Pool2dShape& s, const float* x, const RowGroup& rg, index_t i0, float* y,
-               std::int32_t* argmax, Clip<kClip>, bool* nan) {
+               std::int32_t* argmax, Clip<kClip>, Exact<kExact>, bool* nan) {
   const __m256 ninf = _mm256_set1_ps(-__builtin_inff());
   const __m256i lane = _mm256_setr_epi32(0, SW, 2 * SW, 3 * SW, 4 * SW, 5 * SW, 6 * SW, 7 * SW);
   const index_t rows = s.oh - i0 < G ? s.oh - i0 : G;
@@ -107,13 +107,8 @@ void max_group(const Pool2dShape& s, const float* x, const RowGroup& rg, index_t
 
 template <index_t SW>
 void max_forward(const Pool2dShape& s, const float* x, float* y, std::int32_t* argmax) {
-  bool nan = false;
-  for_each_row_group(s, false, [&](const RowGroup& rg, index_t i0, auto clip) {
-    max_group<SW, false>(s, x, rg, i0, y, argmax, clip, &nan);
-  });
-  if (!nan) return;
-  for_each_row_group(s, false, [&](const RowGroup& rg, index_t i0, auto clip) {
-    max_group<SW, true>(s, x, rg, i0, y, argmax, clip, &nan);
+  for_each_max_group(s, [&](const RowGroup& rg, index_t i0, auto clip, auto exact, bool* nan) {
+    max_group<SW>(s, x, rg, i0, y, argmax, clip, exact, nan);
   });
 }
 

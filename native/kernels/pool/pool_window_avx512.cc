@@ -11,7 +11,7 @@
 // Same values as the baseline, bit for bit:
 //   max:     candidates in row-major window order, a later one wins when it is larger, or NaN where
 //            the best so far is not (the first maximum, the first NaN), which is the baseline's
-//            first maximum by flat index (a plane holding a NaN is computed twice: max_forward);
+//            first maximum by flat index (a plane holding a NaN is computed twice: for_each_max_group);
 //   average: per tap, the window rows summed top to bottom (padding columns give 0), the taps
 //            added left to right, then one division by rows * columns of the divisor: the
 //            baseline's column sums and taps, in the same order.
@@ -74,10 +74,10 @@ constexpr index_t kMaxTaps = 16;
 
 // kExact: the NaN rule in full, i.e. a NaN best keeps its place (the first NaN wins). Without it a
 // later NaN replaces an earlier one: the same values, but argmax may name the wrong NaN, so
-// max_forward redoes a plane whose output holds a NaN with kExact.
+// for_each_max_group (pool_window_geometry.inc) redoes a plane whose output holds a NaN with kExact.
 template <index_t SW, bool kExact, bool kClip>
 void max_group(const Pool2dShape& s, const float* x, const RowGroup& rg, index_t i0, float* y,
-               std::int32_t* argmax, Clip<kClip>, bool* nan) {
+               std::int32_t* argmax, Clip<kClip>, Exact<kExact>, bool* nan) {
   const index_t w = s.w, kh = s.kh, kw = s.kw, ow = s.ow;
   const __m512 ninf = _mm512_set1_ps(-__builtin_inff());
   const __m512i lane = _mm512_setr_epi32(0, SW, 2 * SW, 3 * SW, 4 * SW, 5 * SW, 6 * SW, 7 * SW, 8 * SW, 9 * SW,
@@ -139,20 +139,10 @@ void max_group(const Pool2dShape& s, const float* x, const RowGroup& rg, index_t
   }
 }
 
-// The one-compare update first; a plane whose output holds a NaN (its input had one) is redone
-// exactly. The update's second compare shares port 5 with the first and the stride-2 permute on
-// Skylake-SP and later. 2 threads, min of 3000 calls, on the 2-vCPU Xeon: ResNet stem N32 C16
-// 32x32 k3 s2 p1 89-90 -> 85.6-85.9 us, the same input k3 s1 p1 236 -> 226 us (the AVX2 kernel
-// there, stem: 212 -> 204 us).
 template <index_t SW>
 void max_forward(const Pool2dShape& s, const float* x, float* y, std::int32_t* argmax) {
-  bool nan = false;
-  for_each_row_group(s, false, [&](const RowGroup& rg, index_t i0, auto clip) {
-    max_group<SW, false>(s, x, rg, i0, y, argmax, clip, &nan);
-  });
-  if (!nan) return;
-  for_each_row_group(s, false, [&](const RowGroup& rg, index_t i0, auto clip) {
-    max_group<SW, true>(s, x, rg, i0, y, argmax, clip, &nan);
+  for_each_max_group(s, [&](const RowGroup& rg, index_t i0, auto clip, auto exact, bool* nan) {
+    max_group<SW>(s, x, rg, i0, y, argmax, clip, exact, nan);
   });
 }
 
