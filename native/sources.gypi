@@ -16,6 +16,7 @@
       "native/kernels/conv/conv_igemm.cc",
       "native/kernels/conv/conv_winograd.cc",
       "native/kernels/conv/conv_direct.cc",
+      "native/kernels/conv/conv_lanes.cc",
       "native/kernels/conv/conv_ukernel_generic.cc",
       "native/kernels/conv/conv2d_bwd_data.cc",
       "native/kernels/conv/conv2d_bwd_filter.cc",

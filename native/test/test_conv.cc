@@ -589,6 +589,18 @@ std::vector<Case> fast_path_cases() {
       // 40 samples of 16 positions (groups of 32, the last partial); and pad 2 with dilation 2.
       conv_case("filter_chan_m20_groups", 40, 2, 8, 8, 20, 5, 5, 1, 1, 0, 0, 1, 1, 1),
       conv_case("filter_chan_pad2_dil2", 3, 3, 9, 9, 16, 3, 3, 1, 1, 2, 2, 2, 2, 1),
+      // Backward-data with the batch in the lanes (conv_lanes.h; 4 to 16 input channels, batch >= the
+      // ISA's 16 or 8 lanes): LeNet's conv2 with a partial last block; dilation 2 with odd rows (a
+      // dropped position per row) and unequal pads; 13 channels (passes of 8 + 5, or 6 + 6 + 1);
+      // a cropped output; a kernel larger than the plane.
+      conv_case("lanes_lenet_conv2_n20", 20, 6, 14, 14, 16, 5, 5, 1, 1, 0, 0, 1, 1, 1),
+      conv_case("lanes_dil2_odd", 17, 5, 9, 11, 7, 3, 3, 1, 1, 2, 1, 2, 2, 1),
+      conv_case("lanes_m13", 16, 13, 6, 7, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1),
+      conv_case("lanes_cropped", 18, 8, 9, 9, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 5, 4),
+      conv_case("lanes_k5_on_3x4", 16, 4, 3, 4, 6, 5, 5, 1, 1, 2, 2, 1, 1, 1),
+      // Dilation 2 into a 1x1 output: every other input column gets no tap (a pair whose first
+      // position has none).
+      conv_case("lanes_dil2_crop_1x1", 16, 4, 5, 6, 5, 3, 3, 1, 1, 1, 1, 2, 2, 1, 1, 1),
   };
 }
 
@@ -658,6 +670,8 @@ GN_TEST(conv_fast_paths_deterministic) {
       conv_case("filter_chan_lenet_conv2", 64, 6, 14, 14, 16, 5, 5, 1, 1, 0, 0, 1, 1, 1),
       // Winograd backward-filter over 4 chunks (chunk-parallel with 2 and 3 threads).
       conv_case("wino_filter_4_chunks", 16, 16, 16, 15, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1),
+      // Backward-data with the batch in the lanes: 3 blocks of 16 (5 of 8), the last partial.
+      conv_case("lanes_blocks_n40", 40, 6, 14, 14, 16, 5, 5, 1, 1, 0, 0, 1, 1, 1),
   };
   std::uint64_t seed = 9500;
   for (const Case& c : det) {

@@ -72,6 +72,12 @@ export const conv2dShapes: readonly Conv2dShape[] = [
   { name: 'batch1', n: 1, cIn: 3, h: 8, w: 8, cOut: 4, kh: 3, kw: 3, padH: 1, padW: 1 },
   { name: 'batch_odd_9', n: 9, cIn: 2, h: 6, w: 5, cOut: 3, kh: 3, kw: 3, bias: true },
   { name: 'batch17_dw_partials', n: 17, cIn: 3, h: 5, w: 5, cOut: 4, kh: 3, kw: 3, padH: 1, padW: 1 },
+  // Batch in the vector lanes (native/kernels/conv/conv_lanes.h, stride-1 backward-data into 4 to 16
+  // channels, batch >= 16): a partial last block (17 = 16 + 1, 8 + 8 + 1); odd rows with dilation
+  // and asymmetric pads; 13 channels (passes of 8 + 5 or 6 + 6 + 1).
+  { name: 'lanes_batch17_16to6', n: 17, cIn: 6, h: 10, w: 10, cOut: 16, kh: 5, kw: 5, bias: true },
+  { name: 'lanes_dil2_odd_rows', n: 16, cIn: 4, h: 9, w: 11, cOut: 5, kh: 3, kw: 3, dilH: 2, dilW: 2, padH: 2, padW: 1 },
+  { name: 'lanes_13_channels', n: 18, cIn: 13, h: 7, w: 6, cOut: 3, kh: 3, kw: 2, padH: 1 },
   // Training layers: LeNet-5 at batch 64, CIFAR ResNet-20 3x3 layers at batch 32
   { name: 'lenet5_conv1_b64', n: 64, cIn: 1, h: 28, w: 28, cOut: 6, kh: 5, kw: 5, padH: 2, padW: 2, bias: true, training: true },
   { name: 'lenet5_conv2_b64', n: 64, cIn: 6, h: 14, w: 14, cOut: 16, kh: 5, kw: 5, bias: true, training: true },

@@ -34,6 +34,7 @@
 #define GRADNODE_KERNELS_CONV_CONV_UKERNEL_H_
 
 #include "../common.h"
+#include "conv_lanes.h"
 
 namespace gn {
 
@@ -80,6 +81,8 @@ struct ConvUkernel {
   int filter_lanes;            // L of filter's partial sums
   ConvChanUkernelFn chan;      // nullptr: this ISA has none
   int chan_rows;               // R of chan's tile, at most kChanMaxRows
+  ConvLanesFn lanes = nullptr;  // the batch-lanes kernel (conv_lanes.h); nullptr: none
+  int lanes_width = 0;          // its L: samples per vector
 };
 
 namespace generic { ConvUkernel conv_ukernel(); }

@@ -7,6 +7,7 @@
 #include <immintrin.h>
 
 #include "../gemm/tile_6x16_avx2.h"
+#include "conv_lanes.h"
 #include "conv_ukernel.h"
 
 namespace gn {
@@ -167,10 +168,52 @@ void conv_chan_f32_ukernel_6x16(index_t kc, const float* GN_RESTRICT x, const in
   store_row(c + 5 * kChanCols, c5x0, c5x8, 0.f);
 }
 
+
+// The batch-lanes kernel (conv_lanes.h): one pixel of 8 samples per vector, 6 output channels
+// by two positions per pass (12 accumulators).
+struct LanesVec {
+  using T = __m256;
+  static constexpr index_t kLanes = 8;
+  static constexpr int kMaxCb = 6;
+  static T zero() { return _mm256_setzero_ps(); }
+  static T load(const float* p) { return _mm256_loadu_ps(p); }
+  static T set1(float x) { return _mm256_set1_ps(x); }
+  static T add(T a, T b) { return _mm256_add_ps(a, b); }
+  static T fma(T a, T b, T c) { return _mm256_fmadd_ps(a, b, c); }
+  static void store(float* p, T v) { _mm256_storeu_ps(p, v); }
+  // r[i][j] -> r[j][i], 8 x 8.
+  static void transpose(T* r) {
+    T t[8];
+    for (int a = 0; a < 4; ++a) {
+      t[2 * a] = _mm256_unpacklo_ps(r[2 * a], r[2 * a + 1]);
+      t[2 * a + 1] = _mm256_unpackhi_ps(r[2 * a], r[2 * a + 1]);
+    }
+    // t[4b + c], 128-bit lane k: column 4k + c of rows 4b .. 4b + 3.
+    T u[8];
+    for (int b = 0; b < 2; ++b) {
+      u[4 * b + 0] = _mm256_shuffle_ps(t[4 * b], t[4 * b + 2], 0x44);
+      u[4 * b + 1] = _mm256_shuffle_ps(t[4 * b], t[4 * b + 2], 0xEE);
+      u[4 * b + 2] = _mm256_shuffle_ps(t[4 * b + 1], t[4 * b + 3], 0x44);
+      u[4 * b + 3] = _mm256_shuffle_ps(t[4 * b + 1], t[4 * b + 3], 0xEE);
+    }
+    for (int c = 0; c < 4; ++c) {
+      r[c] = _mm256_permute2f128_ps(u[c], u[4 + c], 0x20);
+      r[4 + c] = _mm256_permute2f128_ps(u[c], u[4 + c], 0x31);
+    }
+  }
+};
+
+#include "conv_lanes_kernel.inc"
+
+void conv_lanes_f32(const ConvLanesGeom& g, const ConvLanesBlock& b, const float* GN_RESTRICT wt) {
+  conv_lanes_kernel<LanesVec>(g, b, wt);
+}
+
 }  // namespace
 
 ConvUkernel conv_ukernel() {
-  return {kMr, kNr, conv_f32_ukernel_6x16, conv_filter_f32_ukernel_6x2, 8, conv_chan_f32_ukernel_6x16, kMr};
+  return {kMr, kNr, conv_f32_ukernel_6x16, conv_filter_f32_ukernel_6x2, 8, conv_chan_f32_ukernel_6x16, kMr,
+          conv_lanes_f32, static_cast<int>(LanesVec::kLanes)};
 }
 
 }  // namespace avx2

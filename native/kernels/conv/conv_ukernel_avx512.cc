@@ -12,6 +12,7 @@
 #include <immintrin.h>
 
 #include "../gemm/tile_avx512.h"
+#include "conv_lanes.h"
 #include "conv_ukernel.h"
 
 namespace gn {
@@ -192,6 +193,56 @@ void conv_chan_f32_ukernel_10x16(index_t kc, const float* GN_RESTRICT x, const i
   _mm512_storeu_ps(c + 9 * kChanCols, c9);
 }
 
+
+// The batch-lanes kernel (conv_lanes.h): one pixel of 16 samples per vector, 8 output channels
+// by two positions per pass (16 accumulators).
+struct LanesVec {
+  using T = __m512;
+  static constexpr index_t kLanes = 16;
+  static constexpr int kMaxCb = 8;
+  static T zero() { return _mm512_setzero_ps(); }
+  static T load(const float* p) { return _mm512_loadu_ps(p); }
+  static T set1(float x) { return _mm512_set1_ps(x); }
+  static T add(T a, T b) { return _mm512_add_ps(a, b); }
+  static T fma(T a, T b, T c) { return _mm512_fmadd_ps(a, b, c); }
+  static void store(float* p, T v) { _mm512_storeu_ps(p, v); }
+  // r[i][j] -> r[j][i], 16 x 16. (maskz with every lane set: GCC 12's plain unpack and shuffle_f32x4
+  // pass an undefined vector, and -Wmaybe-uninitialized says so.)
+  static constexpr __mmask16 kAll = 0xffff;
+  static void transpose(T* r) {
+    T t[16];
+    for (int a = 0; a < 8; ++a) {
+      t[2 * a] = _mm512_maskz_unpacklo_ps(kAll, r[2 * a], r[2 * a + 1]);
+      t[2 * a + 1] = _mm512_maskz_unpackhi_ps(kAll, r[2 * a], r[2 * a + 1]);
+    }
+    // r[4b + c], 128-bit lane k: column 4k + c of rows 4b .. 4b + 3.
+    for (int b = 0; b < 4; ++b) {
+      r[4 * b + 0] = _mm512_shuffle_ps(t[4 * b], t[4 * b + 2], 0x44);
+      r[4 * b + 1] = _mm512_shuffle_ps(t[4 * b], t[4 * b + 2], 0xEE);
+      r[4 * b + 2] = _mm512_shuffle_ps(t[4 * b + 1], t[4 * b + 3], 0x44);
+      r[4 * b + 3] = _mm512_shuffle_ps(t[4 * b + 1], t[4 * b + 3], 0xEE);
+    }
+    for (int c = 0; c < 4; ++c) {
+      t[c] = _mm512_maskz_shuffle_f32x4(kAll, r[c], r[4 + c], 0x88);       // lanes 0, 2
+      t[4 + c] = _mm512_maskz_shuffle_f32x4(kAll, r[c], r[4 + c], 0xDD);   // lanes 1, 3
+      t[8 + c] = _mm512_maskz_shuffle_f32x4(kAll, r[8 + c], r[12 + c], 0x88);
+      t[12 + c] = _mm512_maskz_shuffle_f32x4(kAll, r[8 + c], r[12 + c], 0xDD);
+    }
+    for (int c = 0; c < 4; ++c) {
+      r[c] = _mm512_maskz_shuffle_f32x4(kAll, t[c], t[8 + c], 0x88);
+      r[8 + c] = _mm512_maskz_shuffle_f32x4(kAll, t[c], t[8 + c], 0xDD);
+      r[4 + c] = _mm512_maskz_shuffle_f32x4(kAll, t[4 + c], t[12 + c], 0x88);
+      r[12 + c] = _mm512_maskz_shuffle_f32x4(kAll, t[4 + c], t[12 + c], 0xDD);
+    }
+  }
+};
+
+#include "conv_lanes_kernel.inc"
+
+void conv_lanes_f32(const ConvLanesGeom& g, const ConvLanesBlock& b, const float* GN_RESTRICT wt) {
+  conv_lanes_kernel<LanesVec>(g, b, wt);
+}
+
 }  // namespace
 
 ConvUkernel conv_ukernel() {
@@ -203,6 +254,8 @@ ConvUkernel conv_ukernel() {
   k.filter_lanes = 16;
   k.chan = conv_chan_f32_ukernel_10x16;
   k.chan_rows = kRows;
+  k.lanes = conv_lanes_f32;
+  k.lanes_width = static_cast<int>(LanesVec::kLanes);
   return k;
 }
 
