@@ -1,5 +1,7 @@
 // conv2d backward-filter: dW_g = sum over n of dY_n,g * col(X_n,g)^T, and dbias = sum of dY over
-// n, oh, ow. In order of preference: Winograd F(2x2,3x3) (3x3 stride 1, >= 16 channels each
+// n, oh, ow. In order of preference: the batch in the vector lanes (conv_lanes.h: stride 1, one
+// group, K <= 160, <= 64 output channels, a batch of at least 16 or 8 samples; its own blocks of
+// samples take the place of the chunks below), Winograd F(2x2,3x3) (3x3 stride 1, >= 16 channels each
 // side), the pack-free kernel (conv_direct.h: stride 1, K = c*kh*kw <= 160, <= 64 output
 // channels), the implicit-GEMM engine (conv_igemm.h); 1x1 / stride 1 / unpadded and depthwise
 // convolutions use gn::sgemm with trans_b (1x1 on X itself, depthwise one im2col tile at a time).
@@ -16,6 +18,7 @@
 #include "conv2d.h"
 #include "conv_direct.h"
 #include "conv_igemm.h"
+#include "conv_lanes.h"
 #include "conv_winograd.h"
 #include "im2col.h"
 
@@ -162,6 +165,12 @@ void conv2d_backward_filter(const Conv2dShape& s, const float* x, const float* d
   DirectFilterPlan dplan;
   if (engine) {
     const IgemmConv cv = forward_igemm(s, p);
+    // Stride 1, one group, short reductions over taps and a batch of at least one vector: the batch
+    // in the lanes (conv_lanes.h), ahead of Winograd and the pack-free kernel.
+    if (conv_lanes_filter_available(cv) && conv_lanes_filter_pays(cv)) {
+      conv_lanes_filter(cv, x, dy, dw, dbias);
+      return;
+    }
     const index_t max_samples = (s.n + nchunks - 1) / nchunks;
     // Winograd for 3x3 / stride 1 with >= 16 channels each side (whatever the thread count, so
     // that results do not depend on it).

@@ -30,7 +30,8 @@
 namespace gn {
 
 struct ConvLanesGeom {
-  index_t c, h, w, wp;      // input channels, plane, row pitch in positions (w + 2)
+  index_t c, h, w, wp;      // input channels, plane, row pitch in positions (w + 2; backward-filter: padded)
+  index_t hp;               // backward-filter: rows of the padded input plane
   index_t m, oh, ow, owp;   // output channels, plane, row pitch (ow rounded up to 2)
   index_t kh, kw, ph, pw, dh, dw;
 };
@@ -51,6 +52,32 @@ struct ConvLanesBlock {
 
 using ConvLanesFn = void (*)(const ConvLanesGeom& g, const ConvLanesBlock& b, const float* GN_RESTRICT wt);
 
+// Backward-filter of the same convolution, one block of samples: x[0 .. nl - 1] transposed into tin
+// [c][hp][wp][L], zero-padded (input pixel (y, x) at (y + ph, x + pw); hp x wp are the positions
+// the windows read, conv_pad.h's pad_geom), dy[0 .. nl - 1] into tdy [m][oh][ow][L]; then
+//   dw[co * taps + t] = sum over l < L of (sum over i < oh, j < ow of
+//                       tdy[((co * oh + i) * ow + j) * L + l] * tin[toff[t] + (i * wp + j) * L + l])
+//   db[co] = the same sums of tdy alone (when db is not null)
+// with toff[t] = ((ci * hp + r * dh) * wp + s * dw) * L for tap t = (ci * kh + r) * kw + s; toff
+// holds taps + 8 entries (those past taps 0). Each lane sums its sample's positions in order; the
+// lanes are added in a fixed order (hsum). acc: workspace of m * (taps + 8) * L floats.
+struct ConvLanesFilterBlock {
+  const float* x;
+  index_t x_stride;
+  const float* dy;
+  index_t dy_stride;
+  index_t nl;
+  const index_t* toff;
+  index_t taps;  // c * kh * kw
+  float* tin;    // c * hp * wp * L floats
+  float* tdy;    // m * oh * ow * L floats
+  float* acc;    // m * (taps + 8) * L floats
+  float* dw;     // [m][taps], overwritten
+  float* db;     // [m] or null, overwritten
+};
+
+using ConvLanesFilterFn = void (*)(const ConvLanesGeom& g, const ConvLanesFilterBlock& b);
+
 // Whether conv_lanes can run cv here: stride 1, one group, an ISA with the lanes kernel, and at
 // least one full block of samples.
 bool conv_lanes_available(const IgemmConv& cv);
@@ -62,6 +89,13 @@ bool conv_lanes_pays(const IgemmConv& cv);
 // output element is computed by the same operations whatever the thread count.
 void conv_lanes(const IgemmConv& cv, const float* in, const float* w, IgemmWeights form, const float* bias,
                 float* out);
+
+// Backward-filter: dw [m][c][kh][kw] and db [m] (when not null) of the forward convolution cv
+// (input x, output gradient dy), overwritten. Each block of samples sums into its own partial;
+// the partials are added in block order: the same bits for any thread count.
+bool conv_lanes_filter_available(const IgemmConv& cv);
+bool conv_lanes_filter_pays(const IgemmConv& cv);
+void conv_lanes_filter(const IgemmConv& cv, const float* x, const float* dy, float* dw, float* db);
 
 }  // namespace gn
 

@@ -83,6 +83,7 @@ struct ConvUkernel {
   int chan_rows;               // R of chan's tile, at most kChanMaxRows
   ConvLanesFn lanes = nullptr;  // the batch-lanes kernel (conv_lanes.h); nullptr: none
   int lanes_width = 0;          // its L: samples per vector
+  ConvLanesFilterFn lanes_filter = nullptr;  // its backward-filter (conv_lanes.h)
 };
 
 namespace generic { ConvUkernel conv_ukernel(); }

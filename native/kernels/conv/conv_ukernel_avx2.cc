@@ -174,6 +174,8 @@ void conv_chan_f32_ukernel_6x16(index_t kc, const float* GN_RESTRICT x, const in
 struct LanesVec {
   using T = __m256;
   static constexpr index_t kLanes = 8;
+  static constexpr int kFilterKb = 3;  // backward-filter: output channels by taps per pass
+  static constexpr int kFilterTb = 3;
   static constexpr int kMaxCb = 6;
   static T zero() { return _mm256_setzero_ps(); }
   static T load(const float* p) { return _mm256_loadu_ps(p); }
@@ -181,6 +183,11 @@ struct LanesVec {
   static T add(T a, T b) { return _mm256_add_ps(a, b); }
   static T fma(T a, T b, T c) { return _mm256_fmadd_ps(a, b, c); }
   static void store(float* p, T v) { _mm256_storeu_ps(p, v); }
+  static float hsum(T v) {
+    const __m128 h = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    const __m128 q = _mm_add_ps(h, _mm_movehl_ps(h, h));
+    return _mm_cvtss_f32(_mm_add_ss(q, _mm_shuffle_ps(q, q, 1)));
+  }
   // r[i][j] -> r[j][i], 8 x 8.
   static void transpose(T* r) {
     T t[8];
@@ -209,11 +216,15 @@ void conv_lanes_f32(const ConvLanesGeom& g, const ConvLanesBlock& b, const float
   conv_lanes_kernel<LanesVec>(g, b, wt);
 }
 
+void conv_lanes_filter_f32(const ConvLanesGeom& g, const ConvLanesFilterBlock& b) {
+  conv_lanes_filter_kernel<LanesVec>(g, b);
+}
+
 }  // namespace
 
 ConvUkernel conv_ukernel() {
   return {kMr, kNr, conv_f32_ukernel_6x16, conv_filter_f32_ukernel_6x2, 8, conv_chan_f32_ukernel_6x16, kMr,
-          conv_lanes_f32, static_cast<int>(LanesVec::kLanes)};
+          conv_lanes_f32, static_cast<int>(LanesVec::kLanes), conv_lanes_filter_f32};
 }
 
 }  // namespace avx2

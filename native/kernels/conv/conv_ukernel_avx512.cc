@@ -199,6 +199,8 @@ void conv_chan_f32_ukernel_10x16(index_t kc, const float* GN_RESTRICT x, const i
 struct LanesVec {
   using T = __m512;
   static constexpr index_t kLanes = 16;
+  static constexpr int kFilterKb = 6;  // backward-filter: output channels by taps per pass
+  static constexpr int kFilterTb = 4;
   static constexpr int kMaxCb = 8;
   static T zero() { return _mm512_setzero_ps(); }
   static T load(const float* p) { return _mm512_loadu_ps(p); }
@@ -206,6 +208,15 @@ struct LanesVec {
   static T add(T a, T b) { return _mm512_add_ps(a, b); }
   static T fma(T a, T b, T c) { return _mm512_fmadd_ps(a, b, c); }
   static void store(float* p, T v) { _mm512_storeu_ps(p, v); }
+  // (the halves with maskz: GCC 12's plain extract and cast pass an undefined vector; see transpose)
+  static float hsum(T v) {
+    const __m256 lower = _mm256_castpd_ps(_mm512_maskz_extractf64x4_pd(0xff, _mm512_castps_pd(v), 0));
+    const __m256 upper = _mm256_castpd_ps(_mm512_maskz_extractf64x4_pd(0xff, _mm512_castps_pd(v), 1));
+    const __m256 e = _mm256_add_ps(lower, upper);
+    const __m128 h = _mm_add_ps(_mm256_castps256_ps128(e), _mm256_extractf128_ps(e, 1));
+    const __m128 q = _mm_add_ps(h, _mm_movehl_ps(h, h));
+    return _mm_cvtss_f32(_mm_add_ss(q, _mm_shuffle_ps(q, q, 1)));
+  }
   // r[i][j] -> r[j][i], 16 x 16. (maskz with every lane set: GCC 12's plain unpack and shuffle_f32x4
   // pass an undefined vector, and -Wmaybe-uninitialized says so.)
   static constexpr __mmask16 kAll = 0xffff;
@@ -243,6 +254,10 @@ void conv_lanes_f32(const ConvLanesGeom& g, const ConvLanesBlock& b, const float
   conv_lanes_kernel<LanesVec>(g, b, wt);
 }
 
+void conv_lanes_filter_f32(const ConvLanesGeom& g, const ConvLanesFilterBlock& b) {
+  conv_lanes_filter_kernel<LanesVec>(g, b);
+}
+
 }  // namespace
 
 ConvUkernel conv_ukernel() {
@@ -256,6 +271,7 @@ ConvUkernel conv_ukernel() {
   k.chan_rows = kRows;
   k.lanes = conv_lanes_f32;
   k.lanes_width = static_cast<int>(LanesVec::kLanes);
+  k.lanes_filter = conv_lanes_filter_f32;
   return k;
 }
 
