@@ -601,6 +601,10 @@ std::vector<Case> fast_path_cases() {
       // Dilation 2 into a 1x1 output: every other input column gets no tap (a pair whose first
       // position has none).
       conv_case("lanes_dil2_crop_1x1", 16, 4, 5, 6, 5, 3, 3, 1, 1, 1, 1, 2, 2, 1, 1, 1),
+      // Forward and backward-data through the lanes on an 8x8 plane with 40 channels each side
+      // (passes of 8, or 6 x 6 + 4); forward with 6 input channels and a bias (LeNet's conv2).
+      conv_case("lanes_40ch_8x8", 16, 40, 8, 8, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1),
+      conv_case("lanes_fwd_6to16_n17", 17, 6, 12, 11, 16, 5, 5, 1, 1, 0, 1, 1, 1, 1),
   };
 }
 

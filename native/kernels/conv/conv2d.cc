@@ -11,6 +11,7 @@
 #include "../threads.h"
 #include "conv_direct.h"
 #include "conv_igemm.h"
+#include "conv_lanes.h"
 #include "conv_winograd.h"
 #include "im2col.h"
 
@@ -134,7 +135,9 @@ void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const 
   const ConvPlan p = conv_plan(s);
   if (!p.direct && !p.depthwise) {
     const IgemmConv cv = forward_igemm(s, p);
-    if (conv_winograd_applicable(cv))
+    if (conv_lanes_available(cv) && conv_lanes_pays(cv))
+      conv_lanes(cv, x, w, IgemmWeights::kForward, bias, y);
+    else if (conv_winograd_applicable(cv))
       conv_winograd(cv, x, w, IgemmWeights::kForward, bias, y);
     else if (conv_direct_available(cv) && conv_direct_pays(cv))
       conv_direct(cv, x, w, IgemmWeights::kForward, bias, y);

@@ -184,6 +184,13 @@ void conv2d_backward_data(const Conv2dShape& s, const float* dy, const float* w,
   // 2.1 ms; one input channel: 4x).
   if (!p.direct && s.stride_h == 1 && s.stride_w == 1) {
     const IgemmConv cv = rotated_igemm(s, p);
+    // The batch in the lanes, which runs only the taps inside dY (conv_lanes.h; conv_lanes_pays has
+    // the shapes). LeNet's conv2 (16 -> 6 5x5, 10x10 into 14x14, b64, 2 threads): 207 us with the
+    // pack-free kernel below, 125 us.
+    if (conv_lanes_available(cv) && conv_lanes_pays(cv)) {
+      conv_lanes(cv, dy, w, IgemmWeights::kRotated, nullptr, dx);
+      return;
+    }
     // Winograd needs 16 channels on the output (dX) side here: with 8 (64 -> 8 at 16x16) the
     // col2im path's M = 72-row GEMM beats its 8-row products (1.00 vs 1.37 ms).
     if (conv_winograd_applicable(cv) && cv.m >= 16) {
@@ -194,13 +201,6 @@ void conv2d_backward_data(const Conv2dShape& s, const float* dy, const float* w,
     // (oh * ow < h * w); the pack-free kernel skips the kernel rows that read only padding
     // (its row tiling), so it stays ahead of col2im there too: 16 -> 6 5x5 at 10x10 -> 14x14
     // 0.66 ms vs 0.91 ms.
-    // 4 to 16 channels into dX and a batch of at least one vector: the batch in the lanes, which
-    // runs only the taps inside dY (conv_lanes.h). LeNet's conv2 (16 -> 6 5x5, 10x10 into 14x14,
-    // b64, 2 threads): 207 us with the pack-free kernel below, 125 us.
-    if (conv_lanes_available(cv) && conv_lanes_pays(cv)) {
-      conv_lanes(cv, dy, w, IgemmWeights::kRotated, nullptr, dx);
-      return;
-    }
     if (conv_direct_available(cv) && conv_direct_pays(cv)) {
       conv_direct(cv, dy, w, IgemmWeights::kRotated, nullptr, dx);
       return;

@@ -6,6 +6,7 @@
 #include "../isa.h"
 #include "../threads.h"
 #include "conv_pad.h"
+#include "conv_winograd.h"
 
 namespace gn {
 namespace {
@@ -52,15 +53,28 @@ bool conv_lanes_available(const IgemmConv& cv) {
   return cv.sh == 1 && cv.sw == 1 && cv.groups == 1 && k.lanes != nullptr && cv.batch >= k.lanes_width;
 }
 
-// 4 to 16 output channels: 2 * kMaxCb accumulators per pass hide the FMA latency from 4 channels
-// on (8 accumulators). Measured on the Xeon (AVX-512), 2 threads, backward-data at batch 64 (32
-// for the last), col2im or pack-free kernel -> lanes (us): 16 -> 6 5x5 14x14 (LeNet's conv2) 211 ->
+// Measured on the Xeon (AVX-512), 2 threads, batch 64 (LeNet-like) or 32, previous path -> lanes (us).
+// Backward-data (c -> m here is dY's channels -> dX's): 16 -> 6 5x5 14x14 (LeNet's conv2) 211 ->
 // 144, 16 -> 12 5x5 14x14 406 -> 288, 16 -> 16 5x5 14x14 576 -> 370, 32 -> 6 5x5 14x14 380 -> 288,
-// 16 -> 8 3x3 16x16 pad 1 278 -> 171, 8 -> 4 3x3 28x28 pad 1 322 -> 165, 32 -> 8 3x3 12x12 272 ->
-// 136; but 16 -> 3 3x3 32x32 pad 1 (6 accumulators) 240 -> 290 (6 -> 1 5x5 28x28 pad 2 won,
-// 230 -> 137, and stays with col2im for want of more measurements).
+// 16 -> 8 3x3 16x16 278 -> 171, 8 -> 4 3x3 28x28 322 -> 165, 32 -> 8 3x3 12x12 272 -> 136,
+// 32 -> 16 3x3 16x16 (Winograd) 344 -> 300, 64 -> 64 3x3 8x8 (Winograd) 708 -> 569, 32 -> 64 3x3 8x8
+// 397 -> 295. Forward: 6 -> 16 5x5 14x14 (LeNet's conv2) 146 -> 122, 8 -> 8 3x3 32x32 315 -> 230,
+// 64 -> 64 3x3 8x8 (Winograd) 730 -> 593. Slower or no better: 3 output channels (6 accumulators:
+// 16 -> 3 3x3 32x32 backward-data 240 -> 290), up to 4 input channels (the innermost loop: forward
+// 3 -> 16 3x3 32x32 188 -> 263, 1 -> 6 5x5 and 4 -> 4 3x3 even), and against Winograd on larger
+// planes: 16 -> 16 3x3 32x32 forward 635 -> 760, backward-data 583 -> 707; 32 -> 32 3x3 16x16
+// forward 571 -> 625, backward-data 540 -> 600; 16 -> 32 backward-data 291 -> 316.
+// AVX2 (8 lanes, 12 accumulators) wins less: backward-data 16 -> 6 / 12 / 16 5x5 14x14 235 -> 196,
+// 502 -> 402, 725 -> 557, 32 -> 6 474 -> 397, 16 -> 8 3x3 16x16 328 -> 267, 8 -> 4 346 -> 223,
+// 32 -> 8 288 -> 231, forward 8 -> 8 3x3 32x32 416 -> 284; but forward 6 -> 16 5x5 14x14 186 -> 204,
+// and against Winograd even on 8x8 planes: 64 -> 64 forward 769 -> 880, backward-data 789 -> 898;
+// 32 -> 16 3x3 16x16 backward-data 399 -> 468.
 bool conv_lanes_pays(const IgemmConv& cv) {
-  return cv.m >= 4 && cv.m <= 16;
+  const bool wide = kernels().conv.lanes_width >= 16;
+  if (cv.c < (wide ? 6 : 8) || cv.m < 4 || cv.m > 64) return false;
+  const index_t positions = cv.oh * cv.ow;
+  if (wide && positions <= 64) return true;
+  return cv.m <= 16 && !(conv_winograd_applicable(cv) && (!wide || positions > 256));
 }
 
 void conv_lanes(const IgemmConv& cv, const float* in, const float* w, IgemmWeights form, const float* bias,

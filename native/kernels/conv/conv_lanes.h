@@ -1,6 +1,7 @@
 // Internal to the convolution kernels: stride-1 convolution with the batch in the vector lanes, for
-// the backward-data pass of small 'valid' convolutions (LeNet's conv2: 16 -> 6 channels, 5x5, dY
-// 10x10 into dX 14x14).
+// layers with few channels or small planes: the backward-data pass of small 'valid' convolutions
+// (LeNet's conv2: 16 -> 6 channels, 5x5, dY 10x10 into dX 14x14), forward passes, and (below)
+// backward-filter.
 //
 // The rotated convolution that computes such a pass (conv2d_bwd_data.cc) pads dY by kh - 1 on each
 // side; kernels that put output positions in the vector lanes (conv_direct, conv_igemm) then
