@@ -116,7 +116,9 @@ void where_dispatch_a(const float* c, index_t sc, const float* a, index_t sa, co
 
 void where_inner(const float* c, index_t sc, const float* a, index_t sa, const float* b, index_t sb, float* y,
                  index_t n) {
-  if (sc == 0)  // one condition for the whole run: a copy of one side
+  if (sc == 1 && sa == 1 && sb == 1)
+    kernels().vmath.where(c, a, b, y, n);
+  else if (sc == 0)  // one condition for the whole run: a copy of one side
     where_dispatch_a<0>(c, sc, a, sa, b, sb, y, n);
   else if (sc == 1)
     where_dispatch_a<1>(c, sc, a, sa, b, sb, y, n);

@@ -73,6 +73,8 @@ struct VmathKernels {
   // y[i] = a[i * sa] op b[i * sb] for i < n, with sa, sb in {0, 1}. y may alias a or b.
   void (*binary)(BinaryOp op, const float* a, index_t sa, const float* b, index_t sb, float* y,
                  index_t n);
+  // y[i] = c[i] != 0 ? a[i] : b[i] for i < n (contiguous operands). y may alias any of them.
+  void (*where)(const float* c, const float* a, const float* b, float* y, index_t n);
   // Softmax (log_softmax when log != 0) over the middle axis of x viewed as [outer, n, inner],
   // for outer rows [o0, o1).
   void (*softmax)(const float* x, float* y, index_t o0, index_t o1, index_t n, index_t inner, int log);
