@@ -315,11 +315,11 @@ bool pool2d_shape_valid(const Pool2dShape& s, const char** why) {
   return true;
 }
 
-// Max forward's cost per pixel for pool_threads: a thread gets at least 128 K / 8 = 16 K pixels. At the
-// plain grain LeNet pool2 (N64 C16 10x10, 128 K pixels, 52 us on one thread) stayed on one thread;
-// with a second one (fork / join about 6-9 us on the 2-vCPU VM, OMP_WAIT_POLICY=PASSIVE) it takes
-// 34-44 us (median of single calls).
-constexpr index_t kMaxForwardCost = 8;
+// Max forward's cost per pixel for pool_threads: a thread gets at least 32 K / 2 = 16 K pixels (as
+// with 128 K / 8 when kPoolGrain was 2^17). With kPoolGrain's old grain alone LeNet pool2 (N64 C16
+// 10x10, 128 K pixels, 52 us on one thread then) stayed on one thread; with a second one (fork / join
+// about 6-9 us on the 2-vCPU VM at the time, OMP_WAIT_POLICY=PASSIVE) it took 34-44 us.
+constexpr index_t kMaxForwardCost = 2;
 
 void maxpool2d_forward(const Pool2dShape& s, const float* x, float* y, std::int32_t* argmax) {
   const index_t hw = s.h * s.w, ohw = s.oh * s.ow;

@@ -9,10 +9,14 @@
 namespace gn {
 
 // Input pixels one thread should at least get before a second thread is worth waking (KERNELS.md §4).
-// A plain pass (average, backward) runs 64 K pixels in about 10 us, close to the 6-9 us a fork /
-// join costs on the 2-vCPU VM (OMP_WAIT_POLICY=PASSIVE): at 2^16, global 8x8 pooling of N32 C64
-// (133 K pixels) took two threads and ran slower than on one (avg forward 28 us vs 18 us).
-constexpr index_t kPoolGrain = index_t(1) << 17;
+// A plain pass (average, backward) runs 32 K pixels in about 4-5 us. 2^17 dates from when a fork /
+// join cost 6-9 us (threads asleep at once, OMP_WAIT_POLICY=PASSIVE); with the loader's spin
+// (src/backend/native.ts) it costs about 1 us, and at 2^15 the passes that had stayed on one thread
+// take two: 2-vCPU Xeon, `npm run bench -- --only pool` alternating with 2^17, LeNet pool2 (N64 C16
+// 10x10) max backward 19.7 -> 12.1 us, avg forward / backward 18.0 / 17.2 -> 10.4 / 10.1 us;
+// global 8x8 pooling of N32 C64 avg forward / backward 14.5 / 15.7 -> 8.3 / 9.5 us, max backward
+// 16.1 -> 9.8 us; the rows already on two threads unchanged.
+constexpr index_t kPoolGrain = index_t(1) << 15;
 
 // Threads for a loop over the planes; each plane is handled by exactly one thread. cost: work per
 // pixel relative to a plain pass (max forward, a compare-and-blend of value and index per tap, is
