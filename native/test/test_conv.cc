@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "harness.h"
+#include "kernels/conv/conv_lanes.h"
 #include "kernels/conv/conv2d.h"
 #include "kernels/isa.h"
 #include "kernels/threads.h"
@@ -693,6 +694,32 @@ GN_TEST(conv_fast_paths_deterministic) {
       require_bitwise(what + " backward-bias", o.db, one.db);
     }
   }
+}
+
+// The batch-lanes kernels (conv_lanes.h) transpose a whole plane per block of samples: a large plane
+// must not take them (a 512 x 512 plane of 8 channels would need 134 MB per thread each way), the
+// layers they were measured on must.
+GN_TEST(conv_lanes_block_size_limit) {
+  if (gn::kernels().conv.lanes == nullptr) return;  // this ISA has no lanes kernel: nothing to decide
+  auto cv = [](gn::index_t c, gn::index_t hw, gn::index_t m, gn::index_t k, gn::index_t pad) {
+    gn::IgemmConv v{};
+    v.batch = 64;
+    v.groups = 1;
+    v.c = c;
+    v.h = v.w = hw;
+    v.in_n_stride = c * hw * hw;
+    v.m = m;
+    v.oh = v.ow = hw + 2 * pad - k + 1;
+    v.out_n_stride = m * v.oh * v.ow;
+    v.kh = v.kw = k;
+    v.sh = v.sw = v.dh = v.dw = 1;
+    v.ph = v.pw = pad;
+    return v;
+  };
+  GN_CHECK(gn::conv_lanes_available(cv(6, 14, 16, 5, 0))) << "LeNet's conv2 forward";
+  GN_CHECK(gn::conv_lanes_filter_available(cv(16, 32, 16, 3, 1))) << "ResNet-20 stage 1 backward-filter";
+  GN_CHECK(!gn::conv_lanes_available(cv(8, 512, 8, 5, 2))) << "8 -> 8 5x5 on 512 x 512";
+  GN_CHECK(!gn::conv_lanes_filter_available(cv(8, 512, 8, 5, 2))) << "its backward-filter";
 }
 
 // The ISA's Winograd tile transforms (winograd_ukernel.h), for every count of tiles per call, against

@@ -46,11 +46,29 @@ void pack_weights(const IgemmConv& cv, const float* w, IgemmWeights form, float*
                   : w[((ci * cv.m + co) * cv.kh + cv.kh - 1 - r) * cv.kw + cv.kw - 1 - s];
 }
 
+// A thread's buffers for one block of samples, at most this many floats (2.5 MB, about L2): the
+// layers measured below need up to 2.4 MB (ResNet-20's stage 1 backward-filter), and a block of a
+// large plane would take hundreds of MB (a 512 x 512 plane of 8 channels: 134 MB each way).
+constexpr double kMaxBlockFloats = 640 * 1024;
+
+// Floats of one block's transposed input and output (conv_lanes).
+double block_floats(const IgemmConv& cv, index_t L) {
+  return (static_cast<double>(cv.c) * cv.h * (cv.w + 2) + static_cast<double>(cv.m) * cv.oh * (cv.ow + 1)) * L;
+}
+
+// Of conv_lanes_filter: the padded input, dY and the accumulators.
+double filter_block_floats(const IgemmConv& cv, index_t L) {
+  const conv_detail::PadGeom pg = conv_detail::pad_geom(cv);
+  return (static_cast<double>(cv.c) * pg.hp * pg.wp + static_cast<double>(cv.m) * cv.oh * cv.ow +
+          static_cast<double>(cv.m) * (static_cast<double>(cv.c) * cv.kh * cv.kw + 8)) * L;
+}
+
 }  // namespace
 
 bool conv_lanes_available(const IgemmConv& cv) {
   const ConvUkernel& k = kernels().conv;
-  return cv.sh == 1 && cv.sw == 1 && cv.groups == 1 && k.lanes != nullptr && cv.batch >= k.lanes_width;
+  return cv.sh == 1 && cv.sw == 1 && cv.groups == 1 && k.lanes != nullptr && cv.batch >= k.lanes_width &&
+         block_floats(cv, k.lanes_width) <= kMaxBlockFloats;
 }
 
 // Measured on the Xeon (AVX-512), 2 threads, batch 64 (LeNet-like) or 32, previous path -> lanes (us).
@@ -109,7 +127,7 @@ void conv_lanes(const IgemmConv& cv, const float* in, const float* w, IgemmWeigh
 bool conv_lanes_filter_available(const IgemmConv& cv) {
   const ConvUkernel& k = kernels().conv;
   return cv.sh == 1 && cv.sw == 1 && cv.groups == 1 && cv.ph >= 0 && cv.pw >= 0 && k.lanes_filter != nullptr &&
-         cv.batch >= k.lanes_width;
+         cv.batch >= k.lanes_width && filter_block_floats(cv, k.lanes_width) <= kMaxBlockFloats;
 }
 
 // Short reductions over taps, K = c * kh * kw <= 160, with at most 64 output channels (the rule of

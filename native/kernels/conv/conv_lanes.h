@@ -79,8 +79,9 @@ struct ConvLanesFilterBlock {
 
 using ConvLanesFilterFn = void (*)(const ConvLanesGeom& g, const ConvLanesFilterBlock& b);
 
-// Whether conv_lanes can run cv here: stride 1, one group, an ISA with the lanes kernel, and at
-// least one full block of samples.
+// Whether conv_lanes can run cv here: stride 1, one group, an ISA with the lanes kernel, at least
+// one full block of samples, and a block's transposed input and output in at most 2.5 MB (a whole
+// plane per block: large planes would take hundreds of MB per thread).
 bool conv_lanes_available(const IgemmConv& cv);
 
 // Whether it beats the kernels with positions in the lanes (see conv_lanes.cc for the measurements).
@@ -94,6 +95,7 @@ void conv_lanes(const IgemmConv& cv, const float* in, const float* w, IgemmWeigh
 // Backward-filter: dw [m][c][kh][kw] and db [m] (when not null) of the forward convolution cv
 // (input x, output gradient dy), overwritten. Each block of samples sums into its own partial;
 // the partials are added in block order: the same bits for any thread count.
+// (The same conditions, and non-negative pads, with its padded input, dY and accumulators.)
 bool conv_lanes_filter_available(const IgemmConv& cv);
 bool conv_lanes_filter_pays(const IgemmConv& cv);
 void conv_lanes_filter(const IgemmConv& cv, const float* x, const float* dy, float* dw, float* db);
