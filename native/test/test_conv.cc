@@ -606,6 +606,8 @@ std::vector<Case> fast_path_cases() {
       // (passes of 8, or 6 x 6 + 4); forward with 6 input channels and a bias (LeNet's conv2).
       conv_case("lanes_40ch_8x8", 16, 40, 8, 8, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1),
       conv_case("lanes_fwd_6to16_n17", 17, 6, 12, 11, 16, 5, 5, 1, 1, 0, 1, 1, 1, 1),
+      // Backward-filter over more than 32 blocks of samples: partials added round by round.
+      conv_case("lanes_filter_rounds_n530", 530, 6, 5, 4, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1),
   };
 }
 
@@ -677,6 +679,7 @@ GN_TEST(conv_fast_paths_deterministic) {
       conv_case("wino_filter_4_chunks", 16, 16, 16, 15, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1),
       // Backward-data with the batch in the lanes: 3 blocks of 16 (5 of 8), the last partial.
       conv_case("lanes_blocks_n40", 40, 6, 14, 14, 16, 5, 5, 1, 1, 0, 0, 1, 1, 1),
+      conv_case("lanes_filter_rounds_n530", 530, 6, 5, 4, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1),
   };
   std::uint64_t seed = 9500;
   for (const Case& c : det) {

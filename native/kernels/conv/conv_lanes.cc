@@ -56,6 +56,9 @@ double block_floats(const IgemmConv& cv, index_t L) {
   return (static_cast<double>(cv.c) * cv.h * (cv.w + 2) + static_cast<double>(cv.m) * cv.oh * (cv.ow + 1)) * L;
 }
 
+// Blocks of samples whose backward-filter partials are held at once.
+constexpr index_t kFilterRound = 32;
+
 // Of conv_lanes_filter: the padded input, dY and the accumulators.
 double filter_block_floats(const IgemmConv& cv, index_t L) {
   const conv_detail::PadGeom pg = conv_detail::pad_geom(cv);
@@ -154,43 +157,49 @@ void conv_lanes_filter(const IgemmConv& cv, const float* x, const float* dy, flo
   const index_t toff_floats = round_up(toff_n * static_cast<index_t>(sizeof(index_t) / sizeof(float)), 16);
   const index_t in_floats = round_up(g.c * g.hp * g.wp * L, 16), dy_floats = round_up(g.m * g.oh * g.ow * L, 16);
   const index_t acc_floats = g.m * toff_n * L, per_thread = in_floats + dy_floats + acc_floats;
-  const int nt = threads_for(blocks, 1);
-  float* buf = scratch(kScratchConv, sizeof(float) * (toff_floats + blocks * part_floats + nt * per_thread));
+  // Partials of up to kFilterRound blocks at a time, added to the running sums in block order after
+  // each round: the same additions in the same order for any batch and thread count, in bounded
+  // memory.
+  const index_t round = blocks < kFilterRound ? blocks : kFilterRound;
+  const int nt = threads_for(round, 1);
+  float* buf = scratch(kScratchConv, sizeof(float) * (toff_floats + round * part_floats + nt * per_thread));
   index_t* toff = reinterpret_cast<index_t*>(buf);
   for (index_t t = 0; t < toff_n; ++t) {
     const index_t ci = t / (cv.kh * cv.kw), r = t / cv.kw % cv.kh, s = t % cv.kw;
     toff[t] = t < taps ? ((ci * g.hp + r * cv.dh) * g.wp + s * cv.dw) * L : 0;
   }
   float* parts = buf + toff_floats;
-  float* work = parts + blocks * part_floats;
+  float* work = parts + round * part_floats;
+  const index_t wcount = cv.m * taps, count = wcount + (db ? cv.m : 0);
+  for (index_t b0 = 0; b0 < blocks; b0 += round) {
+    const index_t b1 = blocks - b0 < round ? blocks : b0 + round;
 #pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
-  for (index_t b = 0; b < blocks; ++b) {
-    float* tin = work + thread_rank() * per_thread;
-    const index_t n0 = b * L;
-    ConvLanesFilterBlock blk;
-    blk.x = x + n0 * cv.in_n_stride;
-    blk.x_stride = cv.in_n_stride;
-    blk.dy = dy + n0 * cv.out_n_stride;
-    blk.dy_stride = cv.out_n_stride;
-    blk.nl = cv.batch - n0 < L ? cv.batch - n0 : L;
-    blk.toff = toff;
-    blk.taps = taps;
-    blk.tin = tin;
-    blk.tdy = tin + in_floats;
-    blk.acc = blk.tdy + dy_floats;
-    blk.dw = parts + b * part_floats;
-    blk.db = db ? blk.dw + cv.m * taps : nullptr;
-    k.lanes_filter(g, blk);
-  }
-  // The blocks' partials in block order.
-  const index_t count = cv.m * taps + (db ? cv.m : 0);
-  for (index_t e = 0; e < count; ++e) {
-    float v = parts[e];
-    for (index_t b = 1; b < blocks; ++b) v += parts[b * part_floats + e];
-    if (e < cv.m * taps)
-      dw[e] = v;
-    else
-      db[e - cv.m * taps] = v;
+    for (index_t b = b0; b < b1; ++b) {
+      float* tin = work + thread_rank() * per_thread;
+      const index_t n0 = b * L;
+      ConvLanesFilterBlock blk;
+      blk.x = x + n0 * cv.in_n_stride;
+      blk.x_stride = cv.in_n_stride;
+      blk.dy = dy + n0 * cv.out_n_stride;
+      blk.dy_stride = cv.out_n_stride;
+      blk.nl = cv.batch - n0 < L ? cv.batch - n0 : L;
+      blk.toff = toff;
+      blk.taps = taps;
+      blk.tin = tin;
+      blk.tdy = tin + in_floats;
+      blk.acc = blk.tdy + dy_floats;
+      blk.dw = parts + (b - b0) * part_floats;
+      blk.db = db ? blk.dw + wcount : nullptr;
+      k.lanes_filter(g, blk);
+    }
+    for (index_t e = 0; e < count; ++e) {
+      float v = b0 == 0 ? parts[e] : (e < wcount ? dw[e] : db[e - wcount]) + parts[e];
+      for (index_t b = 1; b < b1 - b0; ++b) v += parts[b * part_floats + e];
+      if (e < wcount)
+        dw[e] = v;
+      else
+        db[e - wcount] = v;
+    }
   }
 }
 
