@@ -139,7 +139,10 @@ bool conv_lanes_filter_available(const IgemmConv& cv) {
 // 14x14 (LeNet's conv2) 159 -> 138, 1 -> 32 3x3 28x28 480 -> 445; 3 -> 16 3x3 32x32 281 -> 192,
 // 8 -> 8 390 -> 218, 4 -> 4 116 -> 56, 3 -> 64 1170 -> 1090, 16 -> 16 3x3 32x32 (Winograd before)
 // 1077 -> 800. Beyond K = 160 it loses: 32 -> 32 3x3 16x16 650 -> 690, 32 -> 64 1130 -> 1370,
-// 64 -> 64 3x3 8x8 590 -> 640, 64 -> 64 3x3 32x32 (Winograd) 7.4 -> 10.8 ms.
+// 64 -> 64 3x3 8x8 590 -> 640, 64 -> 64 3x3 32x32 (Winograd) 7.4 -> 10.8 ms. AVX2 (3 x 3 per pass;
+// 4 x 3, 6 x 2 and 2 x 6 measured slower): 1 -> 6 5x5 28x28 160 -> 119, 3 -> 16 3x3 32x32 338 ->
+// 238, 8 -> 8 447 -> 286, 4 -> 4 125 -> 83, 16 -> 16 3x3 16x16 280 -> 261, 32x32 1110 -> 1088, but
+// LeNet's conv2 198 -> 211 (16 output channels: six passes over dY).
 bool conv_lanes_filter_pays(const IgemmConv& cv) {
   return cv.m <= 64 && cv.c * cv.kh * cv.kw <= 160;
 }
