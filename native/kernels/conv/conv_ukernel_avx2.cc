@@ -168,9 +168,8 @@ void conv_chan_f32_ukernel_6x16(index_t kc, const float* GN_RESTRICT x, const in
   store_row(c + 5 * kChanCols, c5x0, c5x8, 0.f);
 }
 
-
-// The batch-lanes kernel (conv_lanes.h): one pixel of 8 samples per vector, 6 output channels
-// by two positions per pass (12 accumulators).
+// The batch-lanes kernels (conv_lanes.h): one pixel of 8 samples per vector, 6 output channels
+// by two positions per pass (12 accumulators); backward-filter 3 channels by 3 taps.
 struct LanesVec {
   using T = __m256;
   static constexpr index_t kLanes = 8;
@@ -195,7 +194,7 @@ struct LanesVec {
       t[2 * a] = _mm256_unpacklo_ps(r[2 * a], r[2 * a + 1]);
       t[2 * a + 1] = _mm256_unpackhi_ps(r[2 * a], r[2 * a + 1]);
     }
-    // t[4b + c], 128-bit lane k: column 4k + c of rows 4b .. 4b + 3.
+    // u[4b + c], 128-bit lane k: column 4k + c of rows 4b .. 4b + 3.
     T u[8];
     for (int b = 0; b < 2; ++b) {
       u[4 * b + 0] = _mm256_shuffle_ps(t[4 * b], t[4 * b + 2], 0x44);

@@ -193,9 +193,8 @@ void conv_chan_f32_ukernel_10x16(index_t kc, const float* GN_RESTRICT x, const i
   _mm512_storeu_ps(c + 9 * kChanCols, c9);
 }
 
-
-// The batch-lanes kernel (conv_lanes.h): one pixel of 16 samples per vector, 8 output channels
-// by two positions per pass (16 accumulators).
+// The batch-lanes kernels (conv_lanes.h): one pixel of 16 samples per vector, 8 output channels
+// by two positions per pass (16 accumulators); backward-filter 6 channels by 4 taps (24).
 struct LanesVec {
   using T = __m512;
   static constexpr index_t kLanes = 16;
@@ -208,7 +207,7 @@ struct LanesVec {
   static T add(T a, T b) { return _mm512_add_ps(a, b); }
   static T fma(T a, T b, T c) { return _mm512_fmadd_ps(a, b, c); }
   static void store(float* p, T v) { _mm512_storeu_ps(p, v); }
-  // (the halves with maskz: GCC 12's plain extract and cast pass an undefined vector; see transpose)
+  // (the halves with maskz: GCC 12's plain extract and cast pass an undefined vector, as below)
   static float hsum(T v) {
     const __m256 lower = _mm256_castpd_ps(_mm512_maskz_extractf64x4_pd(0xff, _mm512_castps_pd(v), 0));
     const __m256 upper = _mm256_castpd_ps(_mm512_maskz_extractf64x4_pd(0xff, _mm512_castps_pd(v), 1));
