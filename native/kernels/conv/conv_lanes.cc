@@ -142,9 +142,12 @@ bool conv_lanes_filter_available(const IgemmConv& cv) {
 // 64 -> 64 3x3 8x8 590 -> 640, 64 -> 64 3x3 32x32 (Winograd) 7.4 -> 10.8 ms. AVX2 (3 x 3 per pass;
 // 4 x 3, 6 x 2 and 2 x 6 measured slower): 1 -> 6 5x5 28x28 160 -> 119, 3 -> 16 3x3 32x32 338 ->
 // 238, 8 -> 8 447 -> 286, 4 -> 4 125 -> 83, 16 -> 16 3x3 16x16 280 -> 261, 32x32 1110 -> 1088, but
-// LeNet's conv2 198 -> 211 (16 output channels: six passes over dY).
+// LeNet's conv2 198 -> 211 (16 output channels and 150 taps: six passes over dY per tap group), so
+// AVX2 leaves more than 8 output channels with more than 64 taps to the pack-free kernel.
 bool conv_lanes_filter_pays(const IgemmConv& cv) {
-  return cv.m <= 64 && cv.c * cv.kh * cv.kw <= 160;
+  const index_t taps = cv.c * cv.kh * cv.kw;
+  if (kernels().conv.lanes_width < 16 && cv.m > 8 && taps > 64) return false;
+  return cv.m <= 64 && taps <= 160;
 }
 
 void conv_lanes_filter(const IgemmConv& cv, const float* x, const float* dy, float* dw, float* db) {
