@@ -97,10 +97,12 @@ void where_dispatch_b(const float* c, index_t sc, const float* a, index_t sa, co
                       float* y, index_t n) {
   if (sb == 0)
     where_run<SC, SA, 0>(c, sc, a, sa, b, sb, y, n);
-  else if (sb == 1)
-    where_run<SC, SA, 1>(c, sc, a, sa, b, sb, y, n);
-  else
+  else if (sb != 1)
     where_run<SC, SA, -1>(c, sc, a, sa, b, sb, y, n);
+  else if constexpr (SC == 1 && SA == 1)
+    kernels().vmath.where(c, a, b, y, n);  // all contiguous: the ISA's loop
+  else
+    where_run<SC, SA, 1>(c, sc, a, sa, b, sb, y, n);
 }
 
 template <int SC>
@@ -116,9 +118,7 @@ void where_dispatch_a(const float* c, index_t sc, const float* a, index_t sa, co
 
 void where_inner(const float* c, index_t sc, const float* a, index_t sa, const float* b, index_t sb, float* y,
                  index_t n) {
-  if (sc == 1 && sa == 1 && sb == 1)
-    kernels().vmath.where(c, a, b, y, n);
-  else if (sc == 0)  // one condition for the whole run: a copy of one side
+  if (sc == 0)  // one condition for the whole run: a copy of one side
     where_dispatch_a<0>(c, sc, a, sa, b, sb, y, n);
   else if (sc == 1)
     where_dispatch_a<1>(c, sc, a, sa, b, sb, y, n);
