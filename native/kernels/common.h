@@ -29,6 +29,13 @@
 #define GN_ALWAYS_INLINE inline __attribute__((always_inline))
 #endif
 
+// A hint to bring the cache line holding p into L1 ahead of its use (a no-op where unsupported).
+#if defined(_MSC_VER)
+#define GN_PREFETCH(p) ((void)(p))
+#else
+#define GN_PREFETCH(p) __builtin_prefetch((p), 0, 3)
+#endif
+
 namespace gn {
 
 using index_t = std::int64_t;
