@@ -485,7 +485,7 @@ GN_TEST(pool_avg_fast_paths) {
 // position, ties, and windows that are partly cut off by an odd input size.
 GN_TEST(pool_max_fast_paths_special_values) {
   const float inf = std::numeric_limits<float>::infinity();
-  const float values[] = {0.f, 1.f, 1.f, -1.f, kNaN, inf, -inf, 2.f};
+  const float values[] = {0.f, 1.f, 1.f, -1.f, kNaN, inf, -inf, 2.f, -0.f};
   const Case shapes[] = {pool_case("k2_s2_ow9", 2, 3, 6, 18, 2, 2, 2, 2, 0, 0),
                          pool_case("k2_s2_ow13_odd", 1, 2, 9, 27, 2, 2, 2, 2, 0, 0),
                          pool_case("k2_s2_ow4", 1, 1, 4, 8, 2, 2, 2, 2, 0, 0),
@@ -510,7 +510,7 @@ GN_TEST(pool_max_fast_paths_special_values) {
     for (int trial = 0; trial < 20; ++trial) {
       gn_test::Rng rng(seed++);
       std::vector<float> x(x_size(s));
-      for (auto& v : x) v = values[rng.integer(0, 7)];
+      for (auto& v : x) v = values[rng.integer(0, 8)];
       std::vector<float> y(y_size(s), 7.f);
       std::vector<std::int32_t> am(y_size(s), -1);
       gn::maxpool2d_forward(s, x.data(), y.data(), am.data());
@@ -519,6 +519,39 @@ GN_TEST(pool_max_fast_paths_special_values) {
       std::vector<float> want_y(y.size());
       for (index_t o = 0; o < y_size(s); ++o) want_y[o] = x[(o / (s.oh * s.ow)) * s.h * s.w + want[o]];
       gn_test::check_equal(describe(c), y.data(), want_y.data(), y.size());
+    }
+  }
+}
+
+// Global max pooling's two passes (the maximum and any NaN, then the first pixel holding it): for
+// plane sizes around its 16-pixel steps and 4-pixel search, a unique maximum, a tie of two, a NaN
+// and a -0 / +0 tie at every position, including the pixels after the last whole step.
+GN_TEST(pool_max_global_every_position) {
+  for (index_t hw : {16, 17, 19, 31, 32, 35, 47, 64}) {
+    const Pool2dShape s = pool_case("global", 1, 1, 1, hw, 1, hw, 1, 1, 0, 0).s;
+    for (index_t p = 0; p < hw; ++p) {
+      for (int kind = 0; kind < 4; ++kind) {
+        std::vector<float> x(hw, -1.f);
+        index_t want = p;
+        if (kind == 0) x[p] = 5.f;
+        if (kind == 1) {  // a tie: the first one
+          x[p] = 5.f;
+          x[hw - 1 - p] = 5.f;
+          want = p < hw - 1 - p ? p : hw - 1 - p;
+        }
+        if (kind == 2) {  // a NaN beats a larger value anywhere
+          x[p] = kNaN;
+          x[(p + 7) % hw] = 9.f;
+        }
+        if (kind == 3) {  // zeros of both signs: the first, with its sign
+          for (index_t k = 0; k < hw; ++k) x[k] = k < p ? -3.f : (k % 2 ? 0.f : -0.f);
+        }
+        float y = 7.f;
+        std::int32_t am = -1;
+        gn::maxpool2d_forward(s, x.data(), &y, &am);
+        GN_CHECK(am == want) << "hw " << hw << " position " << p << " kind " << kind << ": argmax " << am;
+        GN_CHECK(std::memcmp(&y, &x[want], sizeof y) == 0) << "hw " << hw << " position " << p << " kind " << kind;
+      }
     }
   }
 }
