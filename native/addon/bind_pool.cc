@@ -49,18 +49,9 @@ Napi::Value maxpool_backward(const Napi::CallbackInfo& info) {
   if (gate.data) require_length(env, fn, "gate", gate.length, y_size(s));
   require_length(env, fn, "argmax", am.length, y_size(s));
   require_length(env, fn, "dx", dx.length, x_size(s));
-  // argmax comes from JS memory: check every index before the kernel uses it. No early exit, so the
-  // loop vectorises: in unsigned arithmetic a | (last - a) has its top bit set exactly when a < 0 or
-  // a > last. (The early-exit loop was a scalar pass over every output, costing about as much as the
-  // backward kernel itself.)
-  const std::uint32_t last = static_cast<std::uint32_t>(s.h * s.w - 1);
-  std::uint32_t bad = 0;
-  for (index_t i = 0; i < am.length; ++i) {
-    const std::uint32_t a = static_cast<std::uint32_t>(am.data[i]);
-    bad |= a | (last - a);
-  }
-  if (bad >> 31) throw_range(env, fn, "argmax holds an index outside the input plane");
-  gn::maxpool2d_backward(s, dy.data, am.data, gate.data, dx.data);
+  // argmax comes from JS memory: the kernel checks every plane's indices before using them.
+  if (!gn::maxpool2d_backward(s, dy.data, am.data, gate.data, dx.data))
+    throw_range(env, fn, "argmax holds an index outside the input plane");
   return env.Undefined();
 }
 

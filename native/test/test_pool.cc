@@ -523,6 +523,42 @@ GN_TEST(pool_max_fast_paths_special_values) {
   }
 }
 
+// An argmax index outside its plane (argmax comes from JS memory) makes the backward return false
+// and leave dx untouched, on every path (the ISA's and SSE2's 2x2 kernels, the scatter) and thread
+// count, wherever the bad index sits: each thread checks its planes and none writes until all
+// passed. Valid argmax: true.
+GN_TEST(pool_max_backward_rejects_bad_argmax) {
+  const Case shapes[] = {pool_case("k2_s2_ow14", 16, 6, 28, 28, 2, 2, 2, 2, 0, 0),
+                         pool_case("k2_s2_ow5", 64, 16, 10, 10, 2, 2, 2, 2, 0, 0),
+                         pool_case("k3_s2_p1", 8, 16, 32, 32, 3, 3, 2, 2, 1, 1)};
+  for (const Case& c : shapes) {
+    require_valid(c);
+    const Pool2dShape& s = c.s;
+    gn_test::Rng rng(7);
+    const std::vector<float> x = rng.vector(x_size(s)), dy = rng.vector(y_size(s));
+    std::vector<float> y(y_size(s));
+    std::vector<std::int32_t> am(y_size(s));
+    gn::maxpool2d_forward(s, x.data(), y.data(), am.data());
+    for (int threads : {1, 2, 3}) {
+      gn_test::with_threads(threads, [&] {
+        std::vector<float> dx(x_size(s), 7.f);
+        GN_CHECK(gn::maxpool2d_backward(s, dy.data(), am.data(), nullptr, dx.data())) << describe(c);
+        for (index_t at : {index_t(0), y_size(s) / 2, y_size(s) - 1}) {
+          for (std::int32_t bad : {std::int32_t(-1), static_cast<std::int32_t>(s.h * s.w)}) {
+            std::vector<std::int32_t> wrong = am;
+            wrong[at] = bad;
+            std::fill(dx.begin(), dx.end(), 7.f);
+            GN_CHECK(!gn::maxpool2d_backward(s, dy.data(), wrong.data(), dy.data(), dx.data()))
+                << describe(c) << " threads " << threads << " index " << at << " = " << bad;
+            GN_CHECK(std::all_of(dx.begin(), dx.end(), [](float v) { return v == 7.f; }))
+                << describe(c) << " threads " << threads << ": dx written";
+          }
+        }
+      });
+    }
+  }
+}
+
 // Global max pooling's two passes (the maximum and any NaN, then the first pixel holding it): for
 // plane sizes around its 16-pixel steps and 4-pixel search, a unique maximum, a tie of two, a NaN
 // and a -0 / +0 tie at every position, including the pixels after the last whole step.

@@ -4,10 +4,14 @@
 // stride 2; SSE2 for global pooling (one window per plane); for the rest the ISA's window kernel
 // (column stride 1 or 2), else a separable one (columns, then windows). Backward: zero the plane, scatter dy through the argmax; 2x2 / stride 2 rows of at
 // least 8 outputs write dx directly instead (the ISA's kernel, or SSE2).
+#include <atomic>
 #include <cstring>
 #include <initializer_list>
 #include <limits>
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -379,51 +383,100 @@ void maxpool2d_forward(const Pool2dShape& s, const float* x, float* y, std::int3
   });
 }
 
-void maxpool2d_backward(const Pool2dShape& s, const float* dy, const std::int32_t* argmax, const float* gate,
+// Whether every index of a[0..n) lies in [0, last]. No early exit, so the loop vectorises: in
+// unsigned arithmetic a | (last - a) has its top bit set exactly when a < 0 or a > last.
+bool indices_in_range(const std::int32_t* a, index_t n, index_t last) {
+  const std::uint32_t l = static_cast<std::uint32_t>(last);
+  std::uint32_t bad = 0;
+  for (index_t i = 0; i < n; ++i) {
+    const std::uint32_t v = static_cast<std::uint32_t>(a[i]);
+    bad |= v | (l - v);
+  }
+  return (bad >> 31) == 0;
+}
+
+// Scatter backward of one plane: zeroed, then dy added at every argmax.
+void max_backward_plane_scatter(index_t hw, index_t ohw, const float* dy, const std::int32_t* argmax,
+                                const float* gate, float* dx) {
+  std::memset(dx, 0, sizeof(float) * hw);
+  if (gate) {
+    // A closed gate adds +0, which leaves every pixel as it was (the plane starts at +0, and
+    // x + (+0) == x otherwise). The value is masked bitwise: with `gate > 0 ? dy : 0` GCC branches,
+    // and the ReLU's pattern is unpredictable (LeNet pool2's backward took 66-74 us instead of 43).
+    for (index_t k = 0; k < ohw; ++k) {
+      std::uint32_t bits;
+      std::memcpy(&bits, dy + k, sizeof bits);
+      bits &= 0u - static_cast<std::uint32_t>(gate[k] > 0.f);
+      float v;
+      std::memcpy(&v, &bits, sizeof v);
+      dx[argmax[k]] += v;
+    }
+  } else {
+    for (index_t k = 0; k < ohw; ++k) dx[argmax[k]] += dy[k];
+  }
+}
+
+// Each thread checks the argmax of its range of planes; after a barrier, if every range passed, it
+// runs them (so a failed call writes nothing). The check was a serial pass over the whole argmax in
+// the addon's glue (~5 us at one thread for LeNet pool1, N64 C6 28x28); split between the threads,
+// 2 threads, min of 5000 calls alternating builds: pool1 24.6-24.7 -> 20.9-22.8 us; npm run bench
+// -- --only pool, two runs each: pool1 26.1 -> 24.2 us, ResNet stem 3x3 / 2 59.1 -> 54.9 us, the
+// rest within the noise. (Checked plane by plane, each just before its backward, pool2's planes of
+// 25 outputs took 17 -> 20 us at one thread.)
+bool maxpool2d_backward(const Pool2dShape& s, const float* dy, const std::int32_t* argmax, const float* gate,
                         float* dx) {
   const index_t planes = s.n * s.c, hw = s.h * s.w, ohw = s.oh * s.ow;
-  const int nt = pool_threads(s);
   const MaxPool2x2Kernels& isa = kernels().maxpool2x2;
-  const MaxPool2x2BackwardFn isa_backward = s.ow >= isa.min_ow ? isa.backward : nullptr;
   // Rows below 8 outputs keep the scatter, as with SSE2: LeNet pool2 (N64 C16 10x10, rows of 5, one
   // thread) took 36 us with the AVX-512 kernel against 18 us.
-  if (isa_backward && is_2x2_stride2(s) && s.ow >= 8) {
-    for_each_plane(planes, nt, 0, [&](index_t q, char*) {
-      isa_backward(s, dy + q * ohw, argmax + q * ohw, gate ? gate + q * ohw : nullptr, dx + q * hw);
-    });
-    return;
-  }
+  const MaxPool2x2BackwardFn isa_backward =
+      is_2x2_stride2(s) && s.ow >= 8 && s.ow >= isa.min_ow ? isa.backward : nullptr;
 #if defined(__SSE2__)
-  if (direct_2x2_backward(s)) {
-    for_each_plane(planes, nt, 0, [&](index_t q, char*) {
-      max_backward_plane_2x2(s, dy + q * ohw, argmax + q * ohw, gate ? gate + q * ohw : nullptr, dx + q * hw);
-    });
-    return;
-  }
+  const bool sse2_2x2 = direct_2x2_backward(s);
 #endif
-#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
-  for (index_t q = 0; q < planes; ++q) {
-    float* dxq = dx + q * hw;
-    const float* dyq = dy + q * ohw;
-    const std::int32_t* aq = argmax + q * ohw;
-    std::memset(dxq, 0, sizeof(float) * hw);
-    if (gate) {
-      // A closed gate adds +0, which leaves every pixel as it was (the plane starts at +0, and
-      // x + (+0) == x otherwise). The value is masked bitwise: with `gate > 0 ? dy : 0` GCC branches,
-      // and the ReLU's pattern is unpredictable (LeNet pool2's backward took 66-74 us instead of 43).
-      const float* gq = gate + q * ohw;
-      for (index_t k = 0; k < ohw; ++k) {
-        std::uint32_t bits;
-        std::memcpy(&bits, dyq + k, sizeof bits);
-        bits &= 0u - static_cast<std::uint32_t>(gq[k] > 0.f);
-        float v;
-        std::memcpy(&v, &bits, sizeof v);
-        dxq[aq[k]] += v;
+  std::atomic<bool> ok{true};
+  const auto check = [&](index_t q0, index_t q1) {
+    if (!indices_in_range(argmax + q0 * ohw, (q1 - q0) * ohw, hw - 1)) ok.store(false, std::memory_order_relaxed);
+  };
+  const auto run = [&](index_t q0, index_t q1) {
+    for (index_t q = q0; q < q1; ++q) {
+      const float* dyq = dy + q * ohw;
+      const std::int32_t* aq = argmax + q * ohw;
+      const float* gq = gate ? gate + q * ohw : nullptr;
+      float* dxq = dx + q * hw;
+      if (isa_backward) {
+        isa_backward(s, dyq, aq, gq, dxq);
+        continue;
       }
-    } else {
-      for (index_t k = 0; k < ohw; ++k) dxq[aq[k]] += dyq[k];
+#if defined(__SSE2__)
+      if (sse2_2x2) {
+        max_backward_plane_2x2(s, dyq, aq, gq, dxq);
+        continue;
+      }
+#endif
+      max_backward_plane_scatter(hw, ohw, dyq, aq, gq, dxq);
     }
+  };
+  const int nt = pool_threads(s);
+#ifdef _OPENMP
+  if (nt > 1) {
+#pragma omp parallel num_threads(nt)
+    {
+      const index_t t = omp_get_thread_num(), n = omp_get_num_threads();
+      const index_t q0 = planes * t / n, q1 = planes * (t + 1) / n;
+      check(q0, q1);
+#pragma omp barrier
+      if (ok.load(std::memory_order_relaxed)) run(q0, q1);
+    }
+    return ok.load();
   }
+#else
+  (void)nt;
+#endif
+  check(0, planes);
+  if (!ok.load()) return false;
+  run(0, planes);
+  return true;
 }
 
 }  // namespace gn

@@ -33,8 +33,9 @@ bool pool2d_shape_valid(const Pool2dShape& s, const char** why);
 void maxpool2d_forward(const Pool2dShape& s, const float* x, float* y, std::int32_t* argmax);
 // dx[argmax] += dy per plane, dx overwritten first. gate (null, or one value per output): dy counts
 // only where gate > 0, i.e. times the derivative of a ReLU whose output is gate (maxPool2d(relu(x))
-// computed as relu(maxPool2d(x)), ops/pool.ts).
-void maxpool2d_backward(const Pool2dShape& s, const float* dy, const std::int32_t* argmax, const float* gate,
+// computed as relu(maxPool2d(x)), ops/pool.ts). argmax may come from untrusted memory: every index
+// is checked (inside [0, h * w)) before dx is touched; returns false, dx untouched, when one is not.
+bool maxpool2d_backward(const Pool2dShape& s, const float* dy, const std::int32_t* argmax, const float* gate,
                         float* dx);
 void avgpool2d_forward(const Pool2dShape& s, const float* x, float* y, bool count_include_pad);
 // dx is overwritten.
