@@ -6,6 +6,7 @@
 //
 // Oracle: a float64 reference and the bound |got - ref| <= gamma_{K+2} * (|alpha| |A||B| +
 // |beta| |C0|) elementwise (KERNELS.md §8.2 rule 1).
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -219,6 +220,10 @@ GN_TEST(gemm_blocks_and_primes) {
       {1, 1, 1},          {1, 1000, 3},   {1000, 1, 3}, {3, 3, 2000},
       {2, 300, 500},      {300, 3, 500},  {4, 129, 77}, {150, 4, 77},
       {1001, 6, 25},      {777, 16, 150}, {301, 64, 288}, {95, 40, 4096},  // sup shapes
+      // Deep products (ukernel.h: kc_deep, mc_deep, where the kernel has them): longer k-blocks,
+      // two m-blocks of mc_deep, the k-block cut at the threshold and just past it.
+      {2 * std::max(tile().mc_deep, tile().mc) + 3, 2 * nr + 1, 2 * std::max(tile().kc_deep, tile().kc)},
+      {mr + 3, nr + 5, 2 * std::max(tile().kc_deep, tile().kc) + 7},
   };
   int count = 0;
   for (GemmPath path : {GemmPath::kPacked, GemmPath::kAuto})
@@ -494,7 +499,10 @@ GN_TEST(gemm_prepacked_blocks) {
   const index_t nr = tile().nr;
   const index_t ms[] = {1, tile().mr + 1, 3 * tile().mr, 151};
   const index_t ns[] = {1, gn::kNarrowCols, gn::kNarrowCols + 1, nr - 1, 2 * nr + 3};
-  const index_t ks[] = {1, 7, tile().kc, tile().kc + 1, 2 * tile().kc + 5, gn::kernels().gemm_narrow.kc + 1};
+  // Deep products (ukernel.h: kc_deep) take longer k-blocks: one past the threshold, where the
+  // kernel has one.
+  const index_t deep_k = 2 * std::max(tile().kc_deep, tile().kc) + 5;
+  const index_t ks[] = {1, 7, tile().kc, tile().kc + 1, 2 * tile().kc + 5, gn::kernels().gemm_narrow.kc + 1, deep_k};
   std::uint64_t seed = 7000;
   int variant = 0;
   for (index_t m : ms)
@@ -513,7 +521,7 @@ GN_TEST(gemm_prepacked_blocks) {
         }
         const gn::GemmBlocking bl = gn::sgemm_blocking(k, n);
         const gn::GemmUkernel& uk = n <= gn::kNarrowCols ? gn::kernels().gemm_narrow : gn::kernels().gemm;
-        const index_t mr = uk.mr, kc = uk.kc;
+        const index_t mr = uk.mr, kc = k >= 2 * index_t(uk.kc_deep) && uk.kc_deep > 0 ? uk.kc_deep : uk.kc;
         GN_CHECK(bl.uk->run == uk.run && bl.mr == mr && bl.nr == uk.nr && bl.kc <= kc && bl.nblocks * bl.kc >= k &&
                  (bl.nblocks - 1) * bl.kc < k)
             << describe(s, GemmPath::kPacked) << ": blocking " << bl.kc << " x " << bl.nblocks;

@@ -504,7 +504,7 @@ IgemmFilterPlan igemm_filter_plan(const IgemmConv& cv, index_t max_samples) {
   const GemmUkernel& uk = *sgemm_blocking(max_samples * P, fp.K).uk;
   fp.panels = ceil_div(fp.K, uk.nr);
   fp.max_samples = max_samples;
-  const index_t kc = min_i(uk.kc, max_samples * P);
+  const index_t kc = sgemm_max_kc(max_samples * P, fp.K);  // chunks of fewer samples: shorter
   const PadGeom pg = pad_geom(cv);
   fp.cap = min_i(max_samples, (kc - 1) / P + 2);
   fp.a_floats = ceil_div(cv.m, uk.mr) * sgemm_panel_floats(uk.mr, kc);

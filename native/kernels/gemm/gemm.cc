@@ -396,6 +396,17 @@ struct Plan {
   }
 };
 
+// Whether k takes the kernel's deep blocking (ukernel.h: kc_deep, mc_deep).
+inline bool deep(const GemmUkernel& uk, index_t k) { return uk.kc_deep > 0 && k >= 2 * index_t(uk.kc_deep); }
+
+// K in equal blocks of at most KC (k = 257 gives 129 + 128, not 256 + 1), or of at most kc_deep for
+// deep products. Depends on k alone (and the ISA), so the summation blocks, hence the results, are
+// the same for any thread count and for the prepacked API (sgemm_blocking).
+index_t block_kc(const GemmUkernel& uk, index_t k) {
+  const index_t kc = deep(uk, k) ? uk.kc_deep : uk.kc;
+  return ceil_div(k, ceil_div(k, kc));
+}
+
 // Results do not depend on mc and nc (each element sees the same k-blocks and the same position
 // in its tile whatever the cut), so the driver may choose them per thread count; only kc, which
 // sets the summation blocks, depends on k alone.
@@ -403,10 +414,9 @@ Plan make_plan(const Product& g, const GemmUkernel& uk) {
   Plan pl;
   pl.uk = uk;
   const index_t mr = uk.mr, nr = uk.nr;
-  // K in equal blocks of at most KC (k = 257 gives 129 + 128, not 256 + 1).
-  pl.kc = ceil_div(g.k, ceil_div(g.k, uk.kc));
+  pl.kc = block_kc(uk, g.k);
   pl.nc = round_up(ceil_div(g.n, ceil_div(g.n, uk.nc)), nr);
-  pl.mc = min_i(uk.mc, round_up(g.m, mr));
+  pl.mc = min_i(deep(uk, g.k) ? uk.mc_deep : uk.mc, round_up(g.m, mr));
   pl.ps_a = sgemm_panel_floats(uk.mr, pl.kc);
   pl.ps_b = sgemm_panel_floats(uk.nr, pl.kc);
   pl.a_floats = (pl.mc / mr) * pl.ps_a;
@@ -662,10 +672,15 @@ GemmBlocking sgemm_blocking(index_t k, index_t n) {
     b.nblocks = 0;
     return b;
   }
-  // The cut of make_plan: equal blocks of at most KC.
-  b.kc = ceil_div(k, ceil_div(k, uk.kc));
+  b.kc = block_kc(uk, k);  // the cut of make_plan
   b.nblocks = ceil_div(k, b.kc);
   return b;
+}
+
+index_t sgemm_max_kc(index_t k_max, index_t n) {
+  const GemmUkernel& uk = packed_ukernel(n);
+  if (deep(uk, k_max)) return uk.kc_deep > uk.kc ? uk.kc_deep : uk.kc;
+  return min_i(uk.kc, k_max);
 }
 
 void sgemm_pack_a(const GemmBlocking& bl, bool trans_a, index_t m, index_t kb, const float* a, index_t lda,

@@ -37,8 +37,9 @@ void sgemm_batched(index_t batch, bool trans_a, bool trans_b, index_t m, index_t
 // layout (the implicit-GEMM convolution packs its im2col panels without building the column
 // matrix first).
 //
-// sgemm cuts the reduction into k-blocks of equal length (at most the micro-kernel's kc, the last
-// one possibly shorter; the cut depends on k only) and multiplies one k-block at a time, with the
+// sgemm cuts the reduction into k-blocks of equal length (at most the micro-kernel's kc, or its
+// kc_deep for deep products, ukernel.h; the last one possibly shorter; the cut depends on k only)
+// and multiplies one k-block at a time, with the
 // micro-kernel that suits the product's column count n (gemm_narrow for n <= kNarrowCols, isa.h).
 // sgemm_blocking(k, n) reports that kernel and that cut for the ISA in use; the other calls take
 // what it returned. One k-block of length kb is packed as
@@ -60,6 +61,9 @@ struct GemmBlocking {
 // Products of at most this many columns take the ISA's narrow kernel (isa.h: gemm_narrow).
 constexpr index_t kNarrowCols = 16;
 GemmBlocking sgemm_blocking(index_t k, index_t n);
+// The longest k-block sgemm_blocking(k, n) gives for any k <= k_max (for sizing buffers that serve
+// products of several lengths: deep products take longer blocks, ukernel.h).
+index_t sgemm_max_kc(index_t k_max, index_t n);
 // Floats from one packed micro-panel to the next: whole 64-byte lines, an odd number of them, so
 // that step p of consecutive panels falls into different L1 sets while packing (with r * kb * 4 a
 // multiple of 4 KB they would all share one set).

@@ -27,6 +27,11 @@ struct GemmUkernel {
   int mc;  // m-block: an mc x kc block of A stays in L2 (multiple of mr)
   int nc;  // n-block: a kc x nc panel of B stays in L3 (multiple of nr)
   GemmUkernelFn run;
+  // Deep products (k >= 2 * kc_deep): k-blocks of at most kc_deep and m-blocks of mc_deep instead
+  // (0: none). Longer k-blocks halve the passes over C, which then no longer fits in L2 beside the
+  // panels (gemm.cc, block_kc).
+  int kc_deep = 0;
+  int mc_deep = 0;
 };
 
 // Micro-kernels of the unpacked-A path (BLIS calls its kind "sup", small/unpacked), for products

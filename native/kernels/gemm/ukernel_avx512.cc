@@ -22,9 +22,10 @@
 // floats ahead in the k loop; kc 512 gives 150 (the C tile's load, store and prefetch cost ~9 %
 // of a kc-256 call), which npm run bench shows as 2-3 % at 2 threads, within its run-to-run noise.
 // So the 85 %-of-peak goal for 2048^3 is out of reach on this VM with any tile measured.
-// Also tried and dropped: kc 384 / 512 (2048^3 3-6 % faster in gradnode_gemm_paths, not in
-// npm run bench, and 256 x 784 x 64 9 % slower at 512), nc 256-1024 (slower), prefetching the
-// next tile's C lines during the k loop (no change at 2 threads).
+// Also tried: kc 384 / 512 for every product (2048^3 3-6 % faster in gradnode_gemm_paths, not in
+// npm run bench, and 256 x 784 x 64 9 % slower at 512): kept for deep products only, with a
+// smaller A block (kKcDeep below); nc 256-1024 (slower), prefetching the next tile's C lines during
+// the k loop (no change at 2 threads): dropped.
 //
 // ISA unit (compiled with -mavx512f ...): everything lives in gn::avx512, helpers in an anonymous
 // namespace, and only intrinsics and project headers are included (KERNELS.md §6.5).
@@ -54,6 +55,23 @@ constexpr int kNr = 32;
 constexpr int kKc = 256;
 constexpr int kMc = 360;
 constexpr int kNc = 3072;
+// Deep products (k >= 1024): k-blocks of up to 512 and m-blocks of 192 rows (a 384 KB block of A,
+// about the 360 x 256 one). C is then loaded and stored half as often: with kc 256 a product whose
+// C does not fit in L2 (1024^2 floats and up) re-reads it from L3 for every k-block. The B micro-
+// panel (64 KB) leaves L1, which these shapes absorb. gradnode_gemm_paths, 2 threads, alternating
+// with kc 256 / mc 360, two runs each: 1024^3 8.48-8.63 -> 7.36-7.86 ms, 2048^3 68.7-69.0 -> 60.6-
+// 62.8 ms, 1024x1024x4096 34.9-36.4 -> 32.7-33.6 ms, 4096x128x1152 5.03-5.25 -> 4.81-4.88 ms,
+// 64x256x3136 A·Bᵀ 539-552 -> 509-524 us, 512x512x2048 unchanged; one thread 1024^3 17.0-17.4 ->
+// 15.4-15.7 ms. Through Node (backend gemm, min of 30 / 6 calls, three alternating runs): 1024^3
+// 8.03-8.25 -> 7.72-7.89 ms, 2048^3 61.1-64.1 -> 60.2-63.0 ms; npm run bench's ratio to OpenBLAS
+// stayed within its noise (0.94-0.96 at 1024^3 and 2048^3). ResNet-20 and 64 -> 64 3x3
+// backward-filter passes, whose reduction over samples x positions is deep, unchanged or 1-4 %
+// faster. Measured around it: kc 512 with mc 120 / 160 / 240 / 360 / 480 and kc 1024 with mc
+// 120: 192-240 best, 480 worst (the A block then shares L2 with too much of B). AVX2's 6x16 kernel
+// measured no change from kc 512 (mc 72-144), so it has no deep blocking. Shorter k keeps kc 256:
+// 256 x 784 x 64 ran 9 % slower at 512.
+constexpr int kKcDeep = 512;
+constexpr int kMcDeep = 192;
 
 // C[0..31] = alpha * acc + beta * C; beta == 0 never reads C.
 inline void store_row(float* c, __m512 acc0, __m512 acc1, __m512 valpha, float beta) {
@@ -117,7 +135,7 @@ void gemm_f32_ukernel_8x32(index_t kc, const float* GN_RESTRICT a, const float* 
 
 }  // namespace
 
-GemmUkernel gemm_ukernel() { return {kMr, kNr, kKc, kMc, kNc, gemm_f32_ukernel_8x32}; }
+GemmUkernel gemm_ukernel() { return {kMr, kNr, kKc, kMc, kNc, gemm_f32_ukernel_8x32, kKcDeep, kMcDeep}; }
 
 }  // namespace avx512
 }  // namespace gn
