@@ -49,7 +49,8 @@ Napi::Value maxpool_backward(const Napi::CallbackInfo& info) {
   if (gate.data) require_length(env, fn, "gate", gate.length, y_size(s));
   require_length(env, fn, "argmax", am.length, y_size(s));
   require_length(env, fn, "dx", dx.length, x_size(s));
-  // argmax comes from JS memory: the kernel checks every plane's indices before using them.
+  // argmax comes from JS memory: the kernel checks every index before it writes dx, and returns
+  // false (dx untouched) when one lies outside its plane.
   if (!gn::maxpool2d_backward(s, dy.data, am.data, gate.data, dx.data))
     throw_range(env, fn, "argmax holds an index outside the input plane");
   return env.Undefined();

@@ -504,7 +504,8 @@ IgemmFilterPlan igemm_filter_plan(const IgemmConv& cv, index_t max_samples) {
   const GemmUkernel& uk = *sgemm_blocking(max_samples * P, fp.K).uk;
   fp.panels = ceil_div(fp.K, uk.nr);
   fp.max_samples = max_samples;
-  const index_t kc = sgemm_max_kc(max_samples * P, fp.K);  // chunks of fewer samples: shorter
+  // The longest k-block of any chunk (up to max_samples * P positions; deep ones take longer blocks).
+  const index_t kc = sgemm_max_kc(max_samples * P, fp.K);
   const PadGeom pg = pad_geom(cv);
   fp.cap = min_i(max_samples, (kc - 1) / P + 2);
   fp.a_floats = ceil_div(cv.m, uk.mr) * sgemm_panel_floats(uk.mr, kc);

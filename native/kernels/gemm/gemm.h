@@ -39,8 +39,8 @@ void sgemm_batched(index_t batch, bool trans_a, bool trans_b, index_t m, index_t
 //
 // sgemm cuts the reduction into k-blocks of equal length (at most the micro-kernel's kc, or its
 // kc_deep for deep products, ukernel.h; the last one possibly shorter; the cut depends on k only)
-// and multiplies one k-block at a time, with the
-// micro-kernel that suits the product's column count n (gemm_narrow for n <= kNarrowCols, isa.h).
+// and multiplies one k-block at a time, with the micro-kernel that suits the product's column
+// count n (gemm_narrow for n <= kNarrowCols, isa.h).
 // sgemm_blocking(k, n) reports that kernel and that cut for the ISA in use; the other calls take
 // what it returned. One k-block of length kb is packed as
 // (gemm/ukernel.h):

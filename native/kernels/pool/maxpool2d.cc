@@ -2,8 +2,10 @@
 // (one thread per plane, so the backward scatter into overlapping windows has no races). Forward:
 // the ISA's 2x2 / stride-2 kernel where it has one (pool_ukernel.h), else SSE2 paths for 2x2 /
 // stride 2; SSE2 for global pooling (one window per plane); for the rest the ISA's window kernel
-// (column stride 1 or 2), else a separable one (columns, then windows). Backward: zero the plane, scatter dy through the argmax; 2x2 / stride 2 rows of at
-// least 8 outputs write dx directly instead (the ISA's kernel, or SSE2).
+// (column stride 1 or 2), else a separable one (columns, then windows). Backward: every argmax
+// index checked first (it comes from JS memory), then zero the plane and scatter dy through the
+// argmax; 2x2 / stride 2 rows of at least 8 outputs write dx directly instead (the ISA's kernel,
+// or SSE2).
 #include <atomic>
 #include <cstring>
 #include <initializer_list>
@@ -383,6 +385,8 @@ void maxpool2d_forward(const Pool2dShape& s, const float* x, float* y, std::int3
   });
 }
 
+namespace {
+
 // Whether every index of a[0..n) lies in [0, last]. No early exit, so the loop vectorises: in
 // unsigned arithmetic a | (last - a) has its top bit set exactly when a < 0 or a > last.
 bool indices_in_range(const std::int32_t* a, index_t n, index_t last) {
@@ -416,6 +420,8 @@ void max_backward_plane_scatter(index_t hw, index_t ohw, const float* dy, const 
   }
 }
 
+}  // namespace
+
 // Each thread checks the argmax of its range of planes; after a barrier, if every range passed, it
 // runs them (so a failed call writes nothing). The check was a serial pass over the whole argmax in
 // the addon's glue (~5 us at one thread for LeNet pool1, N64 C6 28x28); split between the threads,
@@ -436,7 +442,8 @@ bool maxpool2d_backward(const Pool2dShape& s, const float* dy, const std::int32_
 #endif
   std::atomic<bool> ok{true};
   const auto check = [&](index_t q0, index_t q1) {
-    if (!indices_in_range(argmax + q0 * ohw, (q1 - q0) * ohw, hw - 1)) ok.store(false, std::memory_order_relaxed);
+    if (!indices_in_range(argmax + q0 * ohw, (q1 - q0) * ohw, hw - 1))
+      ok.store(false, std::memory_order_relaxed);
   };
   const auto run = [&](index_t q0, index_t q1) {
     for (index_t q = q0; q < q1; ++q) {
