@@ -31,20 +31,25 @@ inline void take_max8(__m256 v, __m256i at_v, __m256& best, __m256i& at) {
   at = _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(at), _mm256_castsi256_ps(at_v), better));
 }
 
+// The sizes are copied into locals: the intrinsic stores may alias anything, so s's fields would
+// otherwise be reloaded after every store. LeNet's pool1, 2 threads, alternating: AVX-512
+// 16.6-17.1 -> 15.7-16.4 us, AVX2 36.3 -> 34.0 us. (In backward the change could not be told
+// from the noise, 23.7-26 us either way, so backward is left as it was.)
 void forward(const Pool2dShape& s, const float* x, float* y, std::int32_t* argmax) {
+  const index_t w = s.w, oh = s.oh, ow = s.ow;
   const __m256i even = _mm256_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14), one = _mm256_set1_epi32(1);
-  const __m256i down = _mm256_set1_epi32(static_cast<std::int32_t>(s.w));
-  for (index_t i = 0; i < s.oh; ++i) {
-    const float* r0 = x + 2 * i * s.w;
-    const float* r1 = r0 + s.w;
-    float* yo = y + i * s.ow;
-    std::int32_t* ao = argmax + i * s.ow;
+  const __m256i down = _mm256_set1_epi32(static_cast<std::int32_t>(w));
+  for (index_t i = 0; i < oh; ++i) {
+    const float* r0 = x + 2 * i * w;
+    const float* r1 = r0 + w;
+    float* yo = y + i * ow;
+    std::int32_t* ao = argmax + i * ow;
     for (index_t j = 0;; j += kStep) {
-      if (j > s.ow - kStep) j = s.ow - kStep;
+      if (j > ow - kStep) j = ow - kStep;
       const index_t c = 2 * j;
       const __m256 a0 = _mm256_loadu_ps(r0 + c), a1 = _mm256_loadu_ps(r0 + c + 8);
       const __m256 b0 = _mm256_loadu_ps(r1 + c), b1 = _mm256_loadu_ps(r1 + c + 8);
-      const __m256i at_top = _mm256_add_epi32(even, _mm256_set1_epi32(static_cast<std::int32_t>(2 * i * s.w + c)));
+      const __m256i at_top = _mm256_add_epi32(even, _mm256_set1_epi32(static_cast<std::int32_t>(2 * i * w + c)));
       const __m256i at_bottom = _mm256_add_epi32(at_top, down);
       __m256 best = even_cols(a0, a1);
       __m256i at = at_top;
@@ -53,7 +58,7 @@ void forward(const Pool2dShape& s, const float* x, float* y, std::int32_t* argma
       take_max8(odd_cols(b0, b1), _mm256_add_epi32(at_bottom, one), best, at);
       _mm256_storeu_ps(yo + j, best);
       _mm256_storeu_si256(reinterpret_cast<__m256i*>(ao + j), at);
-      if (j == s.ow - kStep) break;
+      if (j == ow - kStep) break;
     }
   }
 }

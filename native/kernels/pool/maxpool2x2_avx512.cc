@@ -25,21 +25,26 @@ inline void take_max16(__m512 v, __m512i at_v, __m512& best, __m512i& at) {
   at = _mm512_mask_mov_epi32(at, better, at_v);
 }
 
+// The sizes are copied into locals: the intrinsic stores may alias anything, so s's fields would
+// otherwise be reloaded after every store. LeNet's pool1, 2 threads, alternating: AVX-512
+// 16.6-17.1 -> 15.7-16.4 us, AVX2 36.3 -> 34.0 us. (In backward the change could not be told
+// from the noise, 23.7-26 us either way, so backward is left as it was.)
 void forward(const Pool2dShape& s, const float* x, float* y, std::int32_t* argmax) {
+  const index_t w = s.w, oh = s.oh, ow = s.ow;
   const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
   const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
-  const __m512i down = _mm512_set1_epi32(static_cast<std::int32_t>(s.w));
+  const __m512i down = _mm512_set1_epi32(static_cast<std::int32_t>(w));
   const __m512i one = _mm512_set1_epi32(1);
   // Output row i, outputs j .. j + n - 1.
   auto step = [&](index_t i, index_t j, index_t n) {
-    const float* r0 = x + 2 * i * s.w;
-    const float* r1 = r0 + s.w;
+    const float* r0 = x + 2 * i * w;
+    const float* r1 = r0 + w;
     const index_t c = 2 * j;
     // Columns c .. c + 2n - 1 of both rows.
     const __mmask16 lo = first(2 * n < 16 ? 2 * n : 16), hi = first(2 * n > 16 ? 2 * n - 16 : 0);
     const __m512 a0 = _mm512_maskz_loadu_ps(lo, r0 + c), a1 = _mm512_maskz_loadu_ps(hi, r0 + c + 16);
     const __m512 b0 = _mm512_maskz_loadu_ps(lo, r1 + c), b1 = _mm512_maskz_loadu_ps(hi, r1 + c + 16);
-    const __m512i at_top = _mm512_add_epi32(even, _mm512_set1_epi32(static_cast<std::int32_t>(2 * i * s.w + c)));
+    const __m512i at_top = _mm512_add_epi32(even, _mm512_set1_epi32(static_cast<std::int32_t>(2 * i * w + c)));
     const __m512i at_bottom = _mm512_add_epi32(at_top, down);
     __m512 best = _mm512_permutex2var_ps(a0, even, a1);
     __m512i at = at_top;
@@ -47,17 +52,17 @@ void forward(const Pool2dShape& s, const float* x, float* y, std::int32_t* argma
     take_max16(_mm512_permutex2var_ps(b0, even, b1), at_bottom, best, at);
     take_max16(_mm512_permutex2var_ps(b0, odd, b1), _mm512_add_epi32(at_bottom, one), best, at);
     const __mmask16 out = first(n);
-    _mm512_mask_storeu_ps(y + i * s.ow + j, out, best);
-    _mm512_mask_storeu_epi32(argmax + i * s.ow + j, out, at);
+    _mm512_mask_storeu_ps(y + i * ow + j, out, best);
+    _mm512_mask_storeu_epi32(argmax + i * ow + j, out, at);
   };
-  for (index_t j = 0; j < s.ow; j += 16) {
-    const index_t n = s.ow - j < 16 ? s.ow - j : 16;  // outputs in this step
+  for (index_t j = 0; j < ow; j += 16) {
+    const index_t n = ow - j < 16 ? ow - j : 16;  // outputs in this step
     index_t i = 0;
-    for (; i + 2 <= s.oh; i += 2) {  // two rows' chains of compares interleaved
+    for (; i + 2 <= oh; i += 2) {  // two rows' chains of compares interleaved
       step(i, j, n);
       step(i + 1, j, n);
     }
-    if (i < s.oh) step(i, j, n);
+    if (i < oh) step(i, j, n);
   }
 }
 
