@@ -10,6 +10,11 @@
 //       a DRAM-sized working set, for each thread count.
 //   gradnode_bench gemm-openblas [--threads N] [--reps 5] [--min-time 0.3] name,m,n,k,transA,transB ...
 //       cblas_sgemm (row-major, alpha 1, beta 0) on the given shapes: best and median seconds.
+//   gradnode_bench forkjoin [--threads 2] [--calls 100000]
+//       The cost of one OpenMP parallel region with an empty body (what every threaded kernel call
+//       pays on top of its work): best and median microseconds per region over 7 batches. Run it
+//       with the addon's settings, OMP_WAIT_POLICY=PASSIVE GOMP_SPINCOUNT=100000
+//       (src/backend/native.ts), to see what the kernels see.
 //
 // Output: one JSON object on stdout. Byte counts are useful bytes (what the loop reads and writes);
 // write-allocate traffic is invisible, as it is for the kernels they are compared with.
@@ -511,12 +516,41 @@ int cmd_gemm_openblas(int argc, char** argv) {
 }
 #endif
 
+int cmd_forkjoin(int argc, char** argv) {
+  int threads = 2;
+  long calls = 100000;
+  for (int i = 0; i < argc; i++) {
+    std::string a = argv[i];
+    if (a == "--threads" && i + 1 < argc) threads = std::atoi(argv[++i]);
+    else if (a == "--calls" && i + 1 < argc) calls = std::atol(argv[++i]);
+  }
+  if (threads < 1 || calls < 1) {
+    std::fprintf(stderr, "gradnode_bench forkjoin: --threads and --calls must be positive\n");
+    return 2;
+  }
+  std::vector<double> us;
+  volatile int sink = 0;
+  for (int batch = 0; batch < 7; batch++) {
+    const auto t0 = Clock::now();
+    for (long c = 0; c < calls; c++) {
+#pragma omp parallel num_threads(threads)
+      { sink = omp_get_thread_num(); }
+    }
+    us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count() / static_cast<double>(calls));
+  }
+  if (sink < 0) return 1;  // (read, so that the stores stay and GCC does not warn)
+  std::sort(us.begin(), us.end());
+  std::printf("{\"threads\":%d,\"calls\":%ld,\"bestUs\":%.3f,\"medianUs\":%.3f}\n", threads, calls, us[0], us[us.size() / 2]);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   const std::string cmd = argc > 1 ? argv[1] : "";
   if (cmd == "info") return cmd_info();
   if (cmd == "calibrate") return cmd_calibrate(argc - 2, argv + 2);
+  if (cmd == "forkjoin") return cmd_forkjoin(argc - 2, argv + 2);
   if (cmd == "gemm-openblas") {
 #ifdef GRADNODE_BENCH_OPENBLAS
     return cmd_gemm_openblas(argc - 2, argv + 2);
@@ -525,6 +559,7 @@ int main(int argc, char** argv) {
     return 3;
 #endif
   }
-  std::fprintf(stderr, "usage: gradnode_bench info | calibrate [--isa ISA] [--threads 1,2] | gemm-openblas [--threads N] name,m,n,k,ta,tb ...\n");
+  std::fprintf(stderr, "usage: gradnode_bench info | calibrate [--isa ISA] [--threads 1,2] | forkjoin [--threads N] [--calls N] | "
+               "gemm-openblas [--threads N] name,m,n,k,ta,tb ...\n");
   return 2;
 }
