@@ -1,13 +1,14 @@
 // Users never dispose anything: over a thousand training steps of a small network (conv, pooling,
 // dropout, linear, softmax cross-entropy, SGD), memory stays flat. After backward the graph has
-// dropped what it saved; the engine's scratch buffers (pooling indices, dropout masks, native
-// packing buffers) are reused from pools; the garbage collector frees the rest.
+// dropped what it saved; the engine's scratch buffers (pooling indices, dropout masks,
+// cross-entropy's log-probabilities, native packing buffers) are reused from pools; the garbage
+// collector frees the rest.
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 import { describe, expect, test } from 'vitest';
 import * as gn from '../src/index';
 import { nativeAddon } from '../src/backend';
-import { scratchPoolBytes } from '../src/autograd/scratch';
+import { reuseFloat, scratchPoolBytes } from '../src/autograd/scratch';
 import type { Tensor } from '../src/index';
 
 v8.setFlagsFromString('--expose-gc');
@@ -66,6 +67,25 @@ describe('memory over a long training run', () => {
     expect(after - before).toBeLessThan(1.5 * 1024 * 1024);
     expect(scratchPoolBytes()).toBeLessThanOrEqual(Math.max(scratchBefore, 64 * 1024));
     expect(nativeAddon()?.scratchBytes() ?? 0).toBeLessThanOrEqual(Math.max(nativeBefore, 4 * 1024 * 1024));
+  });
+
+  test("cross-entropy's log-probabilities go back to the scratch pool once backward has run", () => {
+    const n = 37 * 1013; // a length nothing else here uses
+    while (reuseFloat(n, 'float32')) {} // no such buffer pooled yet
+    const logits = gn.randn([37, 1013]).requiresGrad_();
+    const labels = gn.randint(0, 1013, [37]);
+    const loss = gn.nn.crossEntropy(logits, labels);
+    expect(reuseFloat(n, 'float32')).toBeNull(); // saved for backward: still in use
+    loss.backward();
+    // The gradient is logits.grad (the user's); the log-probabilities are the pool's again.
+    const pooled = reuseFloat(n, 'float32');
+    expect(pooled).not.toBeNull();
+    expect(pooled).not.toBe(logits.grad?.data);
+    // Arrays too small to be reused are left to the garbage collector, not piled up in the pool.
+    const small = gn.nn.crossEntropy(gn.randn([4, 10]).requiresGrad_(), gn.randint(0, 10, [4]));
+    const held = scratchPoolBytes();
+    small.backward();
+    expect(scratchPoolBytes()).toBe(held);
   });
 
   test('the measurement catches a leak of one activation per step', () => {

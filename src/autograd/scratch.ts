@@ -1,12 +1,12 @@
 /**
  * A pool for buffers that only the library ever sees: the ops' own scratch (max-pool argmax
- * indices, dropout masks), which goes back when the node that saved it is released (after
- * backward, or at once when no graph is recorded), and the gradients the engine passes between
- * the library's ops, which go back once the op that received one has run its backward
- * (engine.ts). So a user can never reach a pooled buffer. Large uninitialized allocations
- * (ops/util.ts) take from it first: a gradient freed a moment ago is still in cache, where a new
- * allocation is memory the garbage collector returned long after its last use. The pool holds at
- * most `limitBytes`; beyond that buffers are simply left to the garbage collector.
+ * indices, dropout masks, cross-entropy's log-probabilities), which goes back when the node that
+ * saved it is released (after backward, or at once when no graph is recorded), and the gradients
+ * the engine passes between the library's ops, which go back once the op that received one has run
+ * its backward (engine.ts). So a user can never reach a pooled buffer. Large uninitialized
+ * allocations (ops/util.ts) take from it first: a gradient freed a moment ago is still in cache,
+ * where a new allocation is memory the garbage collector returned long after its last use. The pool
+ * holds at most `limitBytes`; beyond that buffers are simply left to the garbage collector.
  */
 
 type Kind = 'int32' | 'float32' | 'float64';
