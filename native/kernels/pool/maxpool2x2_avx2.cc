@@ -32,9 +32,8 @@ inline void take_max8(__m256 v, __m256i at_v, __m256& best, __m256i& at) {
 }
 
 // The sizes are copied into locals: the intrinsic stores may alias anything, so s's fields would
-// otherwise be reloaded after every store. LeNet's pool1, 2 threads, alternating: AVX-512
-// 16.6-17.1 -> 15.7-16.4 us, AVX2 36.3 -> 34.0 us. (In backward the change could not be told
-// from the noise, 23.7-26 us either way, so backward is left as it was.)
+// otherwise be reloaded after every store. LeNet's pool1, 2 threads, alternating builds: 36.3 ->
+// 34.0 us (the AVX-512 kernel gained as much; in its backward the change was lost in the noise).
 void forward(const Pool2dShape& s, const float* x, float* y, std::int32_t* argmax) {
   const index_t w = s.w, oh = s.oh, ow = s.ow;
   const __m256i even = _mm256_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14), one = _mm256_set1_epi32(1);

@@ -26,9 +26,9 @@ inline void take_max16(__m512 v, __m512i at_v, __m512& best, __m512i& at) {
 }
 
 // The sizes are copied into locals: the intrinsic stores may alias anything, so s's fields would
-// otherwise be reloaded after every store. LeNet's pool1, 2 threads, alternating: AVX-512
-// 16.6-17.1 -> 15.7-16.4 us, AVX2 36.3 -> 34.0 us. (In backward the change could not be told
-// from the noise, 23.7-26 us either way, so backward is left as it was.)
+// otherwise be reloaded after every store. LeNet's pool1, 2 threads, alternating builds:
+// 16.6-17.1 -> 15.7-16.4 us. (In backward the change could not be told from the noise, 23.7-26 us
+// either way, so backward is left as it was.)
 void forward(const Pool2dShape& s, const float* x, float* y, std::int32_t* argmax) {
   const index_t w = s.w, oh = s.oh, ow = s.ow;
   const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
