@@ -7,7 +7,7 @@ const m = 7, n = 5, k = 9;
 const a = Float32Array.from({ length: m * k }, (_, i) => ((i * 37) % 11) - 5);
 const b = Float32Array.from({ length: k * n }, (_, i) => ((i * 17) % 7) - 3);
 const c = new Float32Array(m * n);
-addon.gemm(false, false, 1, m, n, k, 1, a, 0, b, 0, 0, c, 0);
+addon.gemm(false, false, 1, m, n, k, 1, a, 0, b, 0, 0, c, 0, null, false);
 for (let i = 0; i < m; i++)
   for (let j = 0; j < n; j++) {
     let s = 0;

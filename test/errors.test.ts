@@ -131,10 +131,10 @@ describe('addon called directly', () => {
     expect(() => addon.unary(0, [1, 2] as unknown as Float32Array, f(2), 0, 0)).toThrow(TypeError);
     expect(() => addon.unary(0, [1, 2] as unknown as Float32Array, f(2), 0, 0)).toThrow('unary: x must be a Float32Array');
     expect(() => addon.unary(0, new Float64Array(2) as unknown as Float32Array, f(2), 0, 0)).toThrow('unary: x must be a Float32Array');
-    expect(() => addon.gemm(0 as unknown as boolean, false, 1, 1, 1, 1, 1, f(1), 0, f(1), 0, 0, f(1), 0)).toThrow('gemm: transA must be a boolean');
+    expect(() => addon.gemm(0 as unknown as boolean, false, 1, 1, 1, 1, 1, f(1), 0, f(1), 0, 0, f(1), 0, null, false)).toThrow('gemm: transA must be a boolean');
     expect(() => addon.reduce(0, f(2), f(1), '1' as unknown as number, 2, 1)).toThrow('reduce: outer must be a number');
     expect(() => addon.maxPool2dForward(f(4), f(1), f(1) as unknown as Int32Array, ip(1, 1, 2, 2, 1, 1, 2, 2, 2, 2, 0, 0))).toThrow('maxPool2dForward: argmax must be an Int32Array');
-    expect(() => (addon.gemm as unknown as () => void)()).toThrow(/gemm: expects 14 arguments, got 0/);
+    expect(() => (addon.gemm as unknown as () => void)()).toThrow(/gemm: expects 16 arguments, got 0/);
   });
 
   test('detached buffers are TypeErrors', () => {
@@ -147,10 +147,12 @@ describe('addon called directly', () => {
     expect(() => addon.unary(0, f(3), f(2), 0, 0)).toThrow(RangeError);
     expect(() => addon.unary(0, f(3), f(2), 0, 0)).toThrow('unary: y has 2 elements, expected 3');
     expect(() => addon.unary(99, f(3), f(3), 0, 0)).toThrow(/unary: op must be an integer in \[0, 11\], got 99/);
-    expect(() => addon.gemm(false, false, 1, 4, 4, 4, 1, f(15), 0, f(16), 0, 0, f(16), 0)).toThrow('gemm: a has 15 elements, needs at least 16');
-    expect(() => addon.gemm(false, false, 2, 2, 2, 2, 1, f(8), 4, f(8), 4, 0, f(8), 2)).toThrow(/strideC must be at least m \* n/);
-    expect(() => addon.gemm(false, false, -1, 2, 2, 2, 1, f(8), 4, f(8), 4, 0, f(8), 4)).toThrow(/gemm: batch must be an integer in \[0, /);
-    expect(() => addon.gemm(false, false, 1, 2.5, 2, 2, 1, f(8), 4, f(8), 4, 0, f(8), 4)).toThrow(/gemm: m must be an integer/);
+    expect(() => addon.gemm(false, false, 1, 4, 4, 4, 1, f(15), 0, f(16), 0, 0, f(16), 0, null, false)).toThrow('gemm: a has 15 elements, needs at least 16');
+    expect(() => addon.gemm(false, false, 2, 2, 2, 2, 1, f(8), 4, f(8), 4, 0, f(8), 2, null, false)).toThrow(/strideC must be at least m \* n/);
+    expect(() => addon.gemm(false, false, 1, 4, 4, 4, 1, f(16), 0, f(16), 0, 0, f(16), 0, f(3), false)).toThrow('gemm: bias has 3 elements, needs at least 4');
+    expect(() => addon.gemm(false, false, 1, 4, 4, 4, 1, f(16), 0, f(16), 0, 0, f(16), 0, null, 1 as unknown as boolean)).toThrow('gemm: relu must be a boolean');
+    expect(() => addon.gemm(false, false, -1, 2, 2, 2, 1, f(8), 4, f(8), 4, 0, f(8), 4, null, false)).toThrow(/gemm: batch must be an integer in \[0, /);
+    expect(() => addon.gemm(false, false, 1, 2.5, 2, 2, 1, f(8), 4, f(8), 4, 0, f(8), 4, null, false)).toThrow(/gemm: m must be an integer/);
     expect(() => addon.binary(0, f(4), ip(4, 1), f(4), ip(0, 1), f(4), ip(2, 2))).toThrow('binary: strides aStrides reach past the end of the operand');
     expect(() => addon.binary(0, f(4), ip(2, 1), f(4), ip(2, 1), f(4), ip(2, -2))).toThrow(/binary: shape has a negative size/);
     expect(() => addon.copyStrided(f(4), 2, ip(1), f(4), 0, ip(1), ip(3))).toThrow('copyStrided: the copy reads past the end of src');

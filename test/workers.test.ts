@@ -17,7 +17,7 @@ const results = [];
 for (let r = 0; r < rounds; r++) {
   const m = 96 + r, n = 80, k = 112;
   const a = fill(m * k, seed + r), b = fill(k * n, seed + 100 + r), c = new Float32Array(m * n);
-  addon.gemm(false, true, 1, m, n, k, 1, a, 0, b, 0, 0, c, 0);
+  addon.gemm(false, true, 1, m, n, k, 1, a, 0, b, 0, 0, c, 0, null, false);
   const x = fill(2 * 3 * 12 * 12, seed + 200 + r), w = fill(4 * 3 * 3 * 3, seed + 300 + r), y = new Float32Array(2 * 4 * 10 * 10);
   addon.conv2dForward(x, w, null, y, Int32Array.from([2, 3, 12, 12, 4, 3, 3, 10, 10, 1, 1, 0, 0, 1, 1, 1]));
   const s = new Float32Array(m * n);
@@ -67,7 +67,7 @@ describe('worker_threads', () => {
     const mm = 128;
     const a = fill(mm * mm, 1);
     const c = new Float32Array(mm * mm);
-    for (let i = 0; i < 20; i++) addon?.gemm(false, false, 1, mm, mm, mm, 1, a, 0, a, 0, 0, c, 0);
+    for (let i = 0; i < 20; i++) addon?.gemm(false, false, 1, mm, mm, mm, 1, a, 0, a, 0, 0, c, 0, null, false);
     const outputs = await Promise.all(running);
 
     for (const [wi, out] of outputs.entries()) {

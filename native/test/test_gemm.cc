@@ -540,3 +540,63 @@ GN_TEST(gemm_prepacked_blocks) {
                              want.data(), want.size());
       }
 }
+
+// ---- the epilogue: bias per column and ReLU once a product is complete ----------------------------
+
+namespace {
+
+// c = act(alpha op(A) op(B) + beta C0 + bias[j]) against float64, on one forced path (or the
+// driver's own choice with 1 and 2 threads, bitwise equal).
+void check_epilogue(const Shape& s, GemmPath path, bool with_bias, bool relu) {
+  const Operands o = make_operands(s, 91);
+  gn_test::Rng rng(92);
+  const std::vector<float> bias = rng.vector(static_cast<std::size_t>(s.n), -2.f, 2.f);
+  gn::GemmEpilogue ep;
+  ep.bias = with_bias ? bias.data() : nullptr;
+  ep.relu = relu;
+  std::ostringstream what;
+  what << describe(s, path) << (with_bias ? " +bias" : "") << (relu ? " relu" : "");
+  std::vector<float> c;
+  {
+    PathGuard guard(path);
+    c = check_deterministic(what.str(), o.c0.size(), [&](float* out) {
+      for (std::size_t i = 0; i < o.c0.size(); ++i) out[i] = o.c0[i];
+      gn::sgemm(s.ta, s.tb, s.m, s.n, s.k, s.alpha, o.a.data(), o.lda, o.b.data(), o.ldb, s.beta, out, o.ldc, ep);
+    });
+  }
+  std::vector<double> ref, absref;
+  reference(s, o, &ref, &absref);
+  for (index_t i = 0; i < s.m; ++i)
+    for (index_t j = 0; j < s.n; ++j) {
+      double& r = ref[i * s.n + j];
+      if (with_bias) {
+        r += bias[j];
+        absref[i * s.n + j] += std::fabs(static_cast<double>(bias[j]));
+      }
+      if (relu && r < 0) r = 0;  // max(., 0) moves no value further from the reference
+    }
+  check_result(s, o, c.data(), ref, absref, what.str());
+}
+
+}  // namespace
+
+// Every path and parallel schedule, edge tiles, k-blocks, a product with k = 0 (the epilogue on
+// beta C alone), every combination of bias and ReLU.
+GN_TEST(gemm_epilogue) {
+  const struct {
+    Shape s;
+    GemmPath path;
+  } cases[] = {
+      {shape(false, true, 64, 120, 400, 1.f, 1.f), GemmPath::kPacked},   // LeNet's fc1, beta 1
+      {shape(false, true, 64, 120, 400), GemmPath::kAuto},               // the driver's choice
+      {shape(true, false, 37, 45, 300, -0.5f, 2.f, 3), GemmPath::kPacked},  // edge tiles, padding
+      {shape(false, false, 517, 389, 611, 0.75f, 0.f), GemmPath::kAuto},    // M split, 3 k-blocks
+      {shape(false, true, 13, 3001, 300, 1.f, 1.f), GemmPath::kAuto},       // N split: bias offset
+      {shape(true, true, 301, 40, 150, 0.75f, 1.f), GemmPath::kSup},        // sup, 16 + 8 wide
+      {shape(false, false, 2, 501, 40, 1.f, -1.25f), GemmPath::kSmall},     // small, rows form
+      {shape(false, true, 401, 2, 30, 1.f, 0.f), GemmPath::kSmall},         // small, dots form
+      {shape(false, false, 9, 7, 0, 1.f, 0.5f), GemmPath::kAuto},           // k = 0: beta C only
+  };
+  for (const auto& cs : cases)
+    for (int v = 1; v < 4; ++v) check_epilogue(cs.s, cs.path, (v & 1) != 0, (v & 2) != 0);
+}

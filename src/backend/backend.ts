@@ -68,6 +68,12 @@ export interface GemmArgs {
   strideA: number;
   strideB: number;
   strideC: number;
+  /**
+   * The epilogue, on every element of C once its product is complete: c += bias[j] (bias: n values,
+   * the same for every product of the batch), then c = max(c, 0) with relu (NaN stays NaN).
+   */
+  bias?: FloatArray | null;
+  relu?: boolean;
 }
 
 /**

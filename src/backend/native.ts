@@ -37,6 +37,8 @@ export interface Addon {
     beta: number,
     c: Float32Array,
     strideC: number,
+    bias: Float32Array | null,
+    relu: boolean,
   ): void;
   conv2dForward(x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array, p: Int32Array): void;
   conv2dBackwardData(dy: Float32Array, w: Float32Array, dx: Float32Array, p: Int32Array): void;
@@ -225,7 +227,8 @@ export function createNativeBackend(addon: Addon): Backend {
     name: 'native',
     gemm(a, b, c, g: GemmArgs) {
       addon.gemm(g.transA, g.transB, g.batch, g.m, g.n, g.k, g.alpha, f32(a, 'gemm', 'a'), g.strideA,
-        f32(b, 'gemm', 'b'), g.strideB, g.beta, f32(c, 'gemm', 'c'), g.strideC);
+        f32(b, 'gemm', 'b'), g.strideB, g.beta, f32(c, 'gemm', 'c'), g.strideC, f32OrNull(g.bias ?? null, 'gemm', 'bias'),
+        g.relu === true);
     },
     conv2dForward(x, w, bias, y, p) {
       addon.conv2dForward(f32(x, 'conv2d', 'x'), f32(w, 'conv2d', 'w'), f32OrNull(bias, 'conv2d', 'bias'),

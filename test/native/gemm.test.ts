@@ -146,6 +146,45 @@ describe('gemm: special values', () => {
   });
 });
 
+describe('gemm: the epilogue (bias per column, ReLU)', () => {
+  // Each path of the driver (small, sup, packed, and its N split), a batch sharing one bias, and
+  // beta = 1 (the epilogue after beta C).
+  const shapes = [
+    { transA: false, transB: true, batch: 1, m: 64, n: 120, k: 400, beta: 0 }, // LeNet's fc1
+    { transA: true, transB: false, batch: 1, m: 37, n: 45, k: 300, beta: 1 },
+    { transA: false, transB: true, batch: 1, m: 13, n: 3001, k: 300, beta: 0 },
+    { transA: false, transB: false, batch: 3, m: 5, n: 33, k: 17, beta: 1 },
+    { transA: false, transB: false, batch: 1, m: 2, n: 501, k: 40, beta: 0 },
+    { transA: false, transB: true, batch: 1, m: 401, n: 2, k: 30, beta: 0 },
+    { transA: true, transB: true, batch: 1, m: 301, n: 40, k: 150, beta: 1 },
+  ];
+  for (const [i, s] of shapes.entries()) {
+    for (const [withBias, relu] of [[true, false], [false, true], [true, true]]) {
+      test(`${s.transA ? 'T' : 'N'}${s.transB ? 'T' : 'N'} batch ${s.batch} ${s.m}x${s.n}x${s.k} beta ${s.beta}${withBias ? ' +bias' : ''}${relu ? ' relu' : ''}`, () => {
+        const { m, n, k, batch } = s;
+        const args: GemmArgs = {
+          ...s,
+          alpha: 1,
+          strideA: m * k,
+          strideB: k * n,
+          strideC: m * n,
+          bias: withBias ? uniform(n, 60 + i, -2, 2) : null,
+          relu,
+        };
+        const c0 = new Float32Array(batch * m * n + TRAILER).fill(SENTINEL);
+        if (s.beta !== 0) c0.set(uniform(batch * m * n, 70 + i));
+        else c0.fill(NaN, 0, batch * m * n); // beta = 0: C is not read, before the epilogue or by it
+        const { got, want } = checkGemm({ name: 'epilogue', args, a: uniform(batch * m * k, 80 + i), b: uniform(batch * k * n, 90 + i), c0 });
+        if (relu) {
+          // The ReLU did clamp something, and nothing negative is left.
+          expect(want.subarray(0, batch * m * n).some((v) => v === 0)).toBe(true);
+          expect(got.subarray(0, batch * m * n).every((v) => v >= 0)).toBe(true);
+        }
+      });
+    }
+  }
+});
+
 describe('gemm through matmul and linear (float32 native vs float64 reference)', () => {
   /** Compares a float32 result with the same op on float64 copies; bound γ_{k+3} of the op on |inputs|. */
   function checkOp(name: string, k: number, op: (...ts: Tensor[]) => Tensor, inputs: Tensor[]): void {

@@ -68,16 +68,19 @@ function scaled(magnitude: Float64Array, g: number): Float64Array {
 }
 
 /**
- * GEMM: γ_{k+2} · (|alpha| |op(A)| |op(B)| + |beta| |C0|) elementwise, for C of length cLength.
- * Elements of C outside the batch's matrices get the bound TINY (they must be left untouched).
+ * GEMM: γ_{k+3} · (|alpha| |op(A)| |op(B)| + |beta| |C0| + |bias|) elementwise, for C of length
+ * cLength (the epilogue's bias is one more rounding; its ReLU moves no value further from the
+ * reference). Elements of C outside the batch's matrices get the bound TINY (they must be left
+ * untouched).
  */
 export function gemmBound(a: FloatArray, b: FloatArray, c0: FloatArray | null, g: GemmArgs, cLength: number): Float64Array {
   const mag = c0 && g.beta !== 0 ? abs64(c0) : new Float64Array(cLength);
-  referenceBackend.gemm(abs64(a), abs64(b), mag, { ...g, alpha: Math.abs(g.alpha), beta: Math.abs(g.beta) });
+  const bias = g.bias ? abs64(g.bias) : null;
+  referenceBackend.gemm(abs64(a), abs64(b), mag, { ...g, alpha: Math.abs(g.alpha), beta: Math.abs(g.beta), bias, relu: false });
   const inMatrix = new Uint8Array(cLength);
   for (let q = 0; q < g.batch; q++) inMatrix.fill(1, q * g.strideC, q * g.strideC + g.m * g.n);
   for (let i = 0; i < cLength; i++) if (!inMatrix[i]) mag[i] = 0;
-  return scaled(mag, gamma(g.k + 2));
+  return scaled(mag, gamma(g.k + (bias ? 3 : 2)));
 }
 
 /** conv2d forward: K = cIn / groups · kh · kw products, plus the bias. */

@@ -1,6 +1,6 @@
 // Single-precision GEMM driver (gemm.h). Baseline unit: no ISA flags, no intrinsics.
 //
-// Two paths, chosen by shape only (gemm_internal.h):
+// Three paths, chosen by shape only (gemm_internal.h):
 //
 //  * packed (Goto/BLIS, KERNELS.md §2.1): five loops around the selected ISA's micro-kernel
 //
@@ -25,6 +25,11 @@
 //    with rows of A and columns of B contiguous: GEMV-like shapes), where packing B would cost
 //    more than the product. Plain loops the compiler vectorises at the baseline ISA. (Tiny
 //    products go through the ISA's micro-kernels, sup or packed: faster down to 8^3, see kSkinny.)
+//
+// Epilogue (GemmEpilogue, gemm.h; KERNELS.md §2.7): a per-column bias and a ReLU applied to each
+// piece of C as soon as its product is complete, while it is in cache: per tile after the last
+// k-block (packed), per row block and panel (sup), per block of rows (small). Every element gets
+// the same operations on any path split, so results stay bitwise the same for any thread count.
 //
 // Threads (KERNELS.md §2.4): one OpenMP region per product when each thread gets >= ~50 us of
 // work. Either the threads share each packed B panel (packed cooperatively) and split the IC loop
@@ -101,6 +106,7 @@ struct Product {
   index_t rs_b, cs_b;
   float* c;
   index_t ldc;
+  GemmEpilogue ep;  // ep.bias points at column 0 of this product's C
 };
 
 Product make_product(bool trans_a, bool trans_b, index_t m, index_t n, index_t k, float alpha,
@@ -120,7 +126,28 @@ Product make_product(bool trans_a, bool trans_b, index_t m, index_t n, index_t k
   g.cs_b = trans_b ? ldb : 1;
   g.c = c;
   g.ldc = ldc;
+  g.ep = GemmEpilogue();
   return g;
+}
+
+// The epilogue on rows x cols of C from c (columns j0 .. j0 + cols - 1 of the product). Written
+// with selects the baseline build vectorises; `v < 0 ? 0 : v` keeps NaN.
+void epilogue_block(const GemmEpilogue& ep, float* c, index_t ldc, index_t rows, index_t cols, index_t j0) {
+  if (!ep.active()) return;
+  const float* GN_RESTRICT bias = ep.bias ? ep.bias + j0 : nullptr;
+  for (index_t i = 0; i < rows; ++i) {
+    float* GN_RESTRICT ci = c + i * ldc;
+    if (bias && ep.relu) {
+      for (index_t j = 0; j < cols; ++j) {
+        const float v = ci[j] + bias[j];
+        ci[j] = v < 0.f ? 0.f : v;
+      }
+    } else if (bias) {
+      for (index_t j = 0; j < cols; ++j) ci[j] += bias[j];
+    } else {
+      for (index_t j = 0; j < cols; ++j) ci[j] = ci[j] < 0.f ? 0.f : ci[j];
+    }
+  }
 }
 
 inline index_t min_i(index_t x, index_t y) { return x < y ? x : y; }
@@ -247,6 +274,7 @@ void small_rows_block(const Product& g, index_t i0, index_t j0, index_t j1) {
         for (index_t jj = j; jj < jend; ++jj) cr[jj] += ar * bp[jj];
       }
     }
+    epilogue_block(g.ep, c[0] + j, g.ldc, R, jend - j, j);
   }
 }
 
@@ -282,6 +310,7 @@ void small_dots(const Product& g, index_t e0, index_t e1) {
     const float s = g.cs_a == 1 ? dot8<true>(a, 1, b, g.k) : dot8<false>(a, g.cs_a, b, g.k);
     float* c = g.c + i * g.ldc + j;
     *c = g.beta == 0.f ? g.alpha * s : g.alpha * s + g.beta * *c;
+    epilogue_block(g.ep, c, g.ldc, 1, 1, j);
   }
 }
 
@@ -348,13 +377,16 @@ void sup_rows(const Product& g, const SupLayout& L, const float* bpack, index_t 
     float* c = g.c + i * g.ldc;
     for (index_t q = 0; q < L.n16; ++q) {
       const index_t j = q * 16;
-      sk.run16(g.k, a, g.rs_a, g.cs_a, bpack + q * L.ps16, c + j, g.ldc, mv,
-               static_cast<int>(min_i(16, g.n - j)), g.alpha, g.beta);
+      const index_t nv = min_i(16, g.n - j);
+      sk.run16(g.k, a, g.rs_a, g.cs_a, bpack + q * L.ps16, c + j, g.ldc, mv, static_cast<int>(nv), g.alpha,
+               g.beta);
+      epilogue_block(g.ep, c + j, g.ldc, mv, nv, j);
     }
     if (L.tail8) {
       const index_t j = L.n16 * 16;
       sk.run8(g.k, a, g.rs_a, g.cs_a, bpack + L.n16 * L.ps16, c + j, g.ldc, mv,
               static_cast<int>(g.n - j), g.alpha, g.beta);
+      epilogue_block(g.ep, c + j, g.ldc, mv, g.n - j, j);
     }
   }
 }
@@ -444,18 +476,23 @@ inline void run_tile(const Plan& pl, index_t kc, const float* ap, const float* b
 }
 
 // The JR and IR loops: the np micro-panels of the packed B panel against every micro-panel of the
-// packed mcur x kc block of A; c points at C(ic, jc).
+// packed mcur x kc block of A; c points at C(ic, jc). ep: the epilogue, on the last k-block only
+// (null otherwise), applied to each tile as it leaves the micro-kernel; jc: the product's column
+// of c, for the bias.
 void macro_kernel(const Plan& pl, index_t kc, const float* apack, index_t mcur,
                   const float* bpack, index_t np, index_t ncur, float* c, index_t ldc,
-                  float alpha, float beta, float* tile) {
+                  float alpha, float beta, float* tile, const GemmEpilogue* ep = nullptr, index_t jc = 0) {
   const index_t mr = pl.uk.mr, nr = pl.uk.nr;
   for (index_t q = 0; q < np; ++q) {  // JR
     const index_t j = q * nr;
     const index_t nrem = min_i(nr, ncur - j);
     const float* bp = bpack + q * pl.ps_b;
     const float* ap = apack;
-    for (index_t i = 0; i < mcur; i += mr, ap += pl.ps_a)  // IR
-      run_tile(pl, kc, ap, bp, c + i * ldc + j, ldc, min_i(mr, mcur - i), nrem, alpha, beta, tile);
+    for (index_t i = 0; i < mcur; i += mr, ap += pl.ps_a) {  // IR
+      const index_t mrem = min_i(mr, mcur - i);
+      run_tile(pl, kc, ap, bp, c + i * ldc + j, ldc, mrem, nrem, alpha, beta, tile);
+      if (ep) epilogue_block(*ep, c + i * ldc + j, ldc, mrem, nrem, jc + j);
+    }
   }
 }
 
@@ -495,7 +532,7 @@ void packed_loops(const Product& g, const Plan& pl, float* ws, int t, int nthr) 
         gemm_detail::pack_panels(static_cast<int>(mr), mcur, kc, g.a + ic * g.rs_a + pc * g.cs_a,
                                  g.rs_a, g.cs_a, apack, pl.ps_a);
         macro_kernel(pl, kc, apack, mcur, bpack, np, ncur, g.c + ic * g.ldc + jc, g.ldc, g.alpha,
-                     beta, tile);
+                     beta, tile, pc + kc >= g.k && g.ep.active() ? &g.ep : nullptr, jc);
       }
       // The next k- or n-block overwrites the shared B panel.
       if (pc + kc < g.k || jc + ncur < g.n) team_barrier(nthr);
@@ -530,6 +567,7 @@ void run_product(const Product& g, bool may_thread, float* ws) {
   if (g.m <= 0 || g.n <= 0) return;
   if (g.k <= 0 || g.alpha == 0.f) {
     scale_c(g);
+    epilogue_block(g.ep, g.c, g.ldc, g.m, g.n, 0);
     return;
   }
   const GemmPath path = shape_path(g.m, g.n, g.k, g.cs_a, g.rs_b, g.cs_b);
@@ -576,6 +614,7 @@ void run_product(const Product& g, bool may_thread, float* ws) {
       part.b = g.b + q0 * uk.nr * g.cs_b;
       part.c = g.c + q0 * uk.nr;
       part.n = min_i(q1 * uk.nr, g.n) - q0 * uk.nr;
+      if (g.ep.bias) part.ep.bias = g.ep.bias + q0 * uk.nr;
       packed_loops(part, pl, ws + t * slice, 0, 1);
     }
   }
@@ -607,17 +646,19 @@ void set_forced_path(GemmPath path) {
 }  // namespace gemm_detail
 
 void sgemm(bool trans_a, bool trans_b, index_t m, index_t n, index_t k, float alpha, const float* a,
-           index_t lda, const float* b, index_t ldb, float beta, float* c, index_t ldc) {
-  run_product(make_product(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc),
-              /*may_thread=*/true, nullptr);
+           index_t lda, const float* b, index_t ldb, float beta, float* c, index_t ldc, const GemmEpilogue& ep) {
+  Product g = make_product(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  g.ep = ep;
+  run_product(g, /*may_thread=*/true, nullptr);
 }
 
 void sgemm_batched(index_t batch, bool trans_a, bool trans_b, index_t m, index_t n, index_t k,
                    float alpha, const float* a, index_t lda, index_t stride_a, const float* b,
                    index_t ldb, index_t stride_b, float beta, float* c, index_t ldc,
-                   index_t stride_c) {
+                   index_t stride_c, const GemmEpilogue& ep) {
   if (batch <= 0 || m <= 0 || n <= 0) return;
-  const Product g0 = make_product(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  Product g0 = make_product(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  g0.ep = ep;
   auto product = [&](index_t q) {
     Product g = g0;
     g.a = a + q * stride_a;

@@ -19,16 +19,26 @@ namespace gn {
 
 struct GemmUkernel;  // gemm/ukernel.h
 
+// What happens to each element of C once its product is complete, while its block of C is still
+// in cache (KERNELS.md §2.7): c = c + bias[j] (bias: n floats, one per column, or null), then, with
+// relu, c = max(c, 0) (NaN stays NaN). The default does nothing.
+struct GemmEpilogue {
+  const float* bias = nullptr;
+  bool relu = false;
+  bool active() const { return bias != nullptr || relu; }
+};
+
 void sgemm(bool trans_a, bool trans_b, index_t m, index_t n, index_t k, float alpha,
            const float* a, index_t lda, const float* b, index_t ldb, float beta, float* c,
-           index_t ldc);
+           index_t ldc, const GemmEpilogue& ep = GemmEpilogue());
 
 // `batch` independent products; matrix i uses a + i * stride_a, b + i * stride_b, c + i * stride_c.
-// A stride of 0 shares that operand across the batch (broadcasting).
+// A stride of 0 shares that operand across the batch (broadcasting). The epilogue applies to every
+// product (the same bias for each).
 void sgemm_batched(index_t batch, bool trans_a, bool trans_b, index_t m, index_t n, index_t k,
                    float alpha, const float* a, index_t lda, index_t stride_a, const float* b,
                    index_t ldb, index_t stride_b, float beta, float* c, index_t ldc,
-                   index_t stride_c);
+                   index_t stride_c, const GemmEpilogue& ep = GemmEpilogue());
 
 // ---- Prepacked operands -------------------------------------------------------------------------
 //

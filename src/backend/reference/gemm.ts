@@ -1,8 +1,10 @@
 import type { FloatArray, GemmArgs } from '../backend';
 
-/** Batched GEMM as three plain loops, accumulating in double precision. */
+/** Batched GEMM as three plain loops, accumulating in double precision, then the epilogue. */
 export function gemm(a: FloatArray, b: FloatArray, c: FloatArray, g: GemmArgs): void {
   const { m, n, k, alpha, beta } = g;
+  const bias = g.bias ?? null;
+  const relu = g.relu === true;
   const lda = g.transA ? m : k;
   const ldb = g.transB ? k : n;
   for (let q = 0; q < g.batch; q++) {
@@ -18,7 +20,9 @@ export function gemm(a: FloatArray, b: FloatArray, c: FloatArray, g: GemmArgs): 
           acc += av * bv;
         }
         const ci = C + i * n + j;
-        c[ci] = alpha * acc + (beta === 0 ? 0 : beta * c[ci]);
+        let v = alpha * acc + (beta === 0 ? 0 : beta * c[ci]);
+        if (bias !== null) v += bias[j];
+        c[ci] = relu && v < 0 ? 0 : v;
       }
     }
   }
