@@ -4,7 +4,7 @@
  */
 import { defineOp } from '../autograd/function';
 import { backendFor } from '../backend';
-import { broadcastShapes, contiguousStrides, fmtShape, numel } from '../shape';
+import { broadcastShapes, fmtShape, numel } from '../shape';
 import { Tensor } from '../tensor';
 import { expandRaw, reduceKeepdim, sumTo } from './kernels';
 import { checkTensor, dataAs, empty, resultDtype } from './util';
@@ -112,10 +112,10 @@ const Linear = defineOp({
     ctx.hasBias = bias instanceof Tensor;
     if (out.numel === 0) return out;
     const be = backendFor(out.data);
-    if (bias instanceof Tensor) {
-      // Bias rows first, then C = x wᵀ + C in one GEMM.
-      be.copyStrided(dataAs(bias, dtype), 0, [0, 1], out.data, 0, contiguousStrides([rows, outF]), [rows, outF]);
-    }
+    // out = x wᵀ, then + bias in the GEMM's epilogue, per tile as it leaves the kernel, instead of
+    // copying the bias into every row of out first and accumulating onto it (beta = 1). Forward
+    // without grad, alternating builds: [64, 400] -> 120 55-57 -> 47-50 us, -> 84 24.3-24.6 ->
+    // 20.5-20.6 us, -> 10 6.8-7.0 -> 5.3-5.5 us; [256, 784] -> 512 unchanged (930-990 us).
     be.gemm(dataAs(x, dtype), dataAs(w, dtype), out.data, {
       transA: false,
       transB: true,
@@ -124,10 +124,11 @@ const Linear = defineOp({
       n: outF,
       k: inF,
       alpha: 1,
-      beta: bias instanceof Tensor ? 1 : 0,
+      beta: 0,
       strideA: 0,
       strideB: 0,
       strideC: 0,
+      bias: bias instanceof Tensor ? dataAs(bias, dtype) : null,
     });
     return out;
   },
