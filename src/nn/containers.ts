@@ -1,9 +1,11 @@
 /** Containers: Sequential, ModuleList and ModuleDict. */
 import { recycleArray } from '../autograd/scratch';
+import { linearRelu } from '../ops/matmul';
 import { reluMaxPool2d } from '../ops/pool';
 import type { Tensor } from '../tensor';
 import { ReLU } from './layers/activation';
 import { Conv2d } from './layers/conv';
+import { Linear } from './layers/linear';
 import { MaxPool2d } from './layers/pooling';
 import { Module } from './module';
 
@@ -11,6 +13,7 @@ import { Module } from './module';
 const plainRelu = (m: Module): m is ReLU => m instanceof ReLU && m.forward === ReLU.prototype.forward;
 const plainMaxPool = (m: Module): m is MaxPool2d => m instanceof MaxPool2d && m.forward === MaxPool2d.prototype.forward;
 const plainConv = (m: Module): m is Conv2d => m instanceof Conv2d && m.forward === Conv2d.prototype.forward;
+const plainLinear = (m: Module): m is Linear => m instanceof Linear && m.forward === Linear.prototype.forward;
 
 function checkModule(where: string, m: unknown): asserts m is Module {
   if (!(m instanceof Module)) throw new TypeError(`${where}: expected a Module, got ${m === null ? 'null' : typeof m}`);
@@ -56,6 +59,8 @@ export class Sequential extends Module {
    * A ReLU followed by a MaxPool2d runs as one op, maxPool2d(relu(x)) computed as relu(maxPool2d(x))
    * (ops/pool.ts: the same values and gradients, with the ReLU on the pooled output); when a Conv2d
    * comes before them, its output's array goes back to the scratch pool once that op has read it.
+   * A Linear followed by a ReLU runs as linearRelu (ops/matmul.ts: the ReLU in the GEMM's epilogue;
+   * the same values and gradients).
    */
   forward(x: Tensor): Tensor {
     let h = x;
@@ -63,6 +68,11 @@ export class Sequential extends Module {
     for (let i = 0; i < layers.length; i++) {
       const m = layers[i][1];
       const next = i + 1 < layers.length ? layers[i + 1][1] : null;
+      if (next !== null && plainLinear(m) && plainRelu(next)) {
+        h = linearRelu(h, m.weight, m.bias);
+        i++;
+        continue;
+      }
       if (next !== null && plainRelu(m) && plainMaxPool(next)) {
         const input = h;
         h = reluMaxPool2d(input, next.kernelSize, next.options);

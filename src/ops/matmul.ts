@@ -3,10 +3,11 @@
  * linear (x wᵀ + b, the fully connected layer), both on the backend's batched GEMM.
  */
 import { defineOp } from '../autograd/function';
+import type { Context } from '../autograd/node';
 import { backendFor } from '../backend';
 import { broadcastShapes, fmtShape, numel } from '../shape';
 import { Tensor } from '../tensor';
-import { expandRaw, reduceKeepdim, sumTo } from './kernels';
+import { expandRaw, reduceKeepdim, sumTo, unaryGradRaw } from './kernels';
 import { checkTensor, dataAs, empty, resultDtype } from './util';
 import { squeeze, unsqueeze } from './views';
 
@@ -101,65 +102,100 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   return out;
 }
 
+/** x wᵀ (+ bias, then relu(.) when asked) into a new tensor: one GEMM with the epilogue. */
+function linearForward(ctx: Context, x: Tensor, w: Tensor, bias: Tensor | undefined, relu: boolean): Tensor {
+  const [outF, inF] = w.shape;
+  const rows = x.numel / inF;
+  const dtype = resultDtype(x, w);
+  const out = empty([...x.shape.slice(0, -1), outF], dtype);
+  ctx.hasBias = bias instanceof Tensor;
+  if (out.numel === 0) return out;
+  // out = x wᵀ, then + bias in the GEMM's epilogue, per tile as it leaves the kernel, instead of
+  // copying the bias into every row of out first and accumulating onto it (beta = 1). Forward
+  // without grad, alternating builds: [64, 400] -> 120 55-57 -> 47-50 us, -> 84 24.3-24.6 ->
+  // 20.5-20.6 us, -> 10 6.8-7.0 -> 5.3-5.5 us; [256, 784] -> 512 unchanged (930-990 us).
+  backendFor(out.data).gemm(dataAs(x, dtype), dataAs(w, dtype), out.data, {
+    transA: false,
+    transB: true,
+    batch: 1,
+    m: rows,
+    n: outF,
+    k: inF,
+    alpha: 1,
+    beta: 0,
+    strideA: 0,
+    strideB: 0,
+    strideC: 0,
+    bias: bias instanceof Tensor ? dataAs(bias, dtype) : null,
+    relu,
+  });
+  return out;
+}
+
+/** Gradients of x, w and bias from the gradient g of x wᵀ + bias (x and w saved first). */
+function linearBackward(ctx: Context, g: Tensor): (Tensor | null)[] {
+  const [x, w] = ctx.savedTensors;
+  const g2 = asMatrix(g);
+  const gx = ctx.needsInputGrad[0] ? new Tensor(batchedProduct(g2, false, w, false).data, x.shape) : null;
+  const gw = ctx.needsInputGrad[1] ? batchedProduct(g2, true, asMatrix(x), false) : null;
+  const gb = ctx.hasBias && ctx.needsInputGrad[2] ? new Tensor(reduceKeepdim('sum', g2, [0]).data, [w.shape[0]]) : null;
+  return [gx, gw, gb];
+}
+
 const Linear = defineOp({
   name: 'linear',
   forward(ctx, x: Tensor, w: Tensor, bias?: Tensor) {
-    const [outF, inF] = w.shape;
-    const rows = x.numel / inF;
-    const dtype = resultDtype(x, w);
-    const out = empty([...x.shape.slice(0, -1), outF], dtype);
     ctx.saveForBackward(x, w);
-    ctx.hasBias = bias instanceof Tensor;
-    if (out.numel === 0) return out;
-    const be = backendFor(out.data);
-    // out = x wᵀ, then + bias in the GEMM's epilogue, per tile as it leaves the kernel, instead of
-    // copying the bias into every row of out first and accumulating onto it (beta = 1). Forward
-    // without grad, alternating builds: [64, 400] -> 120 55-57 -> 47-50 us, -> 84 24.3-24.6 ->
-    // 20.5-20.6 us, -> 10 6.8-7.0 -> 5.3-5.5 us; [256, 784] -> 512 unchanged (930-990 us).
-    be.gemm(dataAs(x, dtype), dataAs(w, dtype), out.data, {
-      transA: false,
-      transB: true,
-      batch: 1,
-      m: rows,
-      n: outF,
-      k: inF,
-      alpha: 1,
-      beta: 0,
-      strideA: 0,
-      strideB: 0,
-      strideC: 0,
-      bias: bias instanceof Tensor ? dataAs(bias, dtype) : null,
-    });
-    return out;
+    return linearForward(ctx, x, w, bias, false);
+  },
+  backward: linearBackward,
+});
+
+/**
+ * relu(x wᵀ + bias) with the ReLU in the GEMM's epilogue: no pass over the output of its own, and
+ * the same values as linear then relu. Backward: g where the output is positive (exactly where the
+ * pre-activation is: relu's derivative from its output), then linear's.
+ */
+const LinearRelu = defineOp({
+  name: 'linearRelu',
+  forward(ctx, x: Tensor, w: Tensor, bias?: Tensor) {
+    const y = linearForward(ctx, x, w, bias, true);
+    ctx.saveForBackward(x, w, y);
+    return y;
   },
   backward(ctx, g) {
-    const [x, w] = ctx.savedTensors;
-    const g2 = asMatrix(g);
-    const gx = ctx.needsInputGrad[0] ? new Tensor(batchedProduct(g2, false, w, false).data, x.shape) : null;
-    const gw = ctx.needsInputGrad[1] ? batchedProduct(g2, true, asMatrix(x), false) : null;
-    const gb = ctx.hasBias && ctx.needsInputGrad[2] ? new Tensor(reduceKeepdim('sum', g2, [0]).data, [w.shape[0]]) : null;
-    return [gx, gw, gb];
+    const y = ctx.savedTensors[2];
+    return linearBackward(ctx, unaryGradRaw('relu', y, null, g));
   },
 });
 
-/** x wᵀ + bias, for x [..., in], w [out, in], bias [out]: the fully connected layer. */
-export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
-  checkTensor('linear', 'input', x);
-  checkTensor('linear', 'weight', weight);
-  if (weight.ndim !== 2) throw new RangeError(`linear: weight must be 2-D [out, in], got shape ${fmtShape(weight.shape)}`);
+function checkLinear(fn: string, x: Tensor, weight: Tensor, bias?: Tensor | null): void {
+  checkTensor(fn, 'input', x);
+  checkTensor(fn, 'weight', weight);
+  if (weight.ndim !== 2) throw new RangeError(`${fn}: weight must be 2-D [out, in], got shape ${fmtShape(weight.shape)}`);
   if (x.ndim === 0 || x.shape[x.ndim - 1] !== weight.shape[1]) {
     throw new RangeError(
-      `linear: input of shape ${fmtShape(x.shape)} does not match weight of shape ${fmtShape(weight.shape)} ` +
+      `${fn}: input of shape ${fmtShape(x.shape)} does not match weight of shape ${fmtShape(weight.shape)} ` +
         `(last input dim must be ${weight.shape[1]})`,
     );
   }
   if (bias !== undefined && bias !== null) {
-    checkTensor('linear', 'bias', bias);
+    checkTensor(fn, 'bias', bias);
     if (bias.ndim !== 1 || bias.shape[0] !== weight.shape[0]) {
-      throw new RangeError(`linear: bias must have shape [${weight.shape[0]}], got ${fmtShape(bias.shape)}`);
+      throw new RangeError(`${fn}: bias must have shape [${weight.shape[0]}], got ${fmtShape(bias.shape)}`);
     }
-    return Linear(x, weight, bias);
   }
-  return Linear(x, weight);
+}
+
+/** x wᵀ + bias, for x [..., in], w [out, in], bias [out]: the fully connected layer. */
+export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+  checkLinear('linear', x, weight, bias);
+  return bias !== undefined && bias !== null ? Linear(x, weight, bias) : Linear(x, weight);
+}
+
+/** relu(linear(x, weight, bias)) in one GEMM (nn.Sequential runs a Linear then a ReLU through it). */
+export function linearRelu(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+  checkLinear('linearRelu', x, weight, bias);
+  return bias !== undefined && bias !== null ? LinearRelu(x, weight, bias) : LinearRelu(x, weight);
 }
 

@@ -396,6 +396,44 @@ describe('toString and summary', () => {
   });
 });
 
+describe('Sequential runs a Linear followed by a ReLU as one op', () => {
+  const same = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+    let bad = 0;
+    for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) bad++;
+    return bad;
+  };
+  const cases: [string, number[], boolean][] = [
+    ['[64, 40] -> 24 with bias', [64, 40], true],
+    ['3-D input, no bias', [3, 5, 40], false],
+  ];
+  for (const dtype of ['float32', 'float64'] as const) {
+    for (const [name, shape, bias] of cases) {
+      test(`${name}, ${dtype}: the values and gradients of relu(linear(x)), bit for bit`, () => {
+        gn.manualSeed(3);
+        const lin = new Linear(40, 24, { bias });
+        const data = gn.randn(shape, { dtype });
+        data.data[5] = Number.NaN; // a NaN row: NaN out, zero gradient, both ways
+        const x1 = data.clone().requiresGrad_();
+        const x2 = data.clone().requiresGrad_();
+        const fused = new Sequential(lin, new ReLU()).forward(x1);
+        expect(fused.gradFn?.name).toBe('linearRelu');
+        const fusedGrads = () => [x1.grad, lin.weight.grad, lin.bias?.grad].map((g) => Array.from(g?.data ?? []));
+        const w = gn.randn(fused.shape, { dtype });
+        fused.mul(w).sum().backward();
+        const g1 = fusedGrads();
+        lin.zeroGrad();
+        const plain = gn.relu(lin.forward(x2));
+        expect(plain.gradFn?.name).toBe('relu');
+        expect(same(fused.data, plain.data)).toBe(0);
+        expect(fused.data.some((v) => v === 0) && fused.data.some((v) => v > 0) && fused.data.some(Number.isNaN)).toBe(true);
+        plain.mul(w).sum().backward();
+        const g2 = [x2.grad, lin.weight.grad, lin.bias?.grad].map((g) => Array.from(g?.data ?? []));
+        for (let i = 0; i < 3; i++) expect(same(g1[i], g2[i])).toBe(0);
+      });
+    }
+  }
+});
+
 describe('Sequential runs a ReLU followed by a MaxPool2d as one op', () => {
   // Values with ties, zeros of both signs, negatives only windows and NaN, so that the fused
   // relu(maxPool2d(x)) must match maxPool2d(relu(x)) where it could most easily differ.
