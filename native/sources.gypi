@@ -23,6 +23,7 @@
       "native/kernels/pool/maxpool2d.cc",
       "native/kernels/pool/avgpool2d.cc",
       "native/kernels/norm/batchnorm.cc",
+      "native/kernels/recurrent/lstm.cc",
       "native/kernels/optim/optim.cc",
       "native/kernels/random/dropout.cc"
     ],
@@ -56,6 +57,7 @@
       "native/addon/bind_reduce.cc",
       "native/addon/bind_layout.cc",
       "native/addon/bind_norm.cc",
+      "native/addon/bind_recurrent.cc",
       "native/addon/bind_optim.cc"
     ],
     "gradnode_flags_avx2": [

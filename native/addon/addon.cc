@@ -69,6 +69,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   register_reduce(env, exports);
   register_layout(env, exports);
   register_norm(env, exports);
+  register_recurrent(env, exports);
   register_optim(env, exports);
   return exports;
 }

@@ -128,6 +128,7 @@ void export_fn(Napi::Env env, Napi::Object exports, const char* name) {
 void register_gemm(Napi::Env env, Napi::Object exports);
 void register_conv(Napi::Env env, Napi::Object exports);
 void register_pool(Napi::Env env, Napi::Object exports);
+void register_recurrent(Napi::Env env, Napi::Object exports);
 void register_elementwise(Napi::Env env, Napi::Object exports);
 void register_reduce(Napi::Env env, Napi::Object exports);
 void register_layout(Napi::Env env, Napi::Object exports);

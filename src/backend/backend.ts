@@ -277,6 +277,33 @@ export interface Backend {
   dropoutForward(x: FloatArray, y: FloatArray, mask: FloatArray, threshold: number, scale: number, seed0: number, seed1: number): void;
 
   /**
+   * One LSTM time step after its GEMMs, over `rows` samples with `hidden` units: gates
+   * [rows, 4 hidden] holds the pre-activations of the input, forget, cell and output gates (PyTorch's
+   * order) and is overwritten with i = σ, f = σ, g = tanh, o = σ of them; then
+   *   c = f c_prev + i g,  tc = tanh(c),  h = o tc   (cPrev, c, tc, h: [rows, hidden]).
+   * c, tc and h share memory with no other argument.
+   */
+  lstmCell(gates: FloatArray, cPrev: FloatArray, c: FloatArray, tc: FloatArray, h: FloatArray, rows: number, hidden: number): void;
+  /**
+   * Its backward, from the activations `gates`, cPrev and tc of the forward and the gradients dh
+   * and dc (null: zero) of h and c: dgates (of the pre-activations) and dcPrev, with
+   *   dc' = dc + dh o (1 - tc²),  di = dc' g i (1 - i),  df = dc' c_prev f (1 - f),
+   *   dg = dc' i (1 - g²),        do = dh tc o (1 - o),  dcPrev = dc' f.
+   * dgates and dcPrev share memory with no other argument.
+   */
+  lstmCellBackward(
+    gates: FloatArray,
+    cPrev: FloatArray,
+    tc: FloatArray,
+    dh: FloatArray,
+    dc: FloatArray | null,
+    dgates: FloatArray,
+    dcPrev: FloatArray,
+    rows: number,
+    hidden: number,
+  ): void;
+
+  /**
    * dst[dstOffset + idx . dstStrides] = src[srcOffset + idx . srcStrides] for every index of
    * `shape`. The one data-movement kernel: permute, slicing, cat, pad, expand. src and dst must not
    * overlap.

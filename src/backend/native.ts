@@ -133,6 +133,18 @@ export interface Addon {
     shrink: number,
   ): void;
   dropoutForward(x: Float32Array, y: Float32Array, mask: Float32Array, threshold: number, scale: number, seed0: number, seed1: number): void;
+  lstmCell(gates: Float32Array, cPrev: Float32Array, c: Float32Array, tc: Float32Array, h: Float32Array, rows: number, hidden: number): void;
+  lstmCellBackward(
+    gates: Float32Array,
+    cPrev: Float32Array,
+    tc: Float32Array,
+    dh: Float32Array,
+    dc: Float32Array | null,
+    dgates: Float32Array,
+    dcPrev: Float32Array,
+    rows: number,
+    hidden: number,
+  ): void;
   unaryOps: Record<UnaryOp, number>;
   binaryOps: Record<BinaryOp, number>;
   reduceOps: Record<ReduceOp, number>;
@@ -306,6 +318,15 @@ export function createNativeBackend(addon: Addon): Backend {
     },
     dropoutForward(x, y, mask, threshold, scale, seed0, seed1) {
       addon.dropoutForward(f32(x, 'dropout', 'x'), f32(y, 'dropout', 'y'), f32(mask, 'dropout', 'mask'), threshold, scale, seed0, seed1);
+    },
+    lstmCell(gates, cPrev, c, tc, h, rows, hidden) {
+      addon.lstmCell(f32(gates, 'lstmCell', 'gates'), f32(cPrev, 'lstmCell', 'cPrev'), f32(c, 'lstmCell', 'c'),
+        f32(tc, 'lstmCell', 'tc'), f32(h, 'lstmCell', 'h'), rows, hidden);
+    },
+    lstmCellBackward(gates, cPrev, tc, dh, dc, dgates, dcPrev, rows, hidden) {
+      const fn = 'lstmCellBackward';
+      addon.lstmCellBackward(f32(gates, fn, 'gates'), f32(cPrev, fn, 'cPrev'), f32(tc, fn, 'tc'), f32(dh, fn, 'dh'),
+        f32OrNull(dc, fn, 'dc'), f32(dgates, fn, 'dgates'), f32(dcPrev, fn, 'dcPrev'), rows, hidden);
     },
     copyStrided(src, srcOffset, srcStrides, dst, dstOffset, dstStrides, shape) {
       addon.copyStrided(f32(src, 'copy', 'src'), srcOffset, i32(srcStrides), f32(dst, 'copy', 'dst'), dstOffset,

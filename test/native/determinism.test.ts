@@ -1,7 +1,7 @@
 // Determinism of the native kernels (KERNELS.md §8.2.5 and the contracts in native/kernels/*.h):
 // the same call twice gives bitwise-identical results, and so do 1 and 2 threads, for GEMM, conv
-// (forward, backward-data, backward-filter with bias), pooling, reductions and softmax. Sizes are
-// large enough that every kernel actually splits its work between threads.
+// (forward, backward-data, backward-filter with bias), pooling, reductions, softmax and the LSTM
+// cell. Sizes are large enough that every kernel actually splits its work between threads.
 import { afterAll, describe, expect, test } from 'vitest';
 import type { Backend } from '../../src/backend/backend';
 import { getNumThreads, setNumThreads } from '../../src/backend';
@@ -137,5 +137,22 @@ describe('native kernels are bitwise reproducible, run to run and across thread 
         });
       }
     }
+  });
+
+  test('LSTM cell, forward and backward', () => {
+    const [rows, hidden] = [64, 256];
+    const n = rows * hidden;
+    const pre = normal(4 * n, 10, 3);
+    const cPrev = normal(n, 11);
+    const dh = normal(n, 12);
+    const dc = normal(n, 13);
+    checkDeterministic(`lstmCell [${rows}, ${hidden}]`, (be) => {
+      const gates = pre.slice();
+      const [c, tc, h, dcPrev] = [0, 1, 2, 3].map(() => new Float32Array(n));
+      const dgates = new Float32Array(4 * n);
+      be.lstmCell(gates, cPrev, c, tc, h, rows, hidden);
+      be.lstmCellBackward(gates, cPrev, tc, dh, dc, dgates, dcPrev, rows, hidden);
+      return [gates, c, tc, h, dgates, dcPrev];
+    });
   });
 });

@@ -96,6 +96,11 @@ struct VmathKernels {
   // y = x * scale[p % c] + shift[p % c] on the planes p in [p0, p1) of [n * c, inner]; y may be x.
   void (*bn_affine)(const float* x, const float* scale, const float* shift, float* y, index_t p0, index_t p1,
                     index_t c, index_t inner);
+  // LSTM cell rows (recurrent/lstm_rows.inc; driven by recurrent/lstm.cc), rows [0, rows) of the
+  // batch: see lstm.h for what they compute.
+  void (*lstm_cell)(float* gates, const float* c_prev, float* c, float* tc, float* h, index_t rows, index_t hidden);
+  void (*lstm_cell_backward)(const float* gates, const float* c_prev, const float* tc, const float* dh,
+                             const float* dc, float* dgates, float* dc_prev, index_t rows, index_t hidden);
   // Reduction blocks (reduce/reduce_blocks.inc; driven by reduce/reduce.cc): rows [0, rows) of the
   // columns [0, w) of a tile with row stride `inner` (w == inner == 1: one contiguous row). Sums in
   // double; max / min propagate NaN; arg: the first extreme (or first NaN), its row offset by r0.

@@ -10,6 +10,7 @@ import { gemm } from './gemm';
 import { batchNormBackward, batchNormStats, channelAffine } from './norm';
 import { adamStep, sgdUpdate } from './optim';
 import { dropoutForward } from './random';
+import { lstmCell, lstmCellBackward } from './recurrent';
 import { copyStrided } from './layout';
 import { avgPool2dBackward, avgPool2dForward, maxPool2dBackward, maxPool2dForward } from './pool';
 import { argReduce, crossEntropyBackward, reduce, softmax, softmaxBackward } from './reduce';
@@ -40,4 +41,6 @@ export const referenceBackend: Backend = {
   sgdStep: sgdUpdate,
   adamStep,
   dropoutForward,
+  lstmCell,
+  lstmCellBackward,
 };
