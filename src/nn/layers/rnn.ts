@@ -1,15 +1,16 @@
 /**
  * Recurrent layers (Elman RNN and LSTM), multi-layer, optionally batch-first, trained by
- * backpropagation through time: the unrolled steps are ordinary graph nodes, so backward() runs
- * through time. Parameter names and layouts follow PyTorch (weight_ih_l0 [gates * hidden, input],
+ * backpropagation through time: each layer is the input projection (one linear over all steps)
+ * and one op that runs the time loop forward and, in backward(), back through time
+ * (ops/recurrent.ts). Parameter names and layouts follow PyTorch (weight_ih_l0 [gates * hidden, input],
  * weight_hh_l0, bias_ih_l0, bias_hh_l0; LSTM gates in the order input, forget, cell, output), so
  * state dicts line up with PyTorch's.
  */
 import { zeros } from '../../ops/creation';
 import { dropout } from '../../ops/dropout';
-import { chunk, stack } from '../../ops/join';
+import { narrow, stack } from '../../ops/join';
 import { linear } from '../../ops/matmul';
-import { relu, sigmoid, tanh } from '../../ops/unary';
+import { lstmLayer, rnnLayer } from '../../ops/recurrent';
 import { checkInt, checkTensor } from '../../ops/util';
 import { fmtShape, shapesEqual } from '../../shape';
 import type { Tensor } from '../../tensor';
@@ -85,6 +86,7 @@ abstract class RecurrentBase extends Module {
     }
     let seq = unbatched ? x.unsqueeze(1) : this.batchFirst ? x.transpose(0, 1) : x;
     seq = seq.reshape(seq.shape.slice());
+    if (seq.shape[0] === 0) throw new RangeError(`${name}: the input has no time steps (shape ${fmtShape(x.shape)})`);
     const restore = (y: Tensor) => (unbatched ? y.squeeze(1) : this.batchFirst ? y.transpose(0, 1) : y);
     return [seq, restore, seq.shape[1]];
   }
@@ -120,20 +122,16 @@ export class RNN extends RecurrentBase {
     const [seq, restore, batch] = this.prepare('RNN', x);
     const unbatched = x.ndim === 2;
     const hx = this.checkState('RNN', 'h0', h0, batch, unbatched);
-    const act = this.nonlinearity === 'relu' ? relu : tanh;
+    const T = seq.shape[0];
     let input = seq;
     const finals: Tensor[] = [];
     for (let l = 0; l < this.numLayers; l++) {
       const [wih, whh, bih, bhh] = this.layerParams(l);
       const xw = linear(input, wih, bih); // all time steps at once: [T, N, H]
-      let h = hx ? hx.select(0, l) : zeros([batch, this.hiddenSize], { dtype: x.dtype });
-      const outs: Tensor[] = [];
-      for (let t = 0; t < seq.shape[0]; t++) {
-        h = act(xw.select(0, t).add(linear(h, whh, bhh)));
-        outs.push(h);
-      }
-      finals.push(h);
-      input = this.betweenLayers(stack(outs, 0), l);
+      const h = hx ? hx.select(0, l) : zeros([batch, this.hiddenSize], { dtype: x.dtype });
+      const out = rnnLayer(xw, whh, h, this.nonlinearity, bhh); // the time loop, one op
+      finals.push(out.select(0, T - 1));
+      input = this.betweenLayers(out, l);
     }
     const hn = stack(finals, 0);
     return [restore(input), unbatched ? hn.squeeze(1) : hn];
@@ -155,24 +153,19 @@ export class LSTM extends RecurrentBase {
     const unbatched = x.ndim === 2;
     const h0 = this.checkState('LSTM', 'h0', state?.[0], batch, unbatched);
     const c0 = this.checkState('LSTM', 'c0', state?.[1], batch, unbatched);
+    const T = seq.shape[0];
     let input = seq;
     const hs: Tensor[] = [];
     const cs: Tensor[] = [];
     for (let l = 0; l < this.numLayers; l++) {
       const [wih, whh, bih, bhh] = this.layerParams(l);
-      const xw = linear(input, wih, bih);
-      let h = h0 ? h0.select(0, l) : zeros([batch, this.hiddenSize], { dtype: x.dtype });
-      let c = c0 ? c0.select(0, l) : zeros([batch, this.hiddenSize], { dtype: x.dtype });
-      const outs: Tensor[] = [];
-      for (let t = 0; t < seq.shape[0]; t++) {
-        const [gi, gf, gg, go] = chunk(xw.select(0, t).add(linear(h, whh, bhh)), 4, 1);
-        c = sigmoid(gf).mul(c).add(sigmoid(gi).mul(tanh(gg)));
-        h = sigmoid(go).mul(tanh(c));
-        outs.push(h);
-      }
-      hs.push(h);
-      cs.push(c);
-      input = this.betweenLayers(stack(outs, 0), l);
+      const xw = linear(input, wih, bih); // all time steps at once: [T, N, 4H]
+      const h = h0 ? h0.select(0, l) : zeros([batch, this.hiddenSize], { dtype: x.dtype });
+      const c = c0 ? c0.select(0, l) : zeros([batch, this.hiddenSize], { dtype: x.dtype });
+      const y = lstmLayer(xw, whh, h, c, bhh); // the time loop, one op: h_1 .. h_T, then c_T
+      hs.push(y.select(0, T - 1));
+      cs.push(y.select(0, T));
+      input = this.betweenLayers(narrow(y, 0, 0, T), l);
     }
     const hn = stack(hs, 0);
     const cn = stack(cs, 0);
