@@ -19,6 +19,7 @@ import { runGemm } from './families/gemm';
 import type { LenetResult } from './families/lenet';
 import { runLenetInChild } from './families/lenet_child';
 import { runCopy, runEltwise, runNorm, runOptim, runPool, runReduce, runSoftmax } from './families/memory';
+import { runRnn } from './families/rnn';
 import { type Context, loadPackage, type Row } from './lib/context';
 import { evaluateGoals } from './lib/goals';
 import { buildInfo, busyCores, loadavg, machineInfo } from './lib/machine';
@@ -26,7 +27,7 @@ import { bandwidthFor, type Calibration, levelFor, mergeCalibrations, NativeHelp
 import { CONTENDED, contendedRow, goalTable, kernelTables, lenetTables, renderMarkdown, renderText, type Table } from './lib/table';
 import { detectTorch, runTorchKernels, runTorchLenet, type TorchLenetResult, type TorchPeer } from './lib/torch';
 
-const FAMILIES = ['gemm', 'conv', 'pool', 'batchnorm', 'eltwise', 'reduce', 'softmax', 'optim', 'copy', 'lenet'] as const;
+const FAMILIES = ['gemm', 'conv', 'pool', 'batchnorm', 'eltwise', 'reduce', 'softmax', 'optim', 'copy', 'rnn', 'lenet'] as const;
 type Family = (typeof FAMILIES)[number];
 
 const USAGE = `usage: npm run bench -- [options]
@@ -253,6 +254,7 @@ async function main(): Promise<void> {
     ['softmax', runSoftmax],
     ['optim', runOptim],
     ['copy', runCopy],
+    ['rnn', runRnn],
   ];
   for (const [family, run] of runners) {
     if (!o.only.includes(family)) continue;

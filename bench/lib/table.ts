@@ -56,6 +56,7 @@ const FAMILY_TITLES: Record<string, string> = {
   softmax: 'Softmax, log-softmax, cross-entropy (compulsory bytes)',
   optim: 'Optimizer steps and dropout (compulsory bytes)',
   copy: 'Strided copies (compulsory bytes)',
+  rnn: 'Recurrent layers, forward + backward through time (useful flops: the GEMMs)',
 };
 
 export function kernelTables(rows: Row[]): Table[] {

@@ -241,6 +241,23 @@ def gemm_fns(it):
     return {"gemm": lambda: torch.mm(aa, bb, out=c)}
 
 
+def rnn_fns(it):
+    """torch.nn.LSTM / RNN (batch-first) over the sequence, then backward from a fixed gradient."""
+    n, t, i, h = it["batch"], it["time"], it["input"], it["hidden"]
+    cls = torch.nn.LSTM if it["mode"] == "lstm" else torch.nn.RNN
+    layer = cls(i, h, batch_first=True)
+    x = rand(n, t, i)
+    g = rand(n, t, h)
+
+    def step():
+        for p in layer.parameters():
+            p.grad = None
+        y, _ = layer(x)
+        y.backward(g)
+
+    return {"fwd_bwd": step}
+
+
 BUILDERS = {
     "gemm": gemm_fns,
     "conv": conv_fns,
@@ -252,6 +269,7 @@ BUILDERS = {
     "reduce": reduce_fns,
     "softmax": softmax_fns,
     "copy": copy_fns,
+    "rnn": rnn_fns,
 }
 
 
@@ -278,7 +296,7 @@ def main():
                     cache.clear()  # one shape's tensors at a time
                     cache[key] = BUILDERS[it["kind"]](it)
                 fn = cache[key][it["pass"]]
-                if it["pass"] == "cross_entropy_fwd_bwd":
+                if it["pass"] == "cross_entropy_fwd_bwd" or it["kind"] == "rnn":  # autograd runs
                     with torch.enable_grad():
                         rec.update(timeit(fn, reps, min_time))
                 else:
