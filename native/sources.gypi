@@ -20,6 +20,8 @@
       "native/kernels/conv/conv_ukernel_generic.cc",
       "native/kernels/conv/conv2d_bwd_data.cc",
       "native/kernels/conv/conv2d_bwd_filter.cc",
+      "native/kernels/conv/depthwise.cc",
+      "native/kernels/conv/depthwise_generic.cc",
       "native/kernels/pool/maxpool2d.cc",
       "native/kernels/pool/avgpool2d.cc",
       "native/kernels/norm/batchnorm.cc",
@@ -34,6 +36,7 @@
       "native/kernels/pool/maxpool2x2_avx2.cc",
       "native/kernels/pool/pool_window_avx2.cc",
       "native/kernels/conv/winograd_avx2.cc",
+      "native/kernels/conv/depthwise_avx2.cc",
       "native/kernels/gemm/pack_avx2.cc"
     ],
     "gradnode_sources_avx512": [
@@ -42,7 +45,8 @@
       "native/kernels/conv/conv_ukernel_avx512.cc",
       "native/kernels/pool/maxpool2x2_avx512.cc",
       "native/kernels/pool/pool_window_avx512.cc",
-      "native/kernels/conv/winograd_avx512.cc"
+      "native/kernels/conv/winograd_avx512.cc",
+      "native/kernels/conv/depthwise_avx512.cc"
     ],
     "gradnode_sources_neon": [
       "native/kernels/gemm/ukernel_neon.cc",

@@ -109,6 +109,7 @@ IsaKernels make_kernels(Isa isa) {
       k.maxpool2x2 = avx2::maxpool2x2_kernels();
       k.pool_window = avx2::pool_window_kernels();
       k.winograd = avx2::winograd_kernels();
+      k.depthwise = avx2::depthwise_kernels();
       k.pack_transpose = avx2::pack_transpose;
       break;
     case Isa::kAvx512:
@@ -125,6 +126,7 @@ IsaKernels make_kernels(Isa isa) {
       k.maxpool2x2 = avx512::maxpool2x2_kernels();
       k.pool_window = avx512::pool_window_kernels();
       k.winograd = avx512::winograd_kernels();
+      k.depthwise = avx512::depthwise_kernels();
       k.pack_transpose = avx2::pack_transpose;
       break;
 #endif
@@ -132,6 +134,7 @@ IsaKernels make_kernels(Isa isa) {
     case Isa::kNeon:
       k.gemm = neon::gemm_ukernel();
       k.vmath = neon::vmath_kernels();
+      k.depthwise = generic::depthwise_kernels();  // the aarch64 baseline is NEON
       break;
 #endif
     default:
@@ -140,6 +143,7 @@ IsaKernels make_kernels(Isa isa) {
       k.gemm = generic::gemm_ukernel();
       k.vmath = generic::vmath_kernels();
       k.conv = generic::conv_ukernel();
+      k.depthwise = generic::depthwise_kernels();
       break;
   }
   if (k.gemm_narrow.run == nullptr) k.gemm_narrow = k.gemm;

@@ -11,6 +11,7 @@
 
 #include "common.h"
 #include "conv/conv_ukernel.h"
+#include "conv/depthwise.h"
 #include "conv/winograd_ukernel.h"
 #include "elementwise/vmath.h"
 #include "gemm/pack.h"
@@ -45,6 +46,7 @@ struct IsaKernels {
                              // baseline's 4-lane ones
   PoolWindowKernels pool_window;  // max / average forward, any window, column stride 1 or 2
                                   // (pool/pool_ukernel.h); nullptr: the baseline path
+  DepthwiseKernels depthwise;  // depthwise convolution planes (conv/depthwise.h)
 };
 
 // True when this binary contains the ISA's kernels.

@@ -112,7 +112,7 @@ const LstmLayer = defineOp({
     const be = backendFor(s.gates);
     const dgates = allocateUninitialized(T * NG, dtype);
     const dh = allocateUninitialized(NH, dtype);
-    let dc = gd.slice(T * NH, (T + 1) * NH); // the gradient of c_T, then of each earlier c
+    let dc: FloatArray = gd.slice(T * NH, (T + 1) * NH); // the gradient of c_T, then of each earlier c
     let dcPrev = allocateUninitialized(NH, dtype);
     for (let t = T - 1; t >= 0; t--) {
       dh.set(rows(gd, NH, t));

@@ -145,6 +145,79 @@ describe('conv2d: random shapes (fast-check)', () => {
   });
 });
 
+describe('conv2d: depthwise (native/kernels/conv/depthwise.h)', () => {
+  test('random depthwise shapes: multipliers, strides, dilations, pads, rows of several 16-output chunks', () => {
+    const arb = fc
+      .record({
+        n: fc.integer({ min: 1, max: 2 }),
+        c: fc.integer({ min: 2, max: 5 }),
+        mult: fc.integer({ min: 1, max: 3 }),
+        h: fc.integer({ min: 1, max: 20 }),
+        w: fc.oneof(fc.integer({ min: 1, max: 40 }), fc.constantFrom(15, 16, 17, 31, 32, 33)),
+        kh: fc.integer({ min: 1, max: 5 }),
+        kw: fc.integer({ min: 1, max: 5 }),
+        strideH: fc.integer({ min: 1, max: 3 }),
+        strideW: fc.integer({ min: 1, max: 3 }),
+        padH: fc.integer({ min: 0, max: 3 }),
+        padW: fc.integer({ min: 0, max: 3 }),
+        extraRight: fc.integer({ min: -1, max: 1 }),
+        dilH: fc.integer({ min: 1, max: 2 }),
+        dilW: fc.integer({ min: 1, max: 3 }),
+        bias: fc.boolean(),
+        seed: fc.integer({ min: 0, max: 1e6 }),
+      })
+      .map((r) => {
+        const s: Conv2dShape = {
+          name: 'depthwise random',
+          n: r.n,
+          cIn: r.c,
+          h: r.h,
+          w: r.w,
+          cOut: r.c * r.mult,
+          kh: r.kh,
+          kw: r.kw,
+          strideH: r.strideH,
+          strideW: r.strideW,
+          padH: r.padH,
+          padW: r.padW,
+          padRight: Math.max(0, r.padW + r.extraRight),
+          dilH: r.dilH,
+          dilW: r.dilW,
+          groups: r.c,
+        };
+        return { p: conv2dParams(s), bias: r.bias, seed: r.seed };
+      })
+      .filter(({ p }) => p.oh >= 1 && p.ow >= 1);
+    fc.assert(
+      fc.property(arb, ({ p, bias, seed }) => checkConv('depthwise random', p, bias, seed)),
+      { seed: 0xd3a7, numRuns: 80 },
+    );
+  });
+
+  test('backward-filter: an infinity only some taps read spoils only those taps', () => {
+    // 'valid' 3x3 over 20 columns: 18 outputs per row, a 16-output chunk and a 2-output tail. The
+    // last input column is read by the right-hand taps only (at the last output); the kernel's
+    // tail chunk also loads it for the other taps and must drop those products, not add 0 * inf.
+    const p = conv2dParams({ name: 'dw inf', n: 1, cIn: 2, h: 4, w: 20, cOut: 2, kh: 3, kw: 3, groups: 2 });
+    const x = uniform(p.n * p.cIn * p.h * p.w, 5);
+    x[2 * 20 + 19] = Infinity; // channel 0, row 2, last column
+    const dy = uniform(p.n * p.cOut * p.oh * p.ow, 6);
+    const dw = poisoned(2 * 9);
+    native.conv2dBackwardFilter(x, dy, dw, null, p);
+    const ref = new Float64Array(dw.length);
+    referenceBackend.conv2dBackwardFilter(to64(x), to64(dy), ref, null, p);
+    // x[2][19] is read by the outputs (1, 17) through tap (1, 2) and (0, 17) through tap (2, 2).
+    for (let t = 0; t < 9; t++) {
+      const [r, q] = [Math.floor(t / 3), t % 3];
+      expect(Number.isFinite(ref[t]), `reference tap ${t}`).toBe(!(q === 2 && r >= 1));
+      expect(Number.isFinite(dw[t]), `channel 0 tap ${t}: ${dw[t]} (reference ${ref[t]})`).toBe(Number.isFinite(ref[t]));
+    }
+    const finite = [...ref.keys()].filter((i) => Number.isFinite(ref[i]));
+    const bound = convBackwardFilterBound(x.map((v) => (Number.isFinite(v) ? v : 0)), dy, p).dw;
+    assertWithin(finite.map((i) => dw[i]), finite.map((i) => ref[i]), finite.map((i) => bound[i]), { name: 'finite taps' });
+  });
+});
+
 describe('conv2d op on the native backend against float64 (forward)', () => {
   function checkOp(name: string, K: number, x: Tensor, w: Tensor, b: Tensor | null, opts: gn.Conv2dOptions): void {
     const got = gn.withBackend('native', () => gn.conv2d(x, w, b, opts));

@@ -84,6 +84,11 @@ export const conv2dShapes: readonly Conv2dShape[] = [
   { name: 'resnet20_stage1_3x3_16_b32', n: 32, cIn: 16, h: 32, w: 32, cOut: 16, kh: 3, kw: 3, padH: 1, padW: 1, training: true },
   { name: 'resnet20_stage3_3x3_64_b32', n: 32, cIn: 64, h: 8, w: 8, cOut: 64, kh: 3, kw: 3, padH: 1, padW: 1, training: true },
   { name: 'resnet20_down_3x3_s2_32to64_b32', n: 32, cIn: 32, h: 16, w: 16, cOut: 64, kh: 3, kw: 3, strideH: 2, strideW: 2, padH: 1, padW: 1, training: true },
+  // MobileNet-style depthwise layers at batch 32 (stride 1, and stride 2 halving the plane), for the
+  // benchmark only (not `training`: their outputs stay out of the batch-norm rows); the depthwise
+  // property test of test/native/conv.test.ts covers rows of this width.
+  { name: 'mobilenet_dw_3x3_64_32x32_b32', n: 32, cIn: 64, h: 32, w: 32, cOut: 64, kh: 3, kw: 3, padH: 1, padW: 1, groups: 64, benchOnly: true },
+  { name: 'mobilenet_dw_3x3_s2_128_16x16_b32', n: 32, cIn: 128, h: 16, w: 16, cOut: 128, kh: 3, kw: 3, strideH: 2, strideW: 2, padH: 1, padW: 1, groups: 128, benchOnly: true },
   // The 64-channel layer of the conv goals (docs/benchmarks.md): 38 M multiply-adds per sample
   { name: 'conv3x3_64to64_32x32_b32', n: 32, cIn: 64, h: 32, w: 32, cOut: 64, kh: 3, kw: 3, padH: 1, padW: 1, training: true, benchOnly: true },
 ];

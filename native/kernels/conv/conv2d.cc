@@ -1,10 +1,9 @@
-// conv2d forward. In order of preference: Winograd F(2x2,3x3) (conv_winograd.h: 3x3 stride 1 with
-// >= 16 input and >= 8 output channels), the pack-free kernel (conv_direct.h: stride 1, few output
-// channels), the implicit GEMM (conv_igemm.h: everything else but depthwise and 1x1).
-// 1x1 / stride 1 / unpadded convolutions are a plain GEMM per sample; depthwise ones keep im2col
-// + gn::sgemm per sample (its small-matrix path suits one output channel per group). Those two
-// run batch-parallel when there are at least as many samples as threads, otherwise serial over
-// samples with the GEMM's own threads. Also the shape validator.
+// conv2d forward. Depthwise convolutions have their own kernels (depthwise.h). Otherwise, in order
+// of preference: Winograd F(2x2,3x3) (conv_winograd.h: 3x3 stride 1 with >= 16 input and >= 8
+// output channels), the pack-free kernel (conv_direct.h: stride 1, few output channels), the
+// implicit GEMM (conv_igemm.h: everything else but 1x1). 1x1 / stride 1 / unpadded convolutions
+// are a plain GEMM per sample, batch-parallel when there are at least as many samples as threads,
+// otherwise serial over samples with the GEMM's own threads. Also the shape validator.
 #include "conv2d.h"
 
 #include "../gemm/gemm.h"
@@ -13,6 +12,7 @@
 #include "conv_igemm.h"
 #include "conv_lanes.h"
 #include "conv_winograd.h"
+#include "depthwise.h"
 #include "im2col.h"
 
 namespace gn {
@@ -43,26 +43,16 @@ void add_bias(const float* bias, index_t rows, index_t cols, float* y, index_t l
   }
 }
 
-// One sample: all groups, all tiles. col is this thread's column buffer (unused when direct).
-void forward_sample(const Conv2dShape& s, const ConvPlan& p, const float* x, const float* w,
-                    const float* bias, float* y, index_t n, float* col) {
+// One sample of a 1x1 / stride 1 / unpadded convolution: per group, Y [cg_out x oh*w] =
+// W [cg_out x cg_in] * X [cg_in x oh*w] (the input plane is the column matrix: rows hw apart).
+void forward_sample_1x1(const Conv2dShape& s, const ConvPlan& p, const float* x, const float* w,
+                        const float* bias, float* y, index_t n) {
   for (index_t g = 0; g < s.groups; ++g) {
     const float* xg = x + (n * s.c_in + g * p.cg_in) * p.hw;
     const float* wg = w + g * p.cg_out * p.K;
-    const float* bg = bias ? bias + g * p.cg_out : nullptr;
     float* yg = y + (n * s.c_out + g * p.cg_out) * p.P;
-    if (p.direct) {
-      // Y [cg_out x oh*w] = W [cg_out x cg_in] * X [cg_in x oh*w] (rows of X are hw apart).
-      sgemm(false, false, p.cg_out, p.P, p.cg_in, 1.f, wg, p.K, xg, p.hw, 0.f, yg, p.P);
-      if (bg) add_bias(bg, p.cg_out, p.P, yg, p.P);
-      continue;
-    }
-    for (index_t p0 = 0; p0 < p.P; p0 += p.tile) {
-      const index_t t = p.P - p0 < p.tile ? p.P - p0 : p.tile;
-      im2col_tile(p.geom, xg, p0, t, col);
-      sgemm(false, false, p.cg_out, t, p.K, 1.f, wg, p.K, col, t, 0.f, yg + p0, p.P);
-      if (bg) add_bias(bg, p.cg_out, t, yg + p0, p.P);  // while the tile is still in cache
-    }
+    sgemm(false, false, p.cg_out, p.P, p.cg_in, 1.f, wg, p.K, xg, p.hw, 0.f, yg, p.P);
+    if (bias) add_bias(bias + g * p.cg_out, p.cg_out, p.P, yg, p.P);
   }
 }
 
@@ -132,8 +122,9 @@ IgemmConv forward_igemm(const Conv2dShape& s, const ConvPlan& p) {
 }
 
 void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y) {
+  if (conv_is_depthwise(s)) return depthwise_forward(s, x, w, bias, y);
   const ConvPlan p = conv_plan(s);
-  if (!p.direct && !p.depthwise) {
+  if (!p.direct) {
     const IgemmConv cv = forward_igemm(s, p);
     if (conv_lanes_available(cv) && conv_lanes_pays(cv))
       conv_lanes(cv, x, w, IgemmWeights::kForward, bias, y);
@@ -147,18 +138,12 @@ void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const 
   }
   const int nt = threads_for(s.n, 1);
   if (nt > 1 && s.n >= num_threads()) {
-    // Scratch for every thread's column buffer, taken here: never allocate inside the region.
-    float* cols = p.direct ? nullptr : scratch(kScratchConv, sizeof(float) * p.col_floats * nt);
     RegionGuard guard;  // sgemm takes its packing buffers from each thread's scratch
 #pragma omp parallel for num_threads(nt) schedule(static)
-    for (index_t n = 0; n < s.n; ++n)
-      guard.run([&] {
-        forward_sample(s, p, x, w, bias, y, n, cols ? cols + p.col_floats * thread_rank() : nullptr);
-      });
+    for (index_t n = 0; n < s.n; ++n) guard.run([&] { forward_sample_1x1(s, p, x, w, bias, y, n); });
     guard.rethrow();
   } else {
-    float* col = p.direct ? nullptr : scratch(kScratchConv, sizeof(float) * p.col_floats);
-    for (index_t n = 0; n < s.n; ++n) forward_sample(s, p, x, w, bias, y, n, col);
+    for (index_t n = 0; n < s.n; ++n) forward_sample_1x1(s, p, x, w, bias, y, n);
   }
 }
 

@@ -14,8 +14,8 @@
 //   the pack-free convolution micro-kernel for stride 1 with few output channels (conv_direct.h);
 //   implicit GEMM, im2col panels packed straight from padded samples (conv_igemm.h; forward,
 //     stride-1 backward-data through the rotated weights, backward-filter);
-//   col2im + GEMM for the other backward-data cases; 1x1 as a plain GEMM; depthwise: im2col +
-//     GEMM forward / backward-filter, a direct scatter backward-data.
+//   col2im + GEMM for the other backward-data cases; 1x1 as a plain GEMM; depthwise: direct
+//     per-plane kernels (depthwise.h).
 // Weights are packed once per call. Work is split between threads by static partitions that
 // depend on the sizes only; backward-filter sums per-chunk partials over a fixed partition of the
 // batch in chunk order. Results are bitwise the same run to run and for any thread count.

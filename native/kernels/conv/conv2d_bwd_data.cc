@@ -4,8 +4,7 @@
 // Otherwise per sample and group, dcol = W^T * dY (W^T packed once per call) one tile of output
 // pixels at a time, scattered back into dX by col2im; 1x1 / stride 1 / unpadded convolutions
 // write W^T * dY straight into dX. Batch-parallel like the forward pass.
-// Depthwise convolutions skip the GEMM (an outer product there) and scatter dY through the
-// weights directly, parallel over the input planes.
+// Depthwise convolutions have their own kernels (depthwise.h).
 // Every dX plane is written by one thread only, in an order that depends on the sizes alone, so
 // the result is the same for any thread count.
 #include <cstring>
@@ -17,6 +16,7 @@
 #include "conv_igemm.h"
 #include "conv_lanes.h"
 #include "conv_winograd.h"
+#include "depthwise.h"
 #include "im2col.h"
 
 namespace gn {
@@ -95,54 +95,6 @@ void backward_data_sample(const Conv2dShape& s, const ConvPlan& p, const float* 
   }
 }
 
-// Multiply-adds one thread should at least get in the depthwise loops.
-constexpr index_t kDepthwiseGrain = index_t(1) << 15;
-
-// Depthwise: input-gradient plane ci of one sample gets the taps of output channels
-// ci * cg_out .. (ci + 1) * cg_out - 1, in channel, then (r, q) order.
-void depthwise_backward_data_plane(const Conv2dShape& s, index_t cg_out, const float* dy0,
-                                   const float* w0, float* dxc) {
-  const index_t P = s.oh * s.ow, taps = s.kh * s.kw;
-  std::memset(dxc, 0, sizeof(float) * s.h * s.w);
-  for (index_t m = 0; m < cg_out; ++m) {
-    const float* dyc = dy0 + m * P;
-    const float* wc = w0 + m * taps;
-    for (index_t r = 0; r < s.kh; ++r) {
-      const index_t row_off = r * s.dil_h - s.pad_h;
-      index_t ilo, ihi;
-      conv_valid_range(row_off, s.stride_h, s.h, s.oh, &ilo, &ihi);
-      for (index_t q = 0; q < s.kw; ++q) {
-        const index_t off = q * s.dil_w - s.pad_w;
-        index_t jlo, jhi;
-        conv_valid_range(off, s.stride_w, s.w, s.ow, &jlo, &jhi);
-        const float wv = wc[r * s.kw + q];
-        for (index_t i = ilo; i < ihi; ++i) {
-          const float* dyr = dyc + i * s.ow;
-          float* dxr = dxc + (i * s.stride_h + row_off) * s.w;
-          if (s.stride_w == 1) {
-            for (index_t j = jlo; j < jhi; ++j) dxr[j + off] += wv * dyr[j];
-          } else {
-            const index_t sw = s.stride_w;
-            for (index_t j = jlo; j < jhi; ++j) dxr[j * sw + off] += wv * dyr[j];
-          }
-        }
-      }
-    }
-  }
-}
-
-void depthwise_backward_data(const Conv2dShape& s, const ConvPlan& p, const float* dy, const float* w,
-                             float* dx) {
-  const index_t planes = s.n * s.c_in, taps = s.kh * s.kw, per_plane = p.cg_out * p.P * taps;
-  const int nt = threads_for(planes, per_plane >= kDepthwiseGrain ? 1 : kDepthwiseGrain / per_plane);
-#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
-  for (index_t q = 0; q < planes; ++q) {
-    const index_t n = q / s.c_in, ci = q % s.c_in;
-    depthwise_backward_data_plane(s, p.cg_out, dy + (n * s.c_out + ci * p.cg_out) * p.P,
-                                  w + ci * p.cg_out * taps, dx + q * p.hw);
-  }
-}
-
 }  // namespace
 
 // Stride 1: dX is the forward convolution of dY with the weights rotated by 180 degrees and their
@@ -172,8 +124,8 @@ IgemmConv rotated_igemm(const Conv2dShape& s, const ConvPlan& p) {
 }
 
 void conv2d_backward_data(const Conv2dShape& s, const float* dy, const float* w, float* dx) {
+  if (conv_is_depthwise(s)) return depthwise_backward_data(s, dy, w, dx);
   const ConvPlan p = conv_plan(s);
-  if (p.depthwise) return depthwise_backward_data(s, p, dy, w, dx);
   // Stride 1: a forward convolution of dY with the rotated weights (dX has cg_in channels), by
   // Winograd (3x3 with enough channels), the pack-free kernel (2 to 16 input channels), or the
   // implicit GEMM. The latter packs dY once per output block and reuses it for cg_in / MR

@@ -3,8 +3,8 @@
 // group, K <= 160, <= 64 output channels, a batch of at least 16 or 8 samples; its own blocks of
 // samples take the place of the chunks below), Winograd F(2x2,3x3) (3x3 stride 1, >= 16 channels each
 // side), the pack-free kernel (conv_direct.h: stride 1, K = c*kh*kw <= 160, <= 64 output
-// channels), the implicit-GEMM engine (conv_igemm.h); 1x1 / stride 1 / unpadded and depthwise
-// convolutions use gn::sgemm with trans_b (1x1 on X itself, depthwise one im2col tile at a time).
+// channels), the implicit-GEMM engine (conv_igemm.h); 1x1 / stride 1 / unpadded convolutions use
+// gn::sgemm with trans_b on X itself. Depthwise convolutions have their own kernels (depthwise.h).
 //
 // Determinism: the batch is split into a fixed number of chunks of consecutive samples, chosen from
 // the sizes alone (never from the thread count). Each chunk is accumulated serially, in sample
@@ -20,6 +20,7 @@
 #include "conv_igemm.h"
 #include "conv_lanes.h"
 #include "conv_winograd.h"
+#include "depthwise.h"
 #include "im2col.h"
 
 namespace gn {
@@ -53,7 +54,7 @@ struct FilterJob {
   const float* x;
   const float* dy;
   index_t nchunks;
-  const IgemmFilterPlan* fp;  // the implicit-GEMM engine, or null for im2col + sgemm
+  const IgemmFilterPlan* fp;  // the implicit-GEMM engine, or null for the 1x1 GEMM
   const WinogradFilterPlan* wp;  // Winograd (then fp is null too), or null
   const DirectFilterPlan* dp;    // pack-free (then fp and wp are null), or null
 
@@ -90,24 +91,14 @@ struct FilterJob {
       if (db_c) chunk_bias(c, db_c);
       return;
     }
+    // 1x1 / stride 1 / unpadded: dW [cg_out x cg_in] += dY [cg_out x oh*w] * X^T (rows of X are
+    // hw apart).
     for (index_t n = n0; n < n1; ++n) {
       for (index_t g = 0; g < s.groups; ++g) {
         const float* xg = x + (n * s.c_in + g * p.cg_in) * p.hw;
         const float* dyg = dy + (n * s.c_out + g * p.cg_out) * p.P;
-        float* dwg = dw_c + g * p.cg_out * p.K;
-        if (p.direct) {
-          // dW [cg_out x cg_in] += dY [cg_out x oh*w] * X^T (rows of X are hw apart).
-          sgemm(false, true, p.cg_out, p.cg_in, p.P, 1.f, dyg, p.P, xg, p.hw, n == n0 ? 0.f : 1.f,
-                dwg, p.K);
-          continue;
-        }
-        for (index_t p0 = 0; p0 < p.P; p0 += p.tile) {
-          const index_t t = p.P - p0 < p.tile ? p.P - p0 : p.tile;
-          im2col_tile(p.geom, xg, p0, t, col);
-          // dW [cg_out x K] += dY [cg_out x t] * col^T, col being [K x t].
-          sgemm(false, true, p.cg_out, p.K, t, 1.f, dyg + p0, p.P, col, t,
-                n == n0 && p0 == 0 ? 0.f : 1.f, dwg, p.K);
-        }
+        sgemm(false, true, p.cg_out, p.cg_in, p.P, 1.f, dyg, p.P, xg, p.hw, n == n0 ? 0.f : 1.f,
+              dw_c + g * p.cg_out * p.K, p.K);
       }
       if (db_c) {
         const float* dyn = dy + n * s.c_out * p.P;
@@ -141,6 +132,7 @@ inline index_t round_up16(index_t v) { return (v + 15) / 16 * 16; }
 
 void conv2d_backward_filter(const Conv2dShape& s, const float* x, const float* dy, float* dw,
                             float* dbias) {
+  if (conv_is_depthwise(s)) return depthwise_backward_filter(s, x, dy, dw, dbias);
   const ConvPlan p = conv_plan(s);
   const index_t w_size = conv2d_w_size(s);
   // One partial = dW then dbias, padded to 64 bytes. Its size (and so the chunk count) does not
@@ -156,9 +148,8 @@ void conv2d_backward_filter(const Conv2dShape& s, const float* x, const float* d
     while (pow2 * 2 <= by_pixels && pow2 * 2 <= nchunks) pow2 *= 2;
     nchunks = pow2;
   }
-  // The implicit-GEMM engine for all but 1x1 (a plain GEMM on X) and depthwise (one output channel
-  // per group: the engine's MR-row panels would be mostly empty) convolutions.
-  bool engine = !p.direct && !p.depthwise;
+  // The implicit-GEMM engine for all but 1x1 (a plain GEMM on X).
+  bool engine = !p.direct;
   bool wino = false, direct = false;
   IgemmFilterPlan fplan;
   WinogradFilterPlan wplan;
@@ -215,7 +206,7 @@ void conv2d_backward_filter(const Conv2dShape& s, const float* x, const float* d
   };
 
   if (chunk_parallel) {
-    RegionGuard guard;  // the im2col path's sgemm takes packing buffers from each thread's scratch
+    RegionGuard guard;  // the 1x1 path's sgemm takes packing buffers from each thread's scratch
 #pragma omp parallel for num_threads(nt) schedule(static)
     for (index_t c = 0; c < nchunks; ++c)
       guard.run([&] {

@@ -227,7 +227,6 @@ ConvPlan conv_plan(const Conv2dShape& s) {
   p.K = p.cg_in * s.kh * s.kw;
   p.P = s.oh * s.ow;
   p.hw = s.h * s.w;
-  p.depthwise = s.groups > 1 && p.cg_in == 1;
   p.direct = s.kh == 1 && s.kw == 1 && s.stride_h == 1 && s.stride_w == 1 && s.pad_h == 0 &&
              s.pad_w == 0 && s.ow == s.w && s.oh <= s.h;
   p.geom = Im2colGeom{p.cg_in, s.h, s.w, s.kh, s.kw, s.oh, s.ow, s.stride_h, s.stride_w,

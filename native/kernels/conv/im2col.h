@@ -45,13 +45,6 @@ struct ConvPlan {
   // 1x1, stride 1, no padding, ow == w, oh <= h: the input plane itself is the column matrix
   // (ldb = hw, the first P = oh * w pixels), so no im2col.
   bool direct;
-  // groups > 1 with one input channel per group (depthwise, any channel multiplier). Backward-data
-  // then skips the GEMM (an outer product of K = cg_out, mostly 1) and col2im, and scatters dY
-  // through the weights directly (conv2d_bwd_data.cc); measured ~1.5-1.8x faster. Forward and
-  // backward-filter keep im2col + GEMM: the GEMM's small-matrix path beat direct per-tap loops
-  // there (those write every output once per tap; a faster direct kernel needs register blocking
-  // across taps).
-  bool depthwise;
   index_t tile;        // output pixels per im2col tile (a multiple of 16 unless it is all of P)
   index_t col_floats;  // floats of one column buffer (K * tile), rounded up to 64 bytes; 0 if direct
   Im2colGeom geom;
