@@ -94,9 +94,58 @@ describe('conv2d: named shapes', () => {
 
 });
 
+interface Channels {
+  n: number;
+  cIn: number;
+  cOut: number;
+  groups: number;
+  h: number;
+  w: number;
+}
+
+/**
+ * checkConv over random windows (sizes 1..maxK, strides 1..3, pads 0..3 with the bottom and right
+ * ones differing by up to 1, dilations 1..3, with or without bias) on the planes and channel
+ * layouts `channels` draws.
+ */
+function checkRandomShapes(name: string, channels: fc.Arbitrary<Channels>, maxK: number, seed: number, numRuns: number): void {
+  const arb = fc
+    .record({
+      c: channels,
+      kh: fc.integer({ min: 1, max: maxK }),
+      kw: fc.integer({ min: 1, max: maxK }),
+      strideH: fc.integer({ min: 1, max: 3 }),
+      strideW: fc.integer({ min: 1, max: 3 }),
+      padH: fc.integer({ min: 0, max: 3 }),
+      padW: fc.integer({ min: 0, max: 3 }),
+      extraBottom: fc.integer({ min: -1, max: 1 }),
+      extraRight: fc.integer({ min: -1, max: 1 }),
+      dilH: fc.integer({ min: 1, max: 3 }),
+      dilW: fc.integer({ min: 1, max: 3 }),
+      bias: fc.boolean(),
+      seed: fc.integer({ min: 0, max: 1e6 }),
+    })
+    .map((r) => {
+      const { extraBottom, extraRight, c, bias, seed: dataSeed, ...window } = r;
+      const s: Conv2dShape = {
+        name,
+        ...c,
+        ...window,
+        padBottom: Math.max(0, r.padH + extraBottom),
+        padRight: Math.max(0, r.padW + extraRight),
+      };
+      return { p: conv2dParams(s), bias, seed: dataSeed };
+    })
+    .filter(({ p }) => p.oh >= 1 && p.ow >= 1);
+  fc.assert(
+    fc.property(arb, ({ p, bias, seed: dataSeed }) => checkConv(name, p, bias, dataSeed)),
+    { seed, numRuns },
+  );
+}
+
 describe('conv2d: random shapes (fast-check)', () => {
   test('any stride, padding, dilation, groups and sizes', () => {
-    const arb = fc
+    const channels = fc
       .record({
         n: fc.integer({ min: 1, max: 3 }),
         groups: fc.constantFrom(1, 1, 2, 3),
@@ -104,94 +153,24 @@ describe('conv2d: random shapes (fast-check)', () => {
         coutG: fc.integer({ min: 1, max: 5 }),
         h: fc.integer({ min: 1, max: 12 }),
         w: fc.oneof(fc.integer({ min: 1, max: 12 }), fc.constantFrom(7, 8, 9, 15, 16, 17)),
-        kh: fc.integer({ min: 1, max: 4 }),
-        kw: fc.integer({ min: 1, max: 4 }),
-        strideH: fc.integer({ min: 1, max: 3 }),
-        strideW: fc.integer({ min: 1, max: 3 }),
-        padH: fc.integer({ min: 0, max: 3 }),
-        padW: fc.integer({ min: 0, max: 3 }),
-        extraBottom: fc.integer({ min: -1, max: 1 }),
-        dilH: fc.integer({ min: 1, max: 3 }),
-        dilW: fc.integer({ min: 1, max: 3 }),
-        bias: fc.boolean(),
-        seed: fc.integer({ min: 0, max: 1e6 }),
       })
-      .map((r) => {
-        const s: Conv2dShape = {
-          name: 'random',
-          n: r.n,
-          cIn: r.cinG * r.groups,
-          h: r.h,
-          w: r.w,
-          cOut: r.coutG * r.groups,
-          kh: r.kh,
-          kw: r.kw,
-          strideH: r.strideH,
-          strideW: r.strideW,
-          padH: r.padH,
-          padW: r.padW,
-          padBottom: Math.max(0, r.padH + r.extraBottom),
-          dilH: r.dilH,
-          dilW: r.dilW,
-          groups: r.groups,
-        };
-        return { p: conv2dParams(s), bias: r.bias, seed: r.seed };
-      })
-      .filter(({ p }) => p.oh >= 1 && p.ow >= 1);
-    fc.assert(
-      fc.property(arb, ({ p, bias, seed }) => checkConv('random', p, bias, seed)),
-      { seed: 0xc0de, numRuns: 60 },
-    );
+      .map(({ cinG, coutG, ...r }) => ({ ...r, cIn: cinG * r.groups, cOut: coutG * r.groups }));
+    checkRandomShapes('random', channels, 4, 0xc0de, 60);
   });
 });
 
 describe('conv2d: depthwise (native/kernels/conv/depthwise.h)', () => {
   test('random depthwise shapes: multipliers, strides, dilations, pads, rows of several 16-output chunks', () => {
-    const arb = fc
+    const channels = fc
       .record({
         n: fc.integer({ min: 1, max: 2 }),
         c: fc.integer({ min: 2, max: 5 }),
         mult: fc.integer({ min: 1, max: 3 }),
         h: fc.integer({ min: 1, max: 20 }),
         w: fc.oneof(fc.integer({ min: 1, max: 40 }), fc.constantFrom(15, 16, 17, 31, 32, 33)),
-        kh: fc.integer({ min: 1, max: 5 }),
-        kw: fc.integer({ min: 1, max: 5 }),
-        strideH: fc.integer({ min: 1, max: 3 }),
-        strideW: fc.integer({ min: 1, max: 3 }),
-        padH: fc.integer({ min: 0, max: 3 }),
-        padW: fc.integer({ min: 0, max: 3 }),
-        extraRight: fc.integer({ min: -1, max: 1 }),
-        dilH: fc.integer({ min: 1, max: 2 }),
-        dilW: fc.integer({ min: 1, max: 3 }),
-        bias: fc.boolean(),
-        seed: fc.integer({ min: 0, max: 1e6 }),
       })
-      .map((r) => {
-        const s: Conv2dShape = {
-          name: 'depthwise random',
-          n: r.n,
-          cIn: r.c,
-          h: r.h,
-          w: r.w,
-          cOut: r.c * r.mult,
-          kh: r.kh,
-          kw: r.kw,
-          strideH: r.strideH,
-          strideW: r.strideW,
-          padH: r.padH,
-          padW: r.padW,
-          padRight: Math.max(0, r.padW + r.extraRight),
-          dilH: r.dilH,
-          dilW: r.dilW,
-          groups: r.c,
-        };
-        return { p: conv2dParams(s), bias: r.bias, seed: r.seed };
-      })
-      .filter(({ p }) => p.oh >= 1 && p.ow >= 1);
-    fc.assert(
-      fc.property(arb, ({ p, bias, seed }) => checkConv('depthwise random', p, bias, seed)),
-      { seed: 0xd3a7, numRuns: 80 },
-    );
+      .map(({ c, mult, ...r }) => ({ ...r, cIn: c, cOut: c * mult, groups: c }));
+    checkRandomShapes('depthwise random', channels, 5, 0xd3a7, 80);
   });
 
   test('backward-filter: an infinity only some taps read spoils only those taps', () => {

@@ -44,31 +44,33 @@ index_t depthwise_buffer_floats(const DepthwisePlane& g) {
 
 bool conv_is_depthwise(const Conv2dShape& s) { return s.groups > 1 && s.groups == s.c_in; }
 
+// Runs plane(q, c, buf) for the n * c_in input planes q (c: its channel) on a static partition of
+// threads, buf being the thread's zeroed buffer.
+template <class F>
+void over_planes(const Conv2dShape& s, const DepthwisePlane& g, F plane) {
+  const index_t planes = s.n * s.c_in, floats = depthwise_buffer_floats(g);
+  const int nt = threads_by_work(planes, g.mult * s.oh * s.ow * s.kh * s.kw);
+  float* bufs = zeroed_buffers(floats, nt);
+#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
+  for (index_t q = 0; q < planes; ++q) plane(q, q % s.c_in, bufs + floats * thread_rank());
+}
+
 void depthwise_forward(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y) {
   const DepthwisePlane g = plane_of(s);
-  const index_t planes = s.n * s.c_in, taps = s.kh * s.kw, P = s.oh * s.ow, floats = depthwise_buffer_floats(g);
-  const int nt = threads_by_work(planes, g.mult * P * taps);
-  float* bufs = zeroed_buffers(floats, nt);
+  const index_t taps = s.kh * s.kw, P = s.oh * s.ow;
   const DepthwiseKernels& k = kernels().depthwise;
-#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
-  for (index_t q = 0; q < planes; ++q) {
-    const index_t c = q % s.c_in;
-    k.forward(g, x + q * s.h * s.w, w + c * g.mult * taps, bias ? bias + c * g.mult : nullptr, y + q * g.mult * P,
-              bufs + floats * thread_rank());
-  }
+  over_planes(s, g, [&](index_t q, index_t c, float* buf) {
+    k.forward(g, x + q * s.h * s.w, w + c * g.mult * taps, bias ? bias + c * g.mult : nullptr, y + q * g.mult * P, buf);
+  });
 }
 
 void depthwise_backward_data(const Conv2dShape& s, const float* dy, const float* w, float* dx) {
   const DepthwisePlane g = plane_of(s);
-  const index_t planes = s.n * s.c_in, taps = s.kh * s.kw, P = s.oh * s.ow, floats = depthwise_buffer_floats(g);
-  const int nt = threads_by_work(planes, g.mult * P * taps);
-  float* bufs = zeroed_buffers(floats, nt);
+  const index_t taps = s.kh * s.kw, P = s.oh * s.ow;
   const DepthwiseKernels& k = kernels().depthwise;
-#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
-  for (index_t q = 0; q < planes; ++q) {
-    const index_t c = q % s.c_in;
-    k.backward_data(g, dy + q * g.mult * P, w + c * g.mult * taps, dx + q * s.h * s.w, bufs + floats * thread_rank());
-  }
+  over_planes(s, g, [&](index_t q, index_t c, float* buf) {
+    k.backward_data(g, dy + q * g.mult * P, w + c * g.mult * taps, dx + q * s.h * s.w, buf);
+  });
 }
 
 // Each channel is one thread's: its weights and bias sum the batch in sample order.
