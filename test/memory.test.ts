@@ -88,6 +88,17 @@ describe('memory over a long training run', () => {
     expect(scratchPoolBytes()).toBe(held);
   });
 
+  test("an LSTM layer's saved gates go back to the scratch pool after backward, not before", () => {
+    const [T, N, H] = [6, 7, 101]; // gates: 6 * 7 * 404 floats (66 KB, pooled), a size nothing else here allocates
+    const n = T * N * 4 * H;
+    while (reuseFloat(n, 'float32')) {} // no such buffer pooled yet
+    const lstm = new gn.nn.LSTM(3, H);
+    const [out] = lstm.forward(gn.randn([T, N, 3]));
+    expect(reuseFloat(n, 'float32')).toBeNull(); // saved for backward: still in use
+    out.sum().backward();
+    expect(reuseFloat(n, 'float32')).not.toBeNull();
+  });
+
   test('the measurement catches a leak of one activation per step', () => {
     const kept: Tensor[] = [];
     const step = trainer(kept);

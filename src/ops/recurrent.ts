@@ -12,6 +12,7 @@
  * training step that way (PyTorch 1.13: 66 ms).
  */
 import { defineOp } from '../autograd/function';
+import { recycleArray } from '../autograd/scratch';
 import type { Context } from '../autograd/node';
 import { backendFor } from '../backend';
 import type { Backend, FloatArray, GemmArgs } from '../backend/backend';
@@ -44,6 +45,8 @@ function save(ctx: Context, s: Saved): void {
   ctx.rnn = s;
   ctx.onRelease(() => {
     ctx.rnn = null;
+    // The op's own arrays (not W_hh, a parameter's) go back to the scratch pool for the next step.
+    for (const a of [s.hs, s.gates, s.cs, s.tcs]) if (a) recycleArray(a);
   });
 }
 
