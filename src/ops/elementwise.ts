@@ -111,18 +111,17 @@ const Pow = defineOp({
   },
 });
 
-/** The gradient of maximum / minimum goes to the larger (smaller) operand, split evenly on ties. */
+/**
+ * The gradient of maximum / minimum goes to the larger (smaller) operand, split evenly on ties:
+ * g times where(x == y, 1/2, x op y) for each operand x that needs it (four passes; computing both
+ * weights as sums of masks took seven, and the constant operand of minimum(x, 0) paid for its own).
+ */
 function extremumBackward(op: 'gt' | 'lt', ctx: Context, g: Tensor): (Tensor | null)[] {
   const [a, b] = ctx.savedTensors;
-  const half = (x: Tensor) => scalarRaw('mul', x, 0.5);
-  const wins = binaryRaw(op, a, b);
-  const ties = half(binaryRaw('eq', a, b));
-  const wa = binaryRaw('add', wins, ties);
-  const wb = binaryRaw('add', binaryRaw(op, b, a), ties);
-  return [
-    ctx.needsInputGrad[0] ? sumTo(binaryRaw('mul', g, wa), a.shape) : null,
-    ctx.needsInputGrad[1] ? sumTo(binaryRaw('mul', g, wb), b.shape) : null,
-  ];
+  const half = zerosOf([], g.dtype);
+  half.data[0] = 0.5;
+  const grad = (x: Tensor, y: Tensor) => sumTo(binaryRaw('mul', g, whereRaw(binaryRaw('eq', x, y), half, binaryRaw(op, x, y))), x.shape);
+  return [ctx.needsInputGrad[0] ? grad(a, b) : null, ctx.needsInputGrad[1] ? grad(b, a) : null];
 }
 
 const Maximum = defineOp({

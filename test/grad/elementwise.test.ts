@@ -64,6 +64,26 @@ describe('gradcheck: binary ops with broadcasting', () => {
     check((t) => gn.minimum(0.05, t), [x]);
   });
 
+  test('maximum / minimum at ties split the gradient evenly; NaN sends it to neither side', () => {
+    // Not differentiable there, so no finite differences: PyTorch's rule, checked directly.
+    for (const op of ['maximum', 'minimum'] as const) {
+      const a = tensorOf([1, 2, 3, NaN, 5], [5]);
+      const b = tensorOf([1, 0, 4, 1, NaN], [5]);
+      const g = tensorOf([2, 4, 8, 16, 32], [5], 'float64', false);
+      gn[op](a, b).backward(g);
+      const aWins = op === 'maximum' ? [1, 4, 0, 0, 0] : [1, 0, 8, 0, 0];
+      const bWins = op === 'maximum' ? [1, 0, 8, 0, 0] : [1, 4, 0, 0, 0];
+      expect(Array.from(a.grad?.data ?? []), `${op} a`).toEqual(aWins);
+      expect(Array.from(b.grad?.data ?? []), `${op} b`).toEqual(bWins);
+      // A broadcast operand sums its share: ties with a scalar operand.
+      const x = tensorOf([0, -1, 0, 2], [4]);
+      const s = tensorOf([0], []);
+      gn[op](x, s).backward(tensorOf([1, 1, 1, 1], [4], 'float64', false));
+      expect(Array.from(x.grad?.data ?? []), `${op} x against 0`).toEqual(op === 'maximum' ? [0.5, 0, 0.5, 1] : [0.5, 1, 0.5, 0]);
+      expect(Array.from(s.grad?.data ?? []), `${op} the 0`).toEqual([2]);
+    }
+  });
+
   test('pow with a negative base and integer exponents (smooth there)', () => {
     const a = tensorOf([-1.5, -0.7, 0.4, 1.2, -2.1, 0.9], [2, 3]);
     const b = tensorOf([2, 3, 2, -1, 3, 2], [2, 3], 'float64', false);
