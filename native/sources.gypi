@@ -11,6 +11,7 @@
       "native/kernels/reduce/reduce.cc",
       "native/kernels/reduce/softmax.cc",
       "native/kernels/layout/copy_strided.cc",
+      "native/kernels/layout/upsample.cc",
       "native/kernels/conv/im2col.cc",
       "native/kernels/conv/conv2d.cc",
       "native/kernels/conv/conv_igemm.cc",

@@ -1,5 +1,6 @@
 // copyStrided(src, srcOffset, srcStrides, dst, dstOffset, dstStrides, shape): the one data-movement
-// kernel (permute, slicing, cat, pad, expand). Offsets and strides are in elements.
+// kernel (permute, slicing, cat, pad, expand). Offsets and strides are in elements. Also the
+// nearest-neighbour upsampling and its backward.
 // See kernels/layout/layout.h.
 #include "args.h"
 #include "kernels/layout/layout.h"
@@ -47,10 +48,38 @@ Napi::Value copy_strided(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// upsampleNearest(x, y, planes, h, w, fh, fw) and upsampleNearestBackward(dy, dx, planes, h, w, fh, fw).
+template <bool kBackward>
+Napi::Value upsample(const Napi::CallbackInfo& info) {
+  const char* fn = kBackward ? "upsampleNearestBackward" : "upsampleNearest";
+  Napi::Env env = info.Env();
+  require_args(info, 7, fn);
+  const F32 a = float32_arg(info, 0, fn, kBackward ? "dy" : "x");
+  const F32 b = float32_arg(info, 1, fn, kBackward ? "dx" : "y");
+  const index_t planes = int_arg(info, 2, fn, "planes", 0, kMaxOffset);
+  const index_t h = int_arg(info, 3, fn, "h", 0, kMaxOffset);
+  const index_t w = int_arg(info, 4, fn, "w", 0, kMaxOffset);
+  const index_t fh = int_arg(info, 5, fn, "fh", 1, kMaxOffset);
+  const index_t fw = int_arg(info, 6, fn, "fw", 1, kMaxOffset);
+  const index_t small = checked_mul(env, fn, checked_mul(env, fn, planes, h), w);
+  const index_t large = checked_mul(env, fn, checked_mul(env, fn, small, fh), fw);
+  require_length(env, fn, kBackward ? "dy" : "x", a.length, kBackward ? large : small);
+  require_length(env, fn, kBackward ? "dx" : "y", b.length, kBackward ? small : large);
+  if (a.length > 0 && b.length > 0 && a.data < b.data + b.length && b.data < a.data + a.length)
+    throw_range(env, fn, kBackward ? "dy and dx overlap" : "x and y overlap");
+  if (kBackward)
+    gn::upsample_nearest_backward(a.data, b.data, planes, h, w, fh, fw);
+  else
+    gn::upsample_nearest(a.data, b.data, planes, h, w, fh, fw);
+  return env.Undefined();
+}
+
 }  // namespace
 
 void register_layout(Napi::Env env, Napi::Object exports) {
   export_fn<copy_strided>(env, exports, "copyStrided");
+  export_fn<upsample<false>>(env, exports, "upsampleNearest");
+  export_fn<upsample<true>>(env, exports, "upsampleNearestBackward");
 }
 
 }  // namespace gn_addon

@@ -304,6 +304,17 @@ export interface Backend {
   ): void;
 
   /**
+   * Nearest-neighbour upsampling of `planes` planes [h, w] by integer factors:
+   * y[q][i fh + a][j fw + b] = x[q][i][j]. x and y do not overlap.
+   */
+  upsampleNearest(x: FloatArray, y: FloatArray, planes: number, h: number, w: number, fh: number, fw: number): void;
+  /**
+   * Its backward: dx[q][i][j] = the sum over a < fh (in order) of the sums over b < fw (in order)
+   * of dy[q][i fh + a][j fw + b]. dy and dx do not overlap.
+   */
+  upsampleNearestBackward(dy: FloatArray, dx: FloatArray, planes: number, h: number, w: number, fh: number, fw: number): void;
+
+  /**
    * dst[dstOffset + idx . dstStrides] = src[srcOffset + idx . srcStrides] for every index of
    * `shape`. The one data-movement kernel: permute, slicing, cat, pad, expand. src and dst must not
    * overlap.

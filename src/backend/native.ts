@@ -133,6 +133,8 @@ export interface Addon {
     shrink: number,
   ): void;
   dropoutForward(x: Float32Array, y: Float32Array, mask: Float32Array, threshold: number, scale: number, seed0: number, seed1: number): void;
+  upsampleNearest(x: Float32Array, y: Float32Array, planes: number, h: number, w: number, fh: number, fw: number): void;
+  upsampleNearestBackward(dy: Float32Array, dx: Float32Array, planes: number, h: number, w: number, fh: number, fw: number): void;
   lstmCell(gates: Float32Array, cPrev: Float32Array, c: Float32Array, tc: Float32Array, h: Float32Array, rows: number, hidden: number): void;
   lstmCellBackward(
     gates: Float32Array,
@@ -327,6 +329,12 @@ export function createNativeBackend(addon: Addon): Backend {
       const fn = 'lstmCellBackward';
       addon.lstmCellBackward(f32(gates, fn, 'gates'), f32(cPrev, fn, 'cPrev'), f32(tc, fn, 'tc'), f32(dh, fn, 'dh'),
         f32OrNull(dc, fn, 'dc'), f32(dgates, fn, 'dgates'), f32(dcPrev, fn, 'dcPrev'), rows, hidden);
+    },
+    upsampleNearest(x, y, planes, h, w, fh, fw) {
+      addon.upsampleNearest(f32(x, 'upsample', 'x'), f32(y, 'upsample', 'y'), planes, h, w, fh, fw);
+    },
+    upsampleNearestBackward(dy, dx, planes, h, w, fh, fw) {
+      addon.upsampleNearestBackward(f32(dy, 'upsample', 'dy'), f32(dx, 'upsample', 'dx'), planes, h, w, fh, fw);
     },
     copyStrided(src, srcOffset, srcStrides, dst, dstOffset, dstStrides, shape) {
       addon.copyStrided(f32(src, 'copy', 'src'), srcOffset, i32(srcStrides), f32(dst, 'copy', 'dst'), dstOffset,

@@ -278,13 +278,32 @@ export function embedding(indices: Tensor, weight: Tensor, paddingIdx: number | 
 // ------------------------------------------------------------------------------------------------
 // Compositions.
 
+// Nearest-neighbour upsampling: each input pixel copied to an fh x fw block; backward sums each
+// block. One kernel each way (as a reshape, expand and copy, the backward's reduction over two
+// interleaved dims took 3x PyTorch's time).
+const UpsampleNearest = defineOp({
+  name: 'upsampleNearest',
+  forward(ctx, x: Tensor, fh: number, fw: number) {
+    const [n, c, h, w] = x.shape;
+    const y = empty([n, c, h * fh, w * fw], x.dtype);
+    backendFor(x.data).upsampleNearest(x.data, y.data, n * c, h, w, fh, fw);
+    Object.assign(ctx, { shape: x.shape, fh, fw });
+    return y;
+  },
+  backward(ctx, g) {
+    const [n, c, h, w] = ctx.shape as number[];
+    const dx = empty([n, c, h, w], g.dtype);
+    backendFor(g.data).upsampleNearestBackward(g.data, dx.data, n * c, h, w, ctx.fh as number, ctx.fw as number);
+    return [dx];
+  },
+});
+
 /** Nearest-neighbour upsampling of [N, C, H, W] by an integer factor (or [fh, fw]). */
 export function upsampleNearest(x: Tensor, scaleFactor: number | [number, number]): Tensor {
   checkTensor('upsample', 'input', x);
   if (x.ndim !== 4) throw new RangeError(`upsample: input must be 4-D [N, C, H, W], got shape ${fmtShape(x.shape)}`);
   const [fh, fw] = pair('upsample', 'scaleFactor', scaleFactor, 1);
-  const [n, c, h, w] = x.shape;
-  return x.reshape(n, c, h, 1, w, 1).expand(n, c, h, fh, w, fw).reshape(n, c, h * fh, w * fw);
+  return UpsampleNearest(x, fh, fw);
 }
 
 /** Average pooling to a fixed output size, with PyTorch's adaptive windows. */

@@ -3,7 +3,7 @@
 // the copied region, which must keep their value. Then the data-movement ops themselves, float32 on
 // the native backend against float32 on the reference backend, also bit for bit.
 import fc from 'fast-check';
-import { describe, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import * as gn from '../../src/index';
 import { Tensor } from '../../src/tensor';
 import { contiguousStrides } from '../../src/shape';
@@ -167,4 +167,33 @@ describe('data-movement ops: float32 native against float32 reference, bit for b
       gotList.forEach((g, i) => assertBitwiseEqual(g.data as Float32Array, wantList[i].data as Float32Array, { name: `${name} [${i}]`, shape: g.shape }));
     });
   }
+});
+
+describe('native nearest-neighbour upsampling against the reference, bit for bit', () => {
+  // [planes, h, w, fh, fw]: factors 1 to 4 each way, the fw = 2 fast path and the general one, a
+  // single column, and 64 planes of 16 x 16 (split between threads).
+  const cases = [[1, 1, 1, 1, 1], [3, 2, 5, 2, 2], [2, 3, 4, 3, 2], [2, 4, 3, 1, 4], [5, 7, 1, 2, 3], [64, 16, 16, 2, 2]];
+  for (const [planes, h, w, fh, fw] of cases) {
+    test(`${planes} planes ${h}x${w}, factors ${fh}x${fw}: forward and backward`, () => {
+      const x = source(planes * h * w, planes + h);
+      const y = new Float32Array(planes * h * w * fh * fw).fill(NaN);
+      const yRef = new Float32Array(y.length);
+      native.upsampleNearest(x, y, planes, h, w, fh, fw);
+      referenceBackend.upsampleNearest(x, yRef, planes, h, w, fh, fw);
+      assertBitwiseEqual(y, yRef, { name: 'upsampleNearest' });
+      const dy = uniform(y.length, 7, -3, 3);
+      const dx = new Float32Array(x.length).fill(NaN);
+      const dxRef = new Float32Array(x.length);
+      native.upsampleNearestBackward(dy, dx, planes, h, w, fh, fw);
+      referenceBackend.upsampleNearestBackward(dy, dxRef, planes, h, w, fh, fw);
+      assertBitwiseEqual(dx, dxRef, { name: 'upsampleNearestBackward' });
+    });
+  }
+
+  test('wrong lengths and overlapping arrays are refused', () => {
+    const buf = new Float32Array(40);
+    expect(() => native.upsampleNearest(new Float32Array(4), new Float32Array(15), 1, 2, 2, 2, 2)).toThrow(/upsampleNearest: y has 15 elements, expected 16/);
+    expect(() => native.upsampleNearest(buf.subarray(0, 4), buf.subarray(2, 18), 1, 2, 2, 2, 2)).toThrow(/upsampleNearest: x and y overlap/);
+    expect(() => native.upsampleNearestBackward(new Float32Array(16), new Float32Array(4), 1, 2, 2, 0, 2)).toThrow(/upsampleNearestBackward: fh must be an integer in \[1,/);
+  });
 });

@@ -11,7 +11,7 @@ import { batchNormBackward, batchNormStats, channelAffine } from './norm';
 import { adamStep, sgdUpdate } from './optim';
 import { dropoutForward } from './random';
 import { lstmCell, lstmCellBackward } from './recurrent';
-import { copyStrided } from './layout';
+import { copyStrided, upsampleNearest, upsampleNearestBackward } from './layout';
 import { avgPool2dBackward, avgPool2dForward, maxPool2dBackward, maxPool2dForward } from './pool';
 import { argReduce, crossEntropyBackward, reduce, softmax, softmaxBackward } from './reduce';
 
@@ -43,4 +43,6 @@ export const referenceBackend: Backend = {
   dropoutForward,
   lstmCell,
   lstmCellBackward,
+  upsampleNearest,
+  upsampleNearestBackward,
 };
