@@ -11,6 +11,102 @@ constexpr index_t kMinWorkPerThread = 1 << 15;
 // Floats per block of the variance: 16 KB, so that a block whose shift was poor is re-read from L1.
 constexpr index_t kBlockFloats = 4096;
 
+// ---- [n, c] (inner == 1: BatchNorm1d on a batch of feature vectors) -----------------------------
+//
+// A channel is then one float per row, c floats apart: the per-channel loops below took a function
+// call and a prefetch per element (backward of [256, 1024] 3.2 ms against PyTorch's 0.35). These
+// go along the rows instead, a range of channels per thread and the channels in the vector lanes,
+// summing in double in row order (an order that depends on the shape only).
+
+// Runs f(c0, c1) on threads, each a contiguous range of channels (whole blocks of 16 but the last).
+template <class F>
+void over_channels(index_t n, index_t c, const F& f) {
+  const index_t blocks = (c + 15) / 16;
+  int nt = threads_for(n * c, kMinWorkPerThread);
+  if (nt > blocks) nt = static_cast<int>(blocks);
+  parallel_ranges(blocks, nt, 1, [&](index_t q0, index_t q1) { f(q0 * 16, q1 * 16 < c ? q1 * 16 : c); });
+}
+
+// Two passes over the rows (the data of a range of channels stays in cache): the mean, then the
+// sum of squared deviations from it, both in double.
+void stats_rows(const float* x, float* mean, float* var, index_t n, index_t c) {
+  over_channels(n, c, [&](index_t c0, index_t c1) {
+    double s[16], q[16];
+    for (index_t b0 = c0; b0 < c1; b0 += 16) {
+      const index_t w = c1 - b0 < 16 ? c1 - b0 : 16;
+      for (index_t j = 0; j < 16; ++j) s[j] = q[j] = 0.0;
+      for (index_t b = 0; b < n; ++b) {
+        const float* xr = x + b * c + b0;
+        for (index_t j = 0; j < w; ++j) s[j] += static_cast<double>(xr[j]);
+      }
+      for (index_t j = 0; j < w; ++j) s[j] = n > 0 ? s[j] / static_cast<double>(n) : 0.0;
+      for (index_t b = 0; b < n; ++b) {
+        const float* xr = x + b * c + b0;
+        for (index_t j = 0; j < w; ++j) {
+          const double d = static_cast<double>(xr[j]) - s[j];
+          q[j] += d * d;
+        }
+      }
+      for (index_t j = 0; j < w; ++j) {
+        mean[b0 + j] = static_cast<float>(s[j]);
+        var[b0 + j] = static_cast<float>(n > 0 ? q[j] / static_cast<double>(n) : 0.0);
+      }
+    }
+  });
+}
+
+void backward_rows(const float* x, const float* dy, const float* mean, const float* invstd, const float* weight,
+                   float* dx, float* dweight, float* dbias, index_t n, index_t c, bool training) {
+  over_channels(n, c, [&](index_t c0, index_t c1) {
+    double sdy[16], sdx[16];
+    float k[16], mdy[16], a[16], mu[16];
+    for (index_t b0 = c0; b0 < c1; b0 += 16) {
+      const index_t w = c1 - b0 < 16 ? c1 - b0 : 16;
+      for (index_t j = 0; j < 16; ++j) sdy[j] = sdx[j] = 0.0;
+      if (training || dweight || dbias) {
+        for (index_t j = 0; j < w; ++j) mu[j] = mean[b0 + j];
+        for (index_t b = 0; b < n; ++b) {
+          const float* xr = x + b * c + b0;
+          const float* gr = dy + b * c + b0;
+          for (index_t j = 0; j < w; ++j) {
+            const double g = static_cast<double>(gr[j]);
+            sdy[j] += g;
+            sdx[j] += g * (static_cast<double>(xr[j]) - static_cast<double>(mu[j]));
+          }
+        }
+      }
+      for (index_t j = 0; j < w; ++j) {
+        const index_t ch = b0 + j;
+        if (dbias) dbias[ch] = static_cast<float>(sdy[j]);
+        if (dweight) dweight[ch] = static_cast<float>(sdx[j] * invstd[ch]);
+        k[j] = (weight ? weight[ch] : 1.0f) * invstd[ch];
+        mdy[j] = static_cast<float>(n > 0 ? sdy[j] / static_cast<double>(n) : 0.0);
+        a[j] = static_cast<float>(n > 0 ? static_cast<double>(invstd[ch]) * invstd[ch] * sdx[j] / static_cast<double>(n) : 0.0);
+      }
+      if (!dx) continue;
+      for (index_t b = 0; b < n; ++b) {
+        const float* xr = x + b * c + b0;
+        const float* gr = dy + b * c + b0;
+        float* dr = dx + b * c + b0;
+        if (training)
+          for (index_t j = 0; j < w; ++j) dr[j] = k[j] * (gr[j] - mdy[j] - (xr[j] - mu[j]) * a[j]);
+        else
+          for (index_t j = 0; j < w; ++j) dr[j] = gr[j] * k[j];
+      }
+    }
+  });
+}
+
+void affine_rows(const float* x, const float* scale, const float* shift, float* y, index_t n, index_t c) {
+  parallel_ranges(n, threads_for(n * c, kMinWorkPerThread), 1, [&](index_t r0, index_t r1) {
+    for (index_t b = r0; b < r1; ++b) {
+      const float* xr = x + b * c;
+      float* yr = y + b * c;
+      for (index_t j = 0; j < c; ++j) yr[j] = xr[j] * scale[j] + shift[j];
+    }
+  });
+}
+
 }  // namespace
 
 // Per channel, the channel's data is cut into blocks of kBlockFloats (in an order fixed by the
@@ -28,6 +124,7 @@ constexpr index_t kBlockFloats = 4096;
 // float results cannot show; the redo is cheap insurance, not something the tests can detect.
 // Speed: one conversion to double per element instead of two (the conversions bound the loop).
 void batchnorm_stats(const float* x, float* mean, float* var, index_t n, index_t c, index_t inner) {
+  if (inner == 1) return stats_rows(x, mean, var, n, c);
   const index_t m = n * inner;
   const VmathKernels& k = kernels().vmath;
   const index_t stride = c * inner;
@@ -72,6 +169,7 @@ void batchnorm_stats(const float* x, float* mean, float* var, index_t n, index_t
 
 void channel_affine(const float* x, const float* scale, const float* shift, float* y, index_t n, index_t c,
                     index_t inner) {
+  if (inner == 1) return affine_rows(x, scale, shift, y, n, c);
   const VmathKernels& vk = kernels().vmath;
   // Each thread a contiguous range of planes (every element's result is the same whatever the cut).
   parallel_ranges(n * c, threads_for(n * c * inner, kMinWorkPerThread), 1,
@@ -84,6 +182,7 @@ void channel_affine(const float* x, const float* scale, const float* shift, floa
 void batchnorm_backward(const float* x, const float* dy, const float* mean, const float* invstd,
                         const float* weight, float* dx, float* dweight, float* dbias, index_t n, index_t c,
                         index_t inner, bool training) {
+  if (inner == 1) return backward_rows(x, dy, mean, invstd, weight, dx, dweight, dbias, n, c, training);
   const index_t m = n * inner;
   const VmathKernels& vk = kernels().vmath;
   const index_t stride = c * inner;

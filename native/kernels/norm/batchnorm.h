@@ -1,6 +1,7 @@
 // Batch normalisation kernels over x viewed as [n, c, inner] (NCHW: inner = h * w; [N, C]: inner = 1).
 // Each channel is reduced by one thread in a fixed order (double accumulation), so results are the
-// same for any thread count. Semantics as in src/backend/backend.ts.
+// same for any thread count. Semantics as in src/backend/backend.ts. [n, c] input (inner == 1,
+// BatchNorm1d) goes along the rows with the channels in the vector lanes (batchnorm.cc).
 #ifndef GRADNODE_KERNELS_NORM_BATCHNORM_H_
 #define GRADNODE_KERNELS_NORM_BATCHNORM_H_
 
