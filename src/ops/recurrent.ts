@@ -95,7 +95,7 @@ const LstmLayer = defineOp({
       product(be, rows(hs, NH, t), false, w, true, gt, N, G, H, 1, b);
       be.lstmCell(gt, rows(cs, NH, t), rows(cs, NH, t + 1), rows(tcs, NH, t), rows(hs, NH, t + 1), N, H);
     }
-    // Output: h_1 .. h_T, then c_T (the layer returns [output, [h_T, c_T]] as views of it).
+    // Output: h_1 .. h_T, then c_T (the layer slices [output, [h_T, c_T]] out of it).
     const out = new Tensor(allocateUninitialized((T + 1) * NH, dtype), [T + 1, N, H]);
     out.data.set(hs.subarray(NH));
     out.data.set(rows(cs, NH, T), T * NH);
