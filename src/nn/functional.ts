@@ -1,22 +1,21 @@
 /**
  * Functional forms of the layers that are not core tensor ops: convTranspose2d, batchNorm,
- * embedding, upsampleNearest, adaptiveAvgPool2d, prelu, maxout. Those with a kernel of their own
- * (convTranspose2d on the convolution kernels, batchNorm on its fused kernels, embedding) define
- * forward and backward here; the rest are compositions of differentiable ops.
+ * embedding, upsampleNearest, adaptiveAvgPool2d, prelu, maxout. Those with a kernel or an op of
+ * their own (convTranspose2d on the convolution kernels, batchNorm on its fused kernels, embedding,
+ * upsampleNearest, prelu) define forward and backward here; the rest are compositions of
+ * differentiable ops.
  */
 import { defineOp } from '../autograd/function';
 import { noGrad } from '../autograd/grad_mode';
 import { backendFor } from '../backend';
 import type { Conv2dParams } from '../backend/backend';
-import { reduceKeepdim } from '../ops/kernels';
+import { binaryRaw, reduceKeepdim, sumTo, whereRaw } from '../ops/kernels';
 import { avgPool2d } from '../ops/pool';
 import { checkTensor, dataAs, describe, empty, resultDtype, zerosOf } from '../ops/util';
 import { fmtShape, pair } from '../shape';
 import { Tensor } from '../tensor';
 import { stack } from '../ops/join';
-import { minimum } from '../ops/elementwise';
 import { max, mean } from '../ops/reduce';
-import { relu } from '../ops/unary';
 
 // ------------------------------------------------------------------------------------------------
 // Transposed convolution: the gradient of conv2d with respect to its input, as a layer.
@@ -331,6 +330,25 @@ export function adaptiveAvgPool2d(x: Tensor, outputSize: number | [number, numbe
 }
 
 /** Parametric ReLU: max(0, x) + weight * min(0, x), weight [C] (per channel, dim 1) or [1]. */
+// PReLU: x where x > 0, else w x, as PyTorch (at 0 the gradient is w's side). One op: forward
+// where(x > 0, x, w x); backward dx = where(x > 0, g, g w) and dw = the sum of g min(x, 0) over
+// every dim but the channel's. Composed as relu(x) + w min(x, 0) it took ~13 full passes for
+// forward and backward ([32, 64, 32, 32]: 17 ms, PyTorch 7.7) and split the gradient at 0.
+const Prelu = defineOp({
+  name: 'prelu',
+  forward(ctx, x: Tensor, w: Tensor) {
+    ctx.saveForBackward(x, w);
+    return whereRaw(binaryRaw('gt', x, zerosOf([], x.dtype)), x, binaryRaw('mul', x, w));
+  },
+  backward(ctx, g) {
+    const [x, w] = ctx.savedTensors;
+    const zero = zerosOf([], x.dtype);
+    const gx = ctx.needsInputGrad[0] ? whereRaw(binaryRaw('gt', x, zero), g, binaryRaw('mul', g, w)) : null;
+    const gw = ctx.needsInputGrad[1] ? sumTo(binaryRaw('mul', g, binaryRaw('minimum', x, zero)), w.shape) : null;
+    return [gx, gw];
+  },
+});
+
 export function prelu(x: Tensor, weight: Tensor): Tensor {
   checkTensor('prelu', 'input', x);
   checkTensor('prelu', 'weight', weight);
@@ -339,7 +357,7 @@ export function prelu(x: Tensor, weight: Tensor): Tensor {
     throw new RangeError(`prelu: weight must have shape [1] or [C] with C the size of dim 1 of the input ${fmtShape(x.shape)}, got ${fmtShape(weight.shape)}`);
   }
   const w = c === 1 ? weight : weight.reshape([1, c, ...x.shape.slice(2).map(() => 1)]);
-  return relu(x).add(w.mul(minimum(x, 0)));
+  return Prelu(x, w);
 }
 
 /** Maxout: the maximum over groups of `poolSize` consecutive features along dim (default 1). */

@@ -5,12 +5,10 @@
  */
 import { defineOp } from '../autograd/function';
 import type { Context } from '../autograd/node';
-import { backendFor } from '../backend';
 import type { BinaryOp } from '../backend/backend';
-import { broadcastShapes, broadcastStrides } from '../shape';
 import type { Tensor } from '../tensor';
-import { binaryRaw, scalarRaw, sumTo, unaryRaw } from './kernels';
-import { type TensorLike, dataAs, empty, operands, resultDtype, zerosOf } from './util';
+import { binaryRaw, scalarRaw, sumTo, unaryRaw, whereRaw } from './kernels';
+import { type TensorLike, operands, zerosOf } from './util';
 
 type Shapes = { aShape: readonly number[]; bShape: readonly number[] };
 
@@ -176,26 +174,6 @@ export const lt = (a: TensorLike, b: TensorLike): Tensor => compare('lt', a, b);
 export const le = (a: TensorLike, b: TensorLike): Tensor => compare('le', a, b);
 export const gt = (a: TensorLike, b: TensorLike): Tensor => compare('gt', a, b);
 export const ge = (a: TensorLike, b: TensorLike): Tensor => compare('ge', a, b);
-
-function whereRaw(cond: Tensor, a: Tensor, b: Tensor): Tensor {
-  const shape = broadcastShapes('where', cond.shape, a.shape, b.shape);
-  const dtype = resultDtype(a, b);
-  const out = empty(shape, dtype);
-  const c = dataAs(cond, dtype);
-  const ad = dataAs(a, dtype);
-  const bd = dataAs(b, dtype);
-  backendFor(c, ad, bd).where(
-    c,
-    broadcastStrides(cond.shape, shape),
-    ad,
-    broadcastStrides(a.shape, shape),
-    bd,
-    broadcastStrides(b.shape, shape),
-    out.data,
-    shape,
-  );
-  return out;
-}
 
 const Where = defineOp({
   name: 'where',

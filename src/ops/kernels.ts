@@ -20,6 +20,27 @@ export function binaryRaw(op: BinaryOp, a: Tensor, b: Tensor, name: string = op)
   return out;
 }
 
+/** cond != 0 ? a : b with broadcasting (no autograd). */
+export function whereRaw(cond: Tensor, a: Tensor, b: Tensor): Tensor {
+  const shape = broadcastShapes('where', cond.shape, a.shape, b.shape);
+  const dtype = resultDtype(a, b);
+  const out = empty(shape, dtype);
+  const c = dataAs(cond, dtype);
+  const ad = dataAs(a, dtype);
+  const bd = dataAs(b, dtype);
+  backendFor(c, ad, bd).where(
+    c,
+    broadcastStrides(cond.shape, shape),
+    ad,
+    broadcastStrides(a.shape, shape),
+    bd,
+    broadcastStrides(b.shape, shape),
+    out.data,
+    shape,
+  );
+  return out;
+}
+
 /** a op scalar. */
 export function scalarRaw(op: BinaryOp, a: Tensor, s: number): Tensor {
   const b = empty([], a.dtype);
