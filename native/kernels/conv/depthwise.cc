@@ -44,6 +44,8 @@ index_t depthwise_buffer_floats(const DepthwisePlane& g) {
 
 bool conv_is_depthwise(const Conv2dShape& s) { return s.groups > 1 && s.groups == s.c_in; }
 
+namespace {
+
 // Runs plane(q, c, buf) for the n * c_in input planes q (c: its channel) on a static partition of
 // threads, buf being the thread's zeroed buffer.
 template <class F>
@@ -54,6 +56,8 @@ void over_planes(const Conv2dShape& s, const DepthwisePlane& g, F plane) {
 #pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
   for (index_t q = 0; q < planes; ++q) plane(q, q % s.c_in, bufs + floats * thread_rank());
 }
+
+}  // namespace
 
 void depthwise_forward(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y) {
   const DepthwisePlane g = plane_of(s);
