@@ -97,6 +97,15 @@ inline void require_min_length(const Napi::Env& env, const char* fn, const char*
                              std::to_string(want));
 }
 
+// Throws a RangeError when a and b share memory (kernels that read and write through
+// non-aliasing pointers). An absent (null) or empty array overlaps nothing.
+inline void require_disjoint(const Napi::Env& env, const char* fn, const char* a_name, const F32& a,
+                             const char* b_name, const F32& b) {
+  if (a.data == nullptr || b.data == nullptr || a.length == 0 || b.length == 0) return;
+  if (a.data < b.data + b.length && b.data < a.data + a.length)
+    throw_range(env, fn, std::string(a_name) + " and " + b_name + " overlap");
+}
+
 // Multiplies non-negative sizes, throwing a RangeError on overflow past 2^53 (no Float32Array is
 // that long, so such a request is always an error).
 inline index_t checked_mul(const Napi::Env& env, const char* fn, index_t a, index_t b) {

@@ -65,8 +65,7 @@ Napi::Value upsample(const Napi::CallbackInfo& info) {
   const index_t large = checked_mul(env, fn, checked_mul(env, fn, small, fh), fw);
   require_length(env, fn, kBackward ? "dy" : "x", a.length, kBackward ? large : small);
   require_length(env, fn, kBackward ? "dx" : "y", b.length, kBackward ? small : large);
-  if (a.length > 0 && b.length > 0 && a.data < b.data + b.length && b.data < a.data + a.length)
-    throw_range(env, fn, kBackward ? "dy and dx overlap" : "x and y overlap");
+  require_disjoint(env, fn, kBackward ? "dy" : "x", a, kBackward ? "dx" : "y", b);
   if (kBackward)
     gn::upsample_nearest_backward(a.data, b.data, planes, h, w, fh, fw);
   else

@@ -25,13 +25,13 @@ Cell cell_arg(const Napi::CallbackInfo& info, size_t i, const char* fn) {
   return d;
 }
 
-// The kernels read and write through non-aliasing pointers: an output may share memory with no
-// other argument (the gates are updated in place, through one argument).
-void require_disjoint(const Napi::Env& env, const char* fn, const char* out_name, const F32& out, const char* name,
-                      const F32& other) {
-  if (other.data == nullptr || out.length == 0 || other.length == 0) return;
-  if (out.data < other.data + other.length && other.data < out.data + out.length)
-    throw_range(env, fn, std::string(out_name) + " and " + name + " overlap");
+using Named = std::pair<const char*, const F32*>;
+
+// Arguments [out0, n) are outputs, written through non-aliasing pointers: each must share memory
+// with no other argument (the gates, updated in place, are one argument).
+void require_outputs_disjoint(const Napi::Env& env, const char* fn, const Named* args, int n, int out0) {
+  for (int o = out0; o < n; ++o)
+    for (int i = 0; i < o; ++i) require_disjoint(env, fn, args[o].first, *args[o].second, args[i].first, *args[i].second);
 }
 
 Napi::Value cell(const Napi::CallbackInfo& info) {
@@ -49,10 +49,8 @@ Napi::Value cell(const Napi::CallbackInfo& info) {
   require_length(env, fn, "c", c.length, d.state);
   require_length(env, fn, "tc", tc.length, d.state);
   require_length(env, fn, "h", h.length, d.state);
-  const std::pair<const char*, const F32*> args[] = {{"gates", &gates}, {"cPrev", &c_prev}, {"c", &c}, {"tc", &tc}, {"h", &h}};
-  for (int o = 2; o < 5; ++o)  // c, tc, h against every other argument
-    for (int i = 0; i < 5; ++i)
-      if (i != o) require_disjoint(env, fn, args[o].first, *args[o].second, args[i].first, *args[i].second);
+  const Named args[] = {{"gates", &gates}, {"cPrev", &c_prev}, {"c", &c}, {"tc", &tc}, {"h", &h}};
+  require_outputs_disjoint(env, fn, args, 5, 2);
   gn::lstm_cell(gates.data, c_prev.data, c.data, tc.data, h.data, d.rows, d.hidden);
   return env.Undefined();
 }
@@ -76,11 +74,9 @@ Napi::Value cell_backward(const Napi::CallbackInfo& info) {
   if (dc.data) require_length(env, fn, "dc", dc.length, d.state);
   require_length(env, fn, "dgates", dgates.length, d.gates);
   require_length(env, fn, "dcPrev", dc_prev.length, d.state);
-  const std::pair<const char*, const F32*> args[] = {{"gates", &gates}, {"cPrev", &c_prev}, {"tc", &tc}, {"dh", &dh},
-                                                     {"dc", &dc},       {"dgates", &dgates}, {"dcPrev", &dc_prev}};
-  for (int o = 5; o < 7; ++o)  // dgates, dcPrev against every other argument
-    for (int i = 0; i < 7; ++i)
-      if (i != o) require_disjoint(env, fn, args[o].first, *args[o].second, args[i].first, *args[i].second);
+  const Named args[] = {{"gates", &gates}, {"cPrev", &c_prev}, {"tc", &tc},         {"dh", &dh},
+                        {"dc", &dc},       {"dgates", &dgates}, {"dcPrev", &dc_prev}};
+  require_outputs_disjoint(env, fn, args, 7, 5);
   gn::lstm_cell_backward(gates.data, c_prev.data, tc.data, dh.data, dc.data, dgates.data, dc_prev.data, d.rows,
                          d.hidden);
   return env.Undefined();
