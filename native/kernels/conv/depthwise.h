@@ -17,6 +17,10 @@ namespace gn {
 
 struct Conv2dShape;  // conv2d.h (not included: this header is also compiled per ISA)
 
+// im2col.h's (defined in the baseline im2col.cc; the strided backward-data calls it): outputs j of
+// 0 .. n_out whose input position j * stride + off lies in [0, n_in), as [*lo, *hi).
+void conv_valid_range(index_t off, index_t stride, index_t n_in, index_t n_out, index_t* lo, index_t* hi);
+
 // One plane's geometry (conv2d.h's fields), mult = c_out / c_in.
 struct DepthwisePlane {
   index_t h, w, oh, ow, kh, kw, sh, sw, ph, pw, dh, dw, mult;
