@@ -92,6 +92,13 @@ constexpr index_t kSkinny = 2;
 constexpr index_t kSupMaxN = 128;
 constexpr index_t kSupMaxKOnePanel = 4096;
 constexpr index_t kSupMaxKPanels = 800;
+// The sup kernels read MR rows of op(A) per k step; with A transposed (op(A)(i, p) at p * lda)
+// that is a cache line per k step, lda floats apart, and from about 2048 floats apart those lines
+// crowd into a few L1 sets. Measured (2-vCPU Xeon, 2 threads, gemm_paths, m x 16 x 512 TN, packed /
+// sup time): lda 1000 / 1024 0.61 / 0.83, 2048 / 3072 / 4096 / 4608 1.27 / 2.1 / 1.5 / 1.8; so
+// packed from 2048 (at 2304 and 8192 sup was 7 % faster). Convolution backward-data's W^T dY
+// with W 512 x 4608 (512 channels, 3x3) is such a product.
+constexpr index_t kSupMaxStrideA = 2048;
 
 std::atomic<int> g_forced_path{static_cast<int>(GemmPath::kAuto)};
 
@@ -215,7 +222,8 @@ GemmPath shape_path(index_t m, index_t n, index_t k, index_t cs_a, index_t rs_b,
   // Contiguous rows of A times contiguous columns of B, one or two of either: dot products.
   if ((m <= kSkinny || n <= kSkinny) && cs_a == 1 && rs_b == 1) return GemmPath::kSmall;
   // Few columns: A read in place.
-  if (have_sup() && n <= kSupMaxN && k <= (n <= 16 ? kSupMaxKOnePanel : kSupMaxKPanels) && sup_beats_packed(n))
+  if (have_sup() && n <= kSupMaxN && k <= (n <= 16 ? kSupMaxKOnePanel : kSupMaxKPanels) && sup_beats_packed(n) &&
+      (cs_a == 1 || cs_a < kSupMaxStrideA))
     return GemmPath::kSup;
   return GemmPath::kPacked;
 }
