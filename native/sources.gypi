@@ -14,6 +14,7 @@
       "native/kernels/layout/upsample.cc",
       "native/kernels/conv/im2col.cc",
       "native/kernels/conv/conv2d.cc",
+      "native/kernels/conv/conv_columns.cc",
       "native/kernels/conv/conv_igemm.cc",
       "native/kernels/conv/conv_winograd.cc",
       "native/kernels/conv/conv_direct.cc",

@@ -13,7 +13,9 @@
 #include <vector>
 
 #include "harness.h"
+#include "kernels/conv/conv_columns.h"
 #include "kernels/conv/conv_lanes.h"
+#include "kernels/conv/conv_winograd.h"
 #include "kernels/conv/conv2d.h"
 #include "kernels/isa.h"
 #include "kernels/threads.h"
@@ -531,17 +533,17 @@ namespace {
 
 std::vector<Case> fast_path_cases() {
   return {
-      // Winograd (>= 16 input and 8 output channels, 3x3, stride 1, no dilation, one group; both
-      // ways round, as backward-data runs it with the channels swapped).
+      // Winograd (>= 16 input and 8 output channels, 3x3, stride 1, no dilation, one group, >= 32
+      // tiles; both ways round, as backward-data runs it with the channels swapped).
       conv_case("wino_pad1_odd_7x9", 2, 32, 7, 9, 33, 3, 3, 1, 1, 1, 1, 1, 1, 1),
-      conv_case("wino_pad0_8x6", 3, 32, 8, 6, 32, 3, 3, 1, 1, 0, 0, 1, 1, 1),
-      conv_case("wino_pad2_5x5", 1, 40, 5, 5, 32, 3, 3, 1, 1, 2, 2, 1, 1, 1),
-      conv_case("wino_cropped_out", 2, 32, 9, 9, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 6, 5),
-      conv_case("wino_c300_two_kblocks", 2, 300, 4, 5, 36, 3, 3, 1, 1, 1, 1, 1, 1, 1),
+      conv_case("wino_pad0_8x6", 6, 32, 8, 6, 32, 3, 3, 1, 1, 0, 0, 1, 1, 1),
+      conv_case("wino_pad2_5x5", 2, 40, 5, 5, 32, 3, 3, 1, 1, 2, 2, 1, 1, 1),
+      conv_case("wino_cropped_out", 4, 32, 9, 9, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 6, 5),
+      conv_case("wino_c300_two_kblocks", 6, 300, 4, 5, 36, 3, 3, 1, 1, 1, 1, 1, 1, 1),
       conv_case("wino_blocks_span_samples", 5, 32, 13, 11, 48, 3, 3, 1, 1, 1, 1, 1, 1, 1),
-      conv_case("wino_1x1_plane", 3, 64, 1, 1, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1),
+      conv_case("wino_1x1_plane", 32, 64, 1, 1, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1),
       conv_case("wino_64_16x16", 2, 64, 16, 16, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1),
-      conv_case("wino_c16_m8", 2, 16, 7, 6, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1),
+      conv_case("wino_c16_m8", 3, 16, 7, 6, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1),
       // Tile rows of 16 and of 19 tiles (the AVX-512 transforms' 16 per call, and a partial call).
       conv_case("wino_tile_row_16", 2, 16, 5, 32, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1),
       conv_case("wino_tile_row_19_odd", 2, 16, 6, 37, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1),
@@ -557,10 +559,21 @@ std::vector<Case> fast_path_cases() {
       conv_case("rot_k3x5", 2, 5, 6, 9, 5, 3, 5, 1, 1, 0, 2, 1, 1, 1),
       conv_case("rot_cropped", 3, 8, 9, 9, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 5, 4),
       conv_case("rot_k5_valid", 2, 16, 10, 10, 6, 5, 5, 1, 1, 0, 0, 1, 1, 1),
+      // Few output columns in all (conv_columns.h): one sample of a deep layer on a 4x4 plane;
+      // K = 2700 (W^T dY on sgemm's packed path, A^T rows 2700 apart); groups with stride 2 over
+      // three samples; dilation 2 on a flat ("same"-width) layout; a cropped output; 1x1 stride 2.
+      conv_case("cols_one_sample_deep", 1, 64, 4, 4, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1),
+      conv_case("cols_k2700", 1, 300, 3, 3, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1),
+      conv_case("cols_groups2_s2", 3, 12, 7, 7, 20, 3, 3, 2, 2, 1, 1, 1, 1, 2),
+      conv_case("cols_flat_dil2", 2, 24, 6, 6, 24, 3, 3, 1, 1, 2, 2, 2, 2, 1),
+      conv_case("cols_cropped", 2, 20, 7, 7, 18, 3, 3, 1, 1, 1, 1, 1, 1, 1, 5, 4),
+      conv_case("cols_1x1_s2", 2, 16, 7, 7, 24, 1, 1, 2, 2, 0, 0, 1, 1, 1),
+      // Backward-filter only: 256 columns with 128 input channels (forward: Winograd).
+      conv_case("filtercols_c128_q256", 4, 128, 8, 8, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1),
       // Implicit-GEMM forward: K + bias = 257 (the bias row alone past the first k-block), stride 2,
       // many 2x2 samples per column block, 5x5 on 14x14 (LeNet conv2 shape, small batch).
-      conv_case("igemm_k256_bias_row", 2, 16, 6, 7, 7, 4, 4, 1, 1, 1, 2, 1, 1, 1),
-      conv_case("igemm_stride2_dil2", 3, 5, 13, 12, 7, 3, 3, 2, 2, 2, 1, 2, 2, 1),
+      conv_case("igemm_k256_bias_row", 4, 16, 6, 7, 7, 4, 4, 1, 1, 1, 2, 1, 1, 1),
+      conv_case("igemm_stride2_dil2", 4, 5, 13, 12, 7, 3, 3, 2, 2, 2, 1, 2, 2, 1),
       conv_case("igemm_tiny_planes", 40, 3, 2, 2, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1),
       conv_case("igemm_lenet_conv2", 4, 6, 14, 14, 16, 5, 5, 1, 1, 0, 0, 1, 1, 1),
       // Pack-free kernel (stride 1, one group, few output channels): LeNet conv1-like (6 outputs,
@@ -630,6 +643,18 @@ GN_TEST(conv_fast_paths_reference) {
     const Conv2dShape& s = c.s;
     const Inputs in = random_inputs(s, seed++);
     const std::string what = describe(c);
+    // Each case reaches the path its name says, so that a changed rule cannot leave a path
+    // untested.
+    const gn::ConvPlan plan = gn::conv_plan(s);
+    const bool wino = gn::conv_winograd_applicable(gn::forward_igemm(s, plan));
+    const bool cols = gn::conv_columns_applicable(s, plan);
+    auto named = [&](const char* prefix) { return c.name.rfind(prefix, 0) == 0; };
+    if (named("wino_no_")) GN_CHECK(!wino) << what << ": takes Winograd";
+    else if (named("wino_")) GN_CHECK(wino) << what << ": does not take Winograd";
+    if (named("cols_")) GN_CHECK(cols && !wino) << what << ": does not take the column-matrix path";
+    if (named("igemm_")) GN_CHECK(!cols) << what << ": takes the column-matrix path";
+    if (named("filtercols_"))
+      GN_CHECK(!cols && gn::conv_columns_filter_applicable(s, plan)) << what << ": not the backward-filter columns";
     std::vector<float> y(gn::conv2d_y_size(s), kNaN), dx(gn::conv2d_x_size(s), kNaN),
         dw(gn::conv2d_w_size(s), kNaN), db(s.c_out, kNaN);
     gn::conv2d_forward(s, in.x.data(), in.w.data(), nullptr, y.data());
@@ -669,6 +694,8 @@ GN_TEST(conv_fast_paths_deterministic) {
       conv_case("wino_blocks_span_samples", 5, 32, 13, 11, 48, 3, 3, 1, 1, 1, 1, 1, 1, 1),
       conv_case("wino_bwd_rotated", 3, 48, 10, 9, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1),
       conv_case("rot_groups2_n5", 5, 8, 7, 6, 4, 3, 3, 1, 1, 1, 1, 1, 1, 2),
+      conv_case("cols_groups2_s2", 3, 12, 7, 7, 20, 3, 3, 2, 2, 1, 1, 1, 1, 2),
+      conv_case("filtercols_c128_q256", 4, 128, 8, 8, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1),
       conv_case("igemm_tiny_planes", 40, 3, 2, 2, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1),
       conv_case("filter_one_chunk", 1, 7, 12, 11, 13, 3, 3, 1, 1, 1, 1, 1, 1, 1),
       conv_case("direct_1to6_n5", 5, 1, 12, 11, 6, 5, 5, 1, 1, 2, 2, 1, 1, 1),

@@ -1,13 +1,15 @@
 // conv2d forward. Depthwise convolutions have their own kernels (depthwise.h). Otherwise, in order
 // of preference: Winograd F(2x2,3x3) (conv_winograd.h: 3x3 stride 1 with >= 16 input and >= 8
-// output channels), the pack-free kernel (conv_direct.h: stride 1, few output channels), the
-// implicit GEMM (conv_igemm.h: everything else but 1x1). 1x1 / stride 1 / unpadded convolutions
+// output channels), the pack-free kernel (conv_direct.h: stride 1, few output channels), column
+// matrices and sgemm (conv_columns.h: few output columns in all), the implicit GEMM (conv_igemm.h:
+// everything else but 1x1). 1x1 / stride 1 / unpadded convolutions
 // are a plain GEMM per sample, batch-parallel when there are at least as many samples as threads,
 // otherwise serial over samples with the GEMM's own threads. Also the shape validator.
 #include "conv2d.h"
 
 #include "../gemm/gemm.h"
 #include "../threads.h"
+#include "conv_columns.h"
 #include "conv_direct.h"
 #include "conv_igemm.h"
 #include "conv_lanes.h"
@@ -132,6 +134,8 @@ void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const 
       conv_winograd(cv, x, w, IgemmWeights::kForward, bias, y);
     else if (conv_direct_available(cv) && conv_direct_pays(cv))
       conv_direct(cv, x, w, IgemmWeights::kForward, bias, y);
+    else if (conv_columns_applicable(s, p))
+      conv_columns_forward(s, p, x, w, bias, y);
     else
       conv_igemm(cv, x, w, IgemmWeights::kForward, bias, y);
     return;

@@ -1,4 +1,5 @@
-// conv2d backward-data. Stride 1: the forward convolution of dY with the rotated, channel-swapped
+// conv2d backward-data. Few output columns in all (batch * oh * ow): column matrices and sgemm
+// (conv_columns.h). Stride 1: the forward convolution of dY with the rotated, channel-swapped
 // weights (Winograd, the batch-lanes kernel, the pack-free kernel or the implicit GEMM; see
 // conv2d_backward_data).
 // Otherwise per sample and group, dcol = W^T * dY (W^T packed once per call) one tile of output
@@ -12,6 +13,7 @@
 #include "../gemm/gemm.h"
 #include "../threads.h"
 #include "conv2d.h"
+#include "conv_columns.h"
 #include "conv_direct.h"
 #include "conv_igemm.h"
 #include "conv_lanes.h"
@@ -90,7 +92,7 @@ void backward_data_sample(const Conv2dShape& s, const ConvPlan& p, const float* 
       } else {
         sgemm(true, false, p.K, t, p.cg_out, 1.f, wg, p.K, dyg + p0, p.P, 0.f, col, t);
       }
-      col2im_tile_add(p.geom, col, p0, t, dxg);
+      col2im_tile_add(p.geom, col, p0, t, dxg, t);
     }
   }
 }
@@ -157,10 +159,15 @@ void conv2d_backward_data(const Conv2dShape& s, const float* dy, const float* w,
       conv_direct(cv, dy, w, IgemmWeights::kRotated, nullptr, dx);
       return;
     }
-    if (p.cg_in >= p.cg_out) {
-      conv_igemm(cv, dy, w, IgemmWeights::kRotated, nullptr, dx);
-      return;
-    }
+  }
+  // Few output columns (conv_columns.h), whatever the stride.
+  if (conv_columns_applicable(s, p)) {
+    conv_columns_backward_data(s, p, dy, w, dx);
+    return;
+  }
+  if (!p.direct && s.stride_h == 1 && s.stride_w == 1 && p.cg_in >= p.cg_out) {
+    conv_igemm(rotated_igemm(s, p), dy, w, IgemmWeights::kRotated, nullptr, dx);
+    return;
   }
   const int nt = threads_for(s.n, 1);
   if (!p.direct && (nt == 1 || s.n >= num_threads())) {

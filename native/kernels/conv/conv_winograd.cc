@@ -16,6 +16,7 @@
 #include "conv_winograd.h"
 
 #include <cstring>
+#include <stdexcept>
 
 #if defined(__SSE2__) || defined(_M_X64)
 #include <emmintrin.h>
@@ -52,6 +53,12 @@ using conv_detail::round_up;
 //   c 4 -> m 4, 32x32 b32:   0.38 -> 0.51 ms
 constexpr index_t kWinogradMinInputChannels = 16;
 constexpr index_t kWinogradMinOutputChannels = 8;
+// Tiles (batch * ceil(oh / 2) * ceil(ow / 2)) from which the filter transform, a pass over all of
+// W per call, pays. Measured (2-vCPU Xeon, AVX-512, 2 threads, forward, implicit GEMM -> Winograd):
+// 16 tiles 64 -> 64 at 8x8 on one sample 67 -> 97 us, 128 -> 128 232 -> 297 us, 512 -> 512 at 7x7
+// 4.0 -> 4.0 ms; 32 tiles (two samples of 128 -> 128 at 8x8) 302 -> 322 us; 64 tiles (64 -> 64
+// at 16x16) 153 -> 125 us.
+constexpr index_t kWinogradMinTiles = 32;
 // V and M of one block (16 * (c + m) * tb floats) stay around 192 KB, in L2 with the packed U.
 constexpr index_t kBlockFloats = index_t(3) << 14;
 constexpr index_t kMaxTiles = 256;
@@ -163,29 +170,57 @@ Plan make_plan(const IgemmConv& cv) {
 
 // ---- filter transform ------------------------------------------------------------------------------
 
-// U_xi [m x c] (row-major, row stride c) for the 16 xi: G g G^T, in float64, rounded once.
-void transform_filters(const Plan& pl, const float* w, IgemmWeights form, float* u) {
+// The micro-kernels' rows (gemm/ukernel_*.cc: 6 or 8).
+constexpr index_t kMaxMr = 16;
+// Filter pairs (output channel, input channel) a thread should at least transform.
+constexpr index_t kMinFiltersPerThread = index_t(1) << 13;
+
+// U_xi = G g G^T for the 16 xi, in float64 and rounded once, written straight into the GEMMs'
+// packed A operand: the k-block b of U_xi [m x c] at upack + (xi * nblocks + b) * u_block, in
+// sgemm_pack_a's layout (micro-panels of mr output channels, rows past m zero). One pass, mr output
+// channels at a time so that each xi's stores are contiguous; transforming into a row-major U (16
+// scattered stores per filter) and packing it in a second pass took 0.9 of 1.1 ms of a 128 -> 128
+// channel 8x8 forward on one sample.
+void transform_pack_filters(const Plan& pl, const float* w, IgemmWeights form, float* upack) {
   const IgemmConv& cv = pl.cv;
-  for (index_t co = 0; co < cv.m; ++co)
-    for (index_t ci = 0; ci < cv.c; ++ci) {
-      double g[3][3];
-      for (int r = 0; r < 3; ++r)
-        for (int s = 0; s < 3; ++s)
-          g[r][s] = form == IgemmWeights::kForward ? w[((co * cv.c + ci) * 3 + r) * 3 + s]
-                                                    : w[((ci * cv.m + co) * 3 + 2 - r) * 3 + 2 - s];
-      double t[4][3];  // G g
-      for (int s = 0; s < 3; ++s) {
-        t[0][s] = g[0][s];
-        t[1][s] = 0.5 * (g[0][s] + g[1][s] + g[2][s]);
-        t[2][s] = 0.5 * (g[0][s] - g[1][s] + g[2][s]);
-        t[3][s] = g[2][s];
+  const index_t mr = pl.bl.mr, panels = ceil_div(cv.m, mr), units = pl.bl.nblocks * panels;
+  const index_t xi_stride = pl.bl.nblocks * pl.u_block;
+  const int nt = threads_for(cv.m * cv.c, kMinFiltersPerThread);
+#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
+  for (index_t unit = 0; unit < units; ++unit) {
+    const index_t b = unit / panels, q = unit % panels;
+    const index_t k0 = b * pl.bl.kc, kb = min_i(pl.bl.kc, cv.c - k0);
+    const index_t rows = min_i(mr, cv.m - q * mr);
+    float* dst = upack + b * pl.u_block + q * sgemm_panel_floats(static_cast<int>(mr), kb);
+    for (index_t p = 0; p < kb; ++p) {
+      const index_t ci = k0 + p;
+      double g[3][3][kMaxMr] = {};
+      for (index_t i = 0; i < rows; ++i) {
+        const index_t co = q * mr + i;
+        for (int r = 0; r < 3; ++r)
+          for (int s = 0; s < 3; ++s)
+            g[r][s][i] = form == IgemmWeights::kForward ? w[((co * cv.c + ci) * 3 + r) * 3 + s]
+                                                         : w[((ci * cv.m + co) * 3 + 2 - r) * 3 + 2 - s];
       }
-      for (int i = 0; i < 4; ++i) {
-        const double v[4] = {t[i][0], 0.5 * (t[i][0] + t[i][1] + t[i][2]),
-                             0.5 * (t[i][0] - t[i][1] + t[i][2]), t[i][2]};
-        for (int j = 0; j < 4; ++j) u[((i * 4 + j) * cv.m + co) * cv.c + ci] = static_cast<float>(v[j]);
+      double t[4][3][kMaxMr];  // G g
+      for (int s = 0; s < 3; ++s)
+        for (index_t i = 0; i < mr; ++i) {
+          t[0][s][i] = g[0][s][i];
+          t[1][s][i] = 0.5 * (g[0][s][i] + g[1][s][i] + g[2][s][i]);
+          t[2][s][i] = 0.5 * (g[0][s][i] - g[1][s][i] + g[2][s][i]);
+          t[3][s][i] = g[2][s][i];
+        }
+      for (int r = 0; r < 4; ++r) {
+        float* d = dst + r * 4 * xi_stride + p * mr;
+        for (index_t i = 0; i < mr; ++i) {
+          d[i] = static_cast<float>(t[r][0][i]);
+          d[xi_stride + i] = static_cast<float>(0.5 * (t[r][0][i] + t[r][1][i] + t[r][2][i]));
+          d[2 * xi_stride + i] = static_cast<float>(0.5 * (t[r][0][i] - t[r][1][i] + t[r][2][i]));
+          d[3 * xi_stride + i] = static_cast<float>(t[r][2][i]);
+        }
       }
     }
+  }
 }
 
 // ---- input and output transforms -------------------------------------------------------------------
@@ -548,7 +583,8 @@ void winograd_filter_chunk(const WinogradFilterPlan& p, const float* x, const fl
 
 bool conv_winograd_applicable(const IgemmConv& cv) {
   return cv.groups == 1 && cv.kh == 3 && cv.kw == 3 && cv.sh == 1 && cv.sw == 1 && cv.dh == 1 &&
-         cv.dw == 1 && cv.c >= kWinogradMinInputChannels && cv.m >= kWinogradMinOutputChannels;
+         cv.dw == 1 && cv.c >= kWinogradMinInputChannels && cv.m >= kWinogradMinOutputChannels &&
+         cv.batch * ceil_div(cv.oh, 2) * ceil_div(cv.ow, 2) >= kWinogradMinTiles;
 }
 
 void conv_winograd(const IgemmConv& cv, const float* in, const float* w, IgemmWeights form,
@@ -559,23 +595,16 @@ void conv_winograd(const IgemmConv& cv, const float* in, const float* w, IgemmWe
   if (nt > pl.nblocks) nt = static_cast<int>(pl.nblocks);
   if (nt < 1) nt = 1;
 
-  // One allocation before any region: U (transformed, then packed), each thread's buffers.
-  const index_t u_floats = round_up(16 * cv.m * cv.c, 16);
+  // One allocation before any region: the transformed and packed U, each thread's buffers.
   const index_t upack_floats = 16 * pl.bl.nblocks * pl.u_block;
   const index_t seg_floats = round_up(pl.tb * static_cast<index_t>(sizeof(Segment) / sizeof(float)), 16);
   const index_t per_thread = pl.thread_floats + seg_floats;
-  float* buf = scratch(kScratchConv, sizeof(float) * (u_floats + upack_floats + nt * per_thread));
-  float* u = buf;
-  float* upack = buf + u_floats;
+  float* buf = scratch(kScratchConv, sizeof(float) * (upack_floats + nt * per_thread));
+  float* upack = buf;
   float* threads_base = upack + upack_floats;
 
-  transform_filters(pl, w, form, u);
-  for (int xi = 0; xi < 16; ++xi)
-    for (index_t b = 0; b < pl.bl.nblocks; ++b) {
-      const index_t k0 = b * pl.bl.kc, kb = min_i(pl.bl.kc, cv.c - k0);
-      sgemm_pack_a(pl.bl, false, cv.m, kb, u + xi * cv.m * cv.c + k0, cv.c,
-                   upack + (xi * pl.bl.nblocks + b) * pl.u_block);
-    }
+  if (pl.bl.mr > kMaxMr) throw std::logic_error("conv2d (Winograd): micro-kernel rows exceed kMaxMr");
+  transform_pack_filters(pl, w, form, upack);
 
   auto run = [&](int t, int nthr) {
     float* tb = threads_base + t * per_thread;

@@ -22,8 +22,8 @@
 namespace gn {
 
 // Whether conv_winograd takes this convolution: 3x3, stride 1, dilation 1, one group, at least 16
-// input and 8 output channels (below that the transforms and short reductions cost more than the
-// multiplications save; measured in conv_winograd.cc).
+// input and 8 output channels and 32 tiles of 2x2 outputs (below that the transforms and short
+// reductions cost more than the multiplications save; measured in conv_winograd.cc).
 bool conv_winograd_applicable(const IgemmConv& cv);
 
 // Same contract as conv_igemm (conv_igemm.h) for convolutions it is applicable to.

@@ -73,14 +73,14 @@ void zero_wrapped_columns(const FlatTap& f, index_t ow, float* v) {
   for (index_t j = f.jhi; j < ow; ++j) zero_column(j);
 }
 
-void im2col_flat(const Im2colGeom& g, const float* x, index_t p0, index_t count, float* col) {
+void im2col_flat(const Im2colGeom& g, const float* x, index_t p0, index_t count, float* col, index_t ld) {
   const index_t hw = g.h * g.w, pend = p0 + count, ow = g.ow;
   for (index_t r = 0; r < g.kh; ++r)
     for (index_t s = 0; s < g.kw; ++s) {
       const FlatTap f = flat_tap(g, r, s, p0, count);
       for (index_t c = 0; c < g.c; ++c) {
         const float* xc = x + c * hw;
-        float* row = col + ((c * g.kh + r) * g.kw + s) * count;
+        float* row = col + ((c * g.kh + r) * g.kw + s) * ld;
         if (f.c0 > p0) std::memset(row, 0, sizeof(float) * (f.c0 - p0));
         if (f.c1 > f.c0) {
           float* dst = row + (f.c0 - p0);  // dst[p - c0]
@@ -92,7 +92,7 @@ void im2col_flat(const Im2colGeom& g, const float* x, index_t p0, index_t count,
     }
 }
 
-void col2im_flat(const Im2colGeom& g, float* col, index_t p0, index_t count, float* dx) {
+void col2im_flat(const Im2colGeom& g, float* col, index_t p0, index_t count, float* dx, index_t ld) {
   const index_t hw = g.h * g.w, ow = g.ow;
   for (index_t r = 0; r < g.kh; ++r)
     for (index_t s = 0; s < g.kw; ++s) {
@@ -100,7 +100,7 @@ void col2im_flat(const Im2colGeom& g, float* col, index_t p0, index_t count, flo
       if (f.c1 <= f.c0) continue;
       for (index_t c = 0; c < g.c; ++c) {
         // Tile pixel p: col row entry p - p0, input pixel p + shift (both in range on [c0, c1)).
-        float* src = col + ((c * g.kh + r) * g.kw + s) * count + (f.c0 - p0);
+        float* src = col + ((c * g.kh + r) * g.kw + s) * ld + (f.c0 - p0);
         float* dst = dx + c * hw + (f.c0 + f.shift);
         // Wrapped entries become 0, so one contiguous add is right (they add 0 to a neighbour).
         zero_wrapped_columns(f, ow, src);
@@ -121,8 +121,8 @@ void conv_valid_range(index_t off, index_t stride, index_t w, index_t ow, index_
   *hi = b;
 }
 
-void im2col_tile(const Im2colGeom& g, const float* x, index_t p0, index_t count, float* col) {
-  if (flat_layout(g)) return im2col_flat(g, x, p0, count, col);
+void im2col_tile(const Im2colGeom& g, const float* x, index_t p0, index_t count, float* col, index_t ld) {
+  if (flat_layout(g)) return im2col_flat(g, x, p0, count, col, ld);
   const index_t hw = g.h * g.w;
   for (index_t s = 0; s < g.kw; ++s) {
     const index_t off = s * g.dil_w - g.pad_w;  // input column = j * stride_w + off
@@ -131,7 +131,7 @@ void im2col_tile(const Im2colGeom& g, const float* x, index_t p0, index_t count,
     for (index_t c = 0; c < g.c; ++c) {
       const float* xc = x + c * hw;
       for (index_t r = 0; r < g.kh; ++r) {
-        float* row = col + ((c * g.kh + r) * g.kw + s) * count;
+        float* row = col + ((c * g.kh + r) * g.kw + s) * ld;
         for_each_segment(g, r, p0, count, [&](index_t t, index_t ih, index_t jb, index_t je) {
           float* dst = row + t;  // dst[j - jb] for output columns j in [jb, je)
           if (ih < 0 || ih >= g.h) {
@@ -159,7 +159,7 @@ void im2col_tile(const Im2colGeom& g, const float* x, index_t p0, index_t count,
 // whose input row is inside the input, with the same valid column range on every row. The inner
 // loop is a plain contiguous (stride 1) add the compiler vectorises; the per-segment walk below
 // costs more than the adds on narrow planes (6 -> 16 5x5 backward-data: 57% of the pass).
-static void col2im_rows(const Im2colGeom& g, const float* col, index_t i0, index_t rows, index_t count, float* dx) {
+static void col2im_rows(const Im2colGeom& g, const float* col, index_t i0, index_t rows, index_t ld, float* dx) {
   const index_t hw = g.h * g.w;
   for (index_t c = 0; c < g.c; ++c) {
     float* dxc = dx + c * hw;
@@ -174,7 +174,7 @@ static void col2im_rows(const Im2colGeom& g, const float* col, index_t i0, index
         index_t jlo, jhi;
         conv_valid_range(off, g.stride_w, g.w, g.ow, &jlo, &jhi);
         if (jhi <= jlo) continue;
-        const float* row = col + ((c * g.kh + r) * g.kw + s) * count;
+        const float* row = col + ((c * g.kh + r) * g.kw + s) * ld;
         for (index_t i = ilo; i < ihi; ++i) {
           const float* GN_RESTRICT src = row + (i - i0) * g.ow;
           float* GN_RESTRICT dst = dxc + (i * g.stride_h + row_off) * g.w + off;
@@ -189,9 +189,9 @@ static void col2im_rows(const Im2colGeom& g, const float* col, index_t i0, index
   }
 }
 
-void col2im_tile_add(const Im2colGeom& g, float* col, index_t p0, index_t count, float* dx) {
-  if (flat_layout(g)) return col2im_flat(g, col, p0, count, dx);
-  if (p0 % g.ow == 0 && count % g.ow == 0) return col2im_rows(g, col, p0 / g.ow, count / g.ow, count, dx);
+void col2im_tile_add(const Im2colGeom& g, float* col, index_t p0, index_t count, float* dx, index_t ld) {
+  if (flat_layout(g)) return col2im_flat(g, col, p0, count, dx, ld);
+  if (p0 % g.ow == 0 && count % g.ow == 0) return col2im_rows(g, col, p0 / g.ow, count / g.ow, ld, dx);
   const index_t hw = g.h * g.w;
   for (index_t c = 0; c < g.c; ++c) {
     float* dxc = dx + c * hw;
@@ -200,7 +200,7 @@ void col2im_tile_add(const Im2colGeom& g, float* col, index_t p0, index_t count,
         const index_t off = s * g.dil_w - g.pad_w;
         index_t jlo, jhi;
         conv_valid_range(off, g.stride_w, g.w, g.ow, &jlo, &jhi);
-        const float* row = col + ((c * g.kh + r) * g.kw + s) * count;
+        const float* row = col + ((c * g.kh + r) * g.kw + s) * ld;
         for_each_segment(g, r, p0, count, [&](index_t t, index_t ih, index_t jb, index_t je) {
           if (ih < 0 || ih >= g.h) return;
           const index_t a = clamp(jlo, jb, je), b = clamp(jhi, a, je);

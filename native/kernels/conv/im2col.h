@@ -30,12 +30,12 @@ struct Im2colGeom {
 // [*lo, *hi). Used for both rows and columns.
 void conv_valid_range(index_t off, index_t stride, index_t n_in, index_t n_out, index_t* lo, index_t* hi);
 
-// col [c*kh*kw][count] (row stride count): column t is the receptive field of output pixel p0 + t
-// (pixels numbered row-major over oh x ow); taps outside the input are 0. x is [c][h][w].
-void im2col_tile(const Im2colGeom& g, const float* x, index_t p0, index_t count, float* col);
-// The adjoint: dx[c][h][w] += the entries of col at the input positions they were gathered from.
-// col is clobbered (entries of taps outside the input may be zeroed).
-void col2im_tile_add(const Im2colGeom& g, float* col, index_t p0, index_t count, float* dx);
+// col [c*kh*kw][count] (row stride ld >= count): column t is the receptive field of output pixel
+// p0 + t (pixels numbered row-major over oh x ow); taps outside the input are 0. x is [c][h][w].
+void im2col_tile(const Im2colGeom& g, const float* x, index_t p0, index_t count, float* col, index_t ld);
+// The adjoint: dx[c][h][w] += the entries of col (row stride ld >= count) at the input positions
+// they were gathered from. col is clobbered (entries of taps outside the input may be zeroed).
+void col2im_tile_add(const Im2colGeom& g, float* col, index_t p0, index_t count, float* dx, index_t ld);
 
 struct ConvPlan {
   index_t cg_in, cg_out;  // channels per group

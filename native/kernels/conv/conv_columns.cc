@@ -1,0 +1,107 @@
+// Few output columns: explicit column matrices and sgemm (conv_columns.h).
+#include "conv_columns.h"
+
+#include <cstring>
+
+#include "../gemm/gemm.h"
+#include "../threads.h"
+#include "conv_pad.h"
+
+namespace gn {
+namespace {
+
+constexpr index_t kColumnsMax = 128;
+constexpr index_t kColumnsMaxFloats = index_t(1) << 22;
+// Backward-filter, from 128 input channels per group: up to 512 columns (conv_columns.h).
+constexpr index_t kFilterColumnsMax = 512;
+constexpr index_t kFilterColumnsMinChannels = 128;
+
+struct Buffers {
+  float* col;  // K x Q
+  float* mat;  // cg_out x Q: Y or dY of one group, every sample
+};
+
+Buffers buffers(const ConvPlan& p, index_t q) {
+  const index_t col_floats = conv_detail::round_up(p.K * q, 16);
+  float* buf = scratch(kScratchConv, sizeof(float) * (col_floats + p.cg_out * q));
+  return {buf, buf + col_floats};
+}
+
+// col(X) of group g, every sample: [K x Q].
+void im2col_batch(const Conv2dShape& s, const ConvPlan& p, const float* x, index_t g, float* col) {
+  const index_t q = s.n * p.P;
+  for (index_t n = 0; n < s.n; ++n)
+    im2col_tile(p.geom, x + (n * s.c_in + g * p.cg_in) * p.hw, 0, p.P, col + n * p.P, q);
+}
+
+// dY of group g, every sample, as one matrix [cg_out x Q].
+void gather_dy(const Conv2dShape& s, const ConvPlan& p, const float* dy, index_t g, float* mat) {
+  const index_t q = s.n * p.P;
+  for (index_t n = 0; n < s.n; ++n)
+    for (index_t co = 0; co < p.cg_out; ++co)
+      std::memcpy(mat + co * q + n * p.P, dy + (n * s.c_out + g * p.cg_out + co) * p.P, sizeof(float) * p.P);
+}
+
+}  // namespace
+
+bool conv_columns_applicable(const Conv2dShape& s, const ConvPlan& p) {
+  const index_t q = s.n * p.P;
+  return !p.direct && q <= kColumnsMax && p.K * q <= kColumnsMaxFloats;
+}
+
+bool conv_columns_filter_applicable(const Conv2dShape& s, const ConvPlan& p) {
+  const index_t q = s.n * p.P;
+  const index_t max_q = p.cg_in >= kFilterColumnsMinChannels ? kFilterColumnsMax : kColumnsMax;
+  return !p.direct && q <= max_q && p.K * q <= kColumnsMaxFloats;
+}
+
+void conv_columns_forward(const Conv2dShape& s, const ConvPlan& p, const float* x, const float* w,
+                          const float* bias, float* y) {
+  const index_t q = s.n * p.P;
+  const Buffers b = buffers(p, q);
+  for (index_t g = 0; g < s.groups; ++g) {
+    im2col_batch(s, p, x, g, b.col);
+    sgemm(false, false, p.cg_out, q, p.K, 1.f, w + g * p.cg_out * p.K, p.K, b.col, q, 0.f, b.mat, q);
+    for (index_t n = 0; n < s.n; ++n)
+      for (index_t co = 0; co < p.cg_out; ++co) {
+        const float* src = b.mat + co * q + n * p.P;
+        float* dst = y + (n * s.c_out + g * p.cg_out + co) * p.P;
+        const float add = bias ? bias[g * p.cg_out + co] : 0.f;
+        for (index_t j = 0; j < p.P; ++j) dst[j] = src[j] + add;
+      }
+  }
+}
+
+void conv_columns_backward_data(const Conv2dShape& s, const ConvPlan& p, const float* dy, const float* w,
+                                float* dx) {
+  const index_t q = s.n * p.P;
+  const Buffers b = buffers(p, q);
+  std::memset(dx, 0, sizeof(float) * s.n * s.c_in * p.hw);
+  for (index_t g = 0; g < s.groups; ++g) {
+    gather_dy(s, p, dy, g, b.mat);
+    // dcol [K x Q] = W^T [K x cg_out] * dY [cg_out x Q]
+    sgemm(true, false, p.K, q, p.cg_out, 1.f, w + g * p.cg_out * p.K, p.K, b.mat, q, 0.f, b.col, q);
+    for (index_t n = 0; n < s.n; ++n)
+      col2im_tile_add(p.geom, b.col + n * p.P, 0, p.P, dx + (n * s.c_in + g * p.cg_in) * p.hw, q);
+  }
+}
+
+void conv_columns_backward_filter(const Conv2dShape& s, const ConvPlan& p, const float* x, const float* dy,
+                                  float* dw, float* dbias) {
+  const index_t q = s.n * p.P;
+  const Buffers b = buffers(p, q);
+  for (index_t g = 0; g < s.groups; ++g) {
+    im2col_batch(s, p, x, g, b.col);
+    gather_dy(s, p, dy, g, b.mat);
+    // dW [cg_out x K] = dY [cg_out x Q] * col^T [Q x K]
+    sgemm(false, true, p.cg_out, p.K, q, 1.f, b.mat, q, b.col, q, 0.f, dw + g * p.cg_out * p.K, p.K);
+    if (dbias)
+      for (index_t co = 0; co < p.cg_out; ++co) {
+        double sum = 0;
+        for (index_t j = 0; j < q; ++j) sum += b.mat[co * q + j];
+        dbias[g * p.cg_out + co] = static_cast<float>(sum);
+      }
+  }
+}
+
+}  // namespace gn
