@@ -78,6 +78,8 @@ export const conv2dShapes: readonly Conv2dShape[] = [
   { name: 'lanes_batch17_16to6', n: 17, cIn: 6, h: 10, w: 10, cOut: 16, kh: 5, kw: 5, bias: true },
   { name: 'lanes_dil2_odd_rows', n: 16, cIn: 4, h: 9, w: 11, cOut: 5, kh: 3, kw: 3, dilH: 2, dilW: 2, padH: 2, padW: 1 },
   { name: 'lanes_13_channels', n: 18, cIn: 13, h: 7, w: 6, cOut: 3, kh: 3, kw: 2, padH: 1 },
+  // Few output columns in all (native conv_columns.h: explicit column matrices and one GEMM)
+  { name: 'deep_small_plane_cols', n: 2, cIn: 48, h: 4, w: 4, cOut: 40, kh: 3, kw: 3, padH: 1, padW: 1, bias: true },
   // Training layers: LeNet-5 at batch 64, CIFAR ResNet-20 3x3 layers at batch 32
   { name: 'lenet5_conv1_b64', n: 64, cIn: 1, h: 28, w: 28, cOut: 6, kh: 5, kw: 5, padH: 2, padW: 2, bias: true, training: true },
   { name: 'lenet5_conv2_b64', n: 64, cIn: 6, h: 14, w: 14, cOut: 16, kh: 5, kw: 5, bias: true, training: true },
@@ -89,6 +91,10 @@ export const conv2dShapes: readonly Conv2dShape[] = [
   // property test of test/native/conv.test.ts covers rows of this width.
   { name: 'mobilenet_dw_3x3_64_32x32_b32', n: 32, cIn: 64, h: 32, w: 32, cOut: 64, kh: 3, kw: 3, padH: 1, padW: 1, groups: 64, benchOnly: true },
   { name: 'mobilenet_dw_3x3_s2_128_16x16_b32', n: 32, cIn: 128, h: 16, w: 16, cOut: 128, kh: 3, kw: 3, strideH: 2, strideW: 2, padH: 1, padW: 1, groups: 128, benchOnly: true },
+  // Inference on one sample: the last VGG block's 512 -> 512 layer at 4x4 (CIFAR), and a ResNet-18
+  // stage-3 layer at 14x14 (ImageNet).
+  { name: 'vgg_3x3_512_4x4_b1', n: 1, cIn: 512, h: 4, w: 4, cOut: 512, kh: 3, kw: 3, padH: 1, padW: 1, bias: true, benchOnly: true },
+  { name: 'resnet18_3x3_256_14x14_b1', n: 1, cIn: 256, h: 14, w: 14, cOut: 256, kh: 3, kw: 3, padH: 1, padW: 1, benchOnly: true },
   // The 64-channel layer of the conv goals (docs/benchmarks.md): 38 M multiply-adds per sample
   { name: 'conv3x3_64to64_32x32_b32', n: 32, cIn: 64, h: 32, w: 32, cOut: 64, kh: 3, kw: 3, padH: 1, padW: 1, training: true, benchOnly: true },
 ];

@@ -9,11 +9,11 @@
 // reductions, W read in place and the rows split between threads. The other engines pack all of W
 // (or transform it, Winograd) for those few columns and split their work by blocks of columns, so
 // with one block they ran on one thread. Measured (2-vCPU Xeon, AVX-512, 2 threads, one sample,
-// 3x3 pad 1; forward / backward-data / backward-filter):
-//   512 -> 512 at 4x4:           2.6 / 3.6 / 3.6 ms before, 0.73 / 0.74 / 0.66 ms now
-//                                (PyTorch 1.15 / 1.20 / 1.05 ms)
-//   256 -> 512 stride 2 at 4x4:  1.35 / 1.0 / 0.23 ms before, 0.15 / 0.36 / 0.21 ms now
-//                                (PyTorch 0.45 / 0.65 / 0.52 ms)
+// 3x3 pad 1; forward / backward-data / backward-filter; npm run bench -- --only conv):
+//   512 -> 512 at 4x4 +bias:  21.6 / 20.7 / 3.75 ms before (Winograd, its per-call filter transform
+//                             then scalar), 2.6 / 3.6 / 3.6 ms on the implicit GEMM and the Winograd
+//                             backward-filter, 0.70 / 0.76 / 0.57 ms here (PyTorch 1.15 / 1.20 / 1.05)
+//   256 -> 512 stride 2 at 4x4: 1.35 / 1.0 / 0.23 -> 0.15 / 0.36 / 0.21 ms (PyTorch 0.45 / 0.65 / 0.52)
 // (backward-data with sgemm's rule for A^T with long rows, gemm.cc kSupMaxStrideA).
 // With more columns the other engines win (64 -> 64 3x3 stride 2 at 32x32, Q = 256, forward:
 // implicit GEMM 0.16 ms, this path 0.28 ms). sgemm is bitwise the same for any thread count, and
