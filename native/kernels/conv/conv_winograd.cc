@@ -80,6 +80,8 @@ inline void st(float* p, v4 v) { _mm_storeu_ps(p, v); }
 inline v4 add(v4 a, v4 b) { return _mm_add_ps(a, b); }
 inline v4 sub(v4 a, v4 b) { return _mm_sub_ps(a, b); }
 inline v4 splat(float x) { return _mm_set1_ps(x); }
+inline v4 half(v4 a) { return _mm_mul_ps(a, _mm_set1_ps(0.5f)); }
+inline v4 gather(const float* p, index_t stride) { return _mm_setr_ps(p[0], p[stride], p[2 * stride], p[3 * stride]); }
 inline v4 even(v4 a, v4 b) { return _mm_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0)); }  // a0 a2 b0 b2
 inline v4 odd(v4 a, v4 b) { return _mm_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1)); }   // a1 a3 b1 b3
 inline v4 zip_lo(v4 a, v4 b) { return _mm_unpacklo_ps(a, b); }                          // a0 b0 a1 b1
@@ -91,6 +93,11 @@ inline void st(float* p, v4 v) { vst1q_f32(p, v); }
 inline v4 add(v4 a, v4 b) { return vaddq_f32(a, b); }
 inline v4 sub(v4 a, v4 b) { return vsubq_f32(a, b); }
 inline v4 splat(float x) { return vdupq_n_f32(x); }
+inline v4 half(v4 a) { return vmulq_n_f32(a, 0.5f); }
+inline v4 gather(const float* p, index_t stride) {
+  const float a[4] = {p[0], p[stride], p[2 * stride], p[3 * stride]};
+  return vld1q_f32(a);
+}
 inline v4 even(v4 a, v4 b) { return vuzp1q_f32(a, b); }
 inline v4 odd(v4 a, v4 b) { return vuzp2q_f32(a, b); }
 inline v4 zip_lo(v4 a, v4 b) { return vzip1q_f32(a, b); }
@@ -106,6 +113,8 @@ inline void st(float* p, v4 a) {
 inline v4 add(v4 a, v4 b) { return v4{{a.v[0] + b.v[0], a.v[1] + b.v[1], a.v[2] + b.v[2], a.v[3] + b.v[3]}}; }
 inline v4 sub(v4 a, v4 b) { return v4{{a.v[0] - b.v[0], a.v[1] - b.v[1], a.v[2] - b.v[2], a.v[3] - b.v[3]}}; }
 inline v4 splat(float x) { return v4{{x, x, x, x}}; }
+inline v4 half(v4 a) { return v4{{0.5f * a.v[0], 0.5f * a.v[1], 0.5f * a.v[2], 0.5f * a.v[3]}}; }
+inline v4 gather(const float* p, index_t stride) { return v4{{p[0], p[stride], p[2 * stride], p[3 * stride]}}; }
 inline v4 even(v4 a, v4 b) { return v4{{a.v[0], a.v[2], b.v[0], b.v[2]}}; }
 inline v4 odd(v4 a, v4 b) { return v4{{a.v[1], a.v[3], b.v[1], b.v[3]}}; }
 inline v4 zip_lo(v4 a, v4 b) { return v4{{a.v[0], b.v[0], a.v[1], b.v[1]}}; }
@@ -128,6 +137,7 @@ struct Plan {
   index_t v_kb;        // floats of one xi's packed V for one k-block (np panels) plus slack
   index_t v_xi;        // floats of one xi's packed V (all k-blocks)
   index_t u_block;     // floats of one packed k-block of one U_xi
+  index_t u_xi;        // floats from one packed U_xi to the next: its k-blocks plus a skew
   index_t m_xi;        // floats from one xi's M [m x tb] to the next: m * tb plus a skew
   index_t m_floats;    // M: 16 * m_xi plus slack
   index_t cap;         // padded samples in a thread's ring
@@ -157,6 +167,9 @@ Plan make_plan(const IgemmConv& cv) {
   pl.v_kb = pl.np * pl.psv + kVecSlack;
   pl.v_xi = pl.bl.nblocks * pl.v_kb;
   pl.u_block = ceil_div(cv.m, pl.bl.mr) * sgemm_panel_floats(pl.bl.mr, pl.bl.kc);
+  // The filter transform writes the 16 U_xi together: 64 bytes of skew keep their streams in
+  // different L1 sets (u_block is often a multiple of 4 KB: 64 panels of 8 x 258 floats).
+  pl.u_xi = pl.bl.nblocks * pl.u_block + 16;
   // The output transform reads the 16 xi of a tile together: with m * tb a multiple of 1024
   // (64 * 32) they would all fall in one L1 set (8 ways), so each xi is skewed by 128 bytes.
   // (32 -> 64 channels at 14x14: 5.2 -> ? ms.)
@@ -175,51 +188,74 @@ constexpr index_t kMaxMr = 16;
 // Filter pairs (output channel, input channel) a thread should at least transform.
 constexpr index_t kMinFiltersPerThread = index_t(1) << 13;
 
-// U_xi = G g G^T for the 16 xi, in float64 and rounded once, written straight into the GEMMs'
-// packed A operand: the k-block b of U_xi [m x c] at upack + (xi * nblocks + b) * u_block, in
-// sgemm_pack_a's layout (micro-panels of mr output channels, rows past m zero). One pass, mr output
-// channels at a time so that each xi's stores are contiguous; transforming into a row-major U (16
-// scattered stores per filter) and packing it in a second pass took 0.9 of 1.1 ms of a 128 -> 128
-// channel 8x8 forward on one sample.
+// U_xi = G g G^T for the 16 xi, written straight into the GEMMs' packed A operand: the k-block b
+// of U_xi [m x c] at upack + xi * u_xi + b * u_block, in sgemm_pack_a's layout (micro-panels of mr
+// output channels, rows past m zero). One pass, 4 output channels per vector, so that each xi's
+// stores are contiguous; transforming into a row-major U (16 scattered scalar stores per filter, in
+// float64) and packing it in a second pass took 0.9 of 1.1 ms of a 128 -> 128 channel 8x8 forward
+// on one sample, and the scalar float64 version of this pass a fifth of 512 -> 512 at 7x7 on 8.
+// G's entries are 0, +-1 and 1/2: float sums and an exact halving.
+//
+// One micro-panel (output channels q * mr .. + rows) of one k-block: kb input channels from k0,
+// into dst (the panel in U_0's block; U_xi's is xi * xi_stride further).
+void transform_panel(const IgemmConv& cv, const float* w, IgemmWeights form, index_t mr, index_t q, index_t rows,
+                     index_t k0, index_t kb, index_t xi_stride, float* dst) {
+  // Tap (r, s) of filter (co, ci) at w[co * co_stride + ci * ci_stride + r * 3 + s] (kForward), or
+  // at 8 - (r * 3 + s) (kRotated).
+  const bool fwd = form == IgemmWeights::kForward;
+  const index_t co_stride = fwd ? cv.c * 9 : 9, ci_stride = fwd ? 9 : cv.m * 9;
+  const index_t lanes = round_up(mr, 4);
+  alignas(16) float part[9][4];  // a group of 4 channels past row `rows`: zero filters there
+  alignas(16) float tail[16][4];
+  for (index_t p = 0; p < kb; ++p) {
+    const float* wp = w + (k0 + p) * ci_stride + q * mr * co_stride;
+    float* d = dst + p * mr;
+    for (index_t i0 = 0; i0 < lanes; i0 += 4) {
+      // Tap t of the 4 channels i0 .. i0 + 3 (lanes), in registers: a 16-byte load of scalars just
+      // stored would stall on store forwarding.
+      v4 g[9];
+      if (i0 + 4 <= rows) {
+        for (int t = 0; t < 9; ++t) g[t] = gather(wp + i0 * co_stride + (fwd ? t : 8 - t), co_stride);
+      } else {
+        for (int t = 0; t < 9; ++t)
+          for (index_t i = 0; i < 4; ++i)
+            part[t][i] = i0 + i < rows ? wp[(i0 + i) * co_stride + (fwd ? t : 8 - t)] : 0.f;
+        for (int t = 0; t < 9; ++t) g[t] = ld(part[t]);
+      }
+      v4 u[4][3];  // G g: rows 0 and 3 are g's rows 0 and 2
+      for (int s = 0; s < 3; ++s) {
+        const v4 g0 = g[s], g1 = g[3 + s], g2 = g[6 + s];
+        u[0][s] = g0;
+        u[1][s] = half(add(add(g0, g1), g2));
+        u[2][s] = half(add(sub(g0, g1), g2));
+        u[3][s] = g2;
+      }
+      const bool full = i0 + 4 <= mr;  // else the lanes past mr go to tail, not into the next row
+      for (int r = 0; r < 4; ++r) {
+        const v4 out[4] = {u[r][0], half(add(add(u[r][0], u[r][1]), u[r][2])),
+                           half(add(sub(u[r][0], u[r][1]), u[r][2])), u[r][2]};
+        for (int c = 0; c < 4; ++c) st(full ? d + (r * 4 + c) * xi_stride + i0 : tail[r * 4 + c], out[c]);
+      }
+      if (!full)
+        for (int xi = 0; xi < 16; ++xi)
+          for (index_t i = i0; i < mr; ++i) d[xi * xi_stride + i] = tail[xi][i - i0];
+    }
+  }
+}
+
 void transform_pack_filters(const Plan& pl, const float* w, IgemmWeights form, float* upack) {
   const IgemmConv& cv = pl.cv;
   const index_t mr = pl.bl.mr, panels = ceil_div(cv.m, mr), units = pl.bl.nblocks * panels;
-  const index_t xi_stride = pl.bl.nblocks * pl.u_block;
+  const index_t xi_stride = pl.u_xi;
   const int nt = threads_for(cv.m * cv.c, kMinFiltersPerThread);
+  (void)nt;  // only the pragma reads it
 #pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
   for (index_t unit = 0; unit < units; ++unit) {
     const index_t b = unit / panels, q = unit % panels;
     const index_t k0 = b * pl.bl.kc, kb = min_i(pl.bl.kc, cv.c - k0);
     const index_t rows = min_i(mr, cv.m - q * mr);
     float* dst = upack + b * pl.u_block + q * sgemm_panel_floats(static_cast<int>(mr), kb);
-    for (index_t p = 0; p < kb; ++p) {
-      const index_t ci = k0 + p;
-      double g[3][3][kMaxMr] = {};
-      for (index_t i = 0; i < rows; ++i) {
-        const index_t co = q * mr + i;
-        for (int r = 0; r < 3; ++r)
-          for (int s = 0; s < 3; ++s)
-            g[r][s][i] = form == IgemmWeights::kForward ? w[((co * cv.c + ci) * 3 + r) * 3 + s]
-                                                         : w[((ci * cv.m + co) * 3 + 2 - r) * 3 + 2 - s];
-      }
-      double t[4][3][kMaxMr];  // G g
-      for (int s = 0; s < 3; ++s)
-        for (index_t i = 0; i < mr; ++i) {
-          t[0][s][i] = g[0][s][i];
-          t[1][s][i] = 0.5 * (g[0][s][i] + g[1][s][i] + g[2][s][i]);
-          t[2][s][i] = 0.5 * (g[0][s][i] - g[1][s][i] + g[2][s][i]);
-          t[3][s][i] = g[2][s][i];
-        }
-      for (int r = 0; r < 4; ++r) {
-        float* d = dst + r * 4 * xi_stride + p * mr;
-        for (index_t i = 0; i < mr; ++i) {
-          d[i] = static_cast<float>(t[r][0][i]);
-          d[xi_stride + i] = static_cast<float>(0.5 * (t[r][0][i] + t[r][1][i] + t[r][2][i]));
-          d[2 * xi_stride + i] = static_cast<float>(0.5 * (t[r][0][i] - t[r][1][i] + t[r][2][i]));
-          d[3 * xi_stride + i] = static_cast<float>(t[r][2][i]);
-        }
-      }
-    }
+    transform_panel(cv, w, form, mr, q, rows, k0, kb, xi_stride, dst);
   }
 }
 
@@ -367,7 +403,7 @@ struct Worker {
     for (int xi = 0; xi < 16; ++xi)
       for (index_t b = 0; b < pl.bl.nblocks; ++b) {
         const index_t k0 = b * pl.bl.kc, kb = min_i(pl.bl.kc, cv.c - k0);
-        sgemm_packed_block(pl.bl, cv.m, ncols, kb, 1.f, upack + (xi * pl.bl.nblocks + b) * pl.u_block,
+        sgemm_packed_block(pl.bl, cv.m, ncols, kb, 1.f, upack + xi * pl.u_xi + b * pl.u_block,
                            v + xi * pl.v_xi + b * pl.v_kb, b == 0 ? 0.f : 1.f,
                            mbuf + xi * pl.m_xi, pl.tb);
       }
@@ -596,7 +632,7 @@ void conv_winograd(const IgemmConv& cv, const float* in, const float* w, IgemmWe
   if (nt < 1) nt = 1;
 
   // One allocation before any region: the transformed and packed U, each thread's buffers.
-  const index_t upack_floats = 16 * pl.bl.nblocks * pl.u_block;
+  const index_t upack_floats = 16 * pl.u_xi;
   const index_t seg_floats = round_up(pl.tb * static_cast<index_t>(sizeof(Segment) / sizeof(float)), 16);
   const index_t per_thread = pl.thread_floats + seg_floats;
   float* buf = scratch(kScratchConv, sizeof(float) * (upack_floats + nt * per_thread));
