@@ -341,6 +341,7 @@ GN_TEST(conv_deterministic_across_threads) {
   std::uint64_t seed = 400;
   for (const Case& c : det) {
     require_valid(c);
+    gn::set_winograd_filter_min_tiles(c.name.rfind("wino_", 0) == 0 ? 0 : -1);
     const Inputs in = random_inputs(c.s, seed++);
     gn::set_num_threads(1);
     const Outputs one = run_all(c.s, in);
@@ -522,7 +523,8 @@ GN_TEST(conv_random_shapes) {
 //
 // Shapes chosen to route into each path of conv2d.cc / conv2d_bwd_data.cc / conv2d_bwd_filter.cc,
 // with the edges each path has: Winograd F(2x2,3x3) (forward, backward-data through the rotated
-// weights, and backward-filter: every wino_* case with >= 16 channels each side) with odd planes (partial tiles at the bottom / right borders), cropped outputs, pads 0
+// weights, and backward-filter: every wino_* case with >= 16 channels each side, the test lowering
+// its 512-tile threshold for them) with odd planes (partial tiles at the bottom / right borders), cropped outputs, pads 0
 // and 2, more than one k-block of channels, blocks of tiles spanning samples; the rotated-weight
 // backward-data with a pad above dil * (k - 1) (negative pad on the rotated side), dilation,
 // groups, rectangular kernels; the implicit-GEMM forward with the bias row alone in the last
@@ -568,8 +570,6 @@ std::vector<Case> fast_path_cases() {
       conv_case("cols_flat_dil2", 2, 24, 6, 6, 24, 3, 3, 1, 1, 2, 2, 2, 2, 1),
       conv_case("cols_cropped", 2, 20, 7, 7, 18, 3, 3, 1, 1, 1, 1, 1, 1, 1, 5, 4),
       conv_case("cols_1x1_s2", 2, 16, 7, 7, 24, 1, 1, 2, 2, 0, 0, 1, 1, 1),
-      // Backward-filter only: 256 columns with 128 input channels (forward: Winograd).
-      conv_case("filtercols_c128_q256", 4, 128, 8, 8, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1),
       // Implicit-GEMM forward: K + bias = 257 (the bias row alone past the first k-block), stride 2,
       // many 2x2 samples per column block, 5x5 on 14x14 (LeNet conv2 shape, small batch).
       conv_case("igemm_k256_bias_row", 4, 16, 6, 7, 7, 4, 4, 1, 1, 1, 2, 1, 1, 1),
@@ -635,7 +635,19 @@ double relative_frobenius(const std::vector<float>& got, const std::vector<doubl
 
 }  // namespace
 
+namespace {
+
+// Restores backward-filter's tile count for Winograd (its default needs 512 tiles; the wino_* cases
+// lower it to reach the path on small shapes).
+struct WinogradFilterTilesGuard {
+  gn::index_t saved = gn::set_winograd_filter_min_tiles(-1);
+  ~WinogradFilterTilesGuard() { gn::set_winograd_filter_min_tiles(saved); }
+};
+
+}  // namespace
+
 GN_TEST(conv_fast_paths_reference) {
+  WinogradFilterTilesGuard wino_filter;
   std::uint64_t seed = 9000;
   const double u = std::ldexp(1.0, -24);
   for (const Case& c : fast_path_cases()) {
@@ -649,12 +661,11 @@ GN_TEST(conv_fast_paths_reference) {
     const bool wino = gn::conv_winograd_applicable(gn::forward_igemm(s, plan));
     const bool cols = gn::conv_columns_applicable(s, plan);
     auto named = [&](const char* prefix) { return c.name.rfind(prefix, 0) == 0; };
+    gn::set_winograd_filter_min_tiles(named("wino_") ? 0 : -1);
     if (named("wino_no_")) GN_CHECK(!wino) << what << ": takes Winograd";
     else if (named("wino_")) GN_CHECK(wino) << what << ": does not take Winograd";
     if (named("cols_")) GN_CHECK(cols && !wino) << what << ": does not take the column-matrix path";
     if (named("igemm_")) GN_CHECK(!cols) << what << ": takes the column-matrix path";
-    if (named("filtercols_"))
-      GN_CHECK(!cols && gn::conv_columns_filter_applicable(s, plan)) << what << ": not the backward-filter columns";
     std::vector<float> y(gn::conv2d_y_size(s), kNaN), dx(gn::conv2d_x_size(s), kNaN),
         dw(gn::conv2d_w_size(s), kNaN), db(s.c_out, kNaN);
     gn::conv2d_forward(s, in.x.data(), in.w.data(), nullptr, y.data());
@@ -690,12 +701,12 @@ GN_TEST(conv_fast_paths_reference) {
 // The fast paths give the same bits for 1, 2 and 3 threads and from run to run.
 GN_TEST(conv_fast_paths_deterministic) {
   ThreadCountGuard guard;
+  WinogradFilterTilesGuard wino_filter;
   const std::vector<Case> det = {
       conv_case("wino_blocks_span_samples", 5, 32, 13, 11, 48, 3, 3, 1, 1, 1, 1, 1, 1, 1),
       conv_case("wino_bwd_rotated", 3, 48, 10, 9, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1),
       conv_case("rot_groups2_n5", 5, 8, 7, 6, 4, 3, 3, 1, 1, 1, 1, 1, 1, 2),
       conv_case("cols_groups2_s2", 3, 12, 7, 7, 20, 3, 3, 2, 2, 1, 1, 1, 1, 2),
-      conv_case("filtercols_c128_q256", 4, 128, 8, 8, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1),
       conv_case("igemm_tiny_planes", 40, 3, 2, 2, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1),
       conv_case("filter_one_chunk", 1, 7, 12, 11, 13, 3, 3, 1, 1, 1, 1, 1, 1, 1),
       conv_case("direct_1to6_n5", 5, 1, 12, 11, 6, 5, 5, 1, 1, 2, 2, 1, 1, 1),
@@ -711,6 +722,7 @@ GN_TEST(conv_fast_paths_deterministic) {
   std::uint64_t seed = 9500;
   for (const Case& c : det) {
     require_valid(c);
+    gn::set_winograd_filter_min_tiles(c.name.rfind("wino_", 0) == 0 ? 0 : -1);
     const Inputs in = random_inputs(c.s, seed++);
     gn::set_num_threads(1);
     const Outputs one = run_all(c.s, in);

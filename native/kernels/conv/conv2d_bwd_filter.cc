@@ -1,9 +1,8 @@
 // conv2d backward-filter: dW_g = sum over n of dY_n,g * col(X_n,g)^T, and dbias = sum of dY over
 // n, oh, ow. In order of preference: the batch in the vector lanes (conv_lanes.h: stride 1, one
 // group, K <= 160, <= 64 output channels, a batch of at least 16 or 8 samples; its own blocks of
-// samples take the place of the chunks below), column matrices and sgemm for few output columns
-// in all (conv_columns.h: one product over the whole batch), Winograd F(2x2,3x3) (3x3 stride 1, >= 16 channels each
-// side), the pack-free kernel (conv_direct.h: stride 1, K = c*kh*kw <= 160, <= 64 output
+// samples take the place of the chunks below), Winograd F(2x2,3x3) (3x3 stride 1, >= 16 channels each
+// side, >= 512 tiles: conv_winograd.cc), the pack-free kernel (conv_direct.h: stride 1, K = c*kh*kw <= 160, <= 64 output
 // channels), the implicit-GEMM engine (conv_igemm.h); 1x1 / stride 1 / unpadded convolutions use
 // gn::sgemm with trans_b on X itself. Depthwise convolutions have their own kernels (depthwise.h).
 //
@@ -17,7 +16,6 @@
 #include "../gemm/gemm.h"
 #include "../threads.h"
 #include "conv2d.h"
-#include "conv_columns.h"
 #include "conv_direct.h"
 #include "conv_igemm.h"
 #include "conv_lanes.h"
@@ -162,11 +160,6 @@ void conv2d_backward_filter(const Conv2dShape& s, const float* x, const float* d
     // in the lanes (conv_lanes.h), ahead of Winograd and the pack-free kernel.
     if (conv_lanes_filter_available(cv) && conv_lanes_filter_pays(cv)) {
       conv_lanes_filter(cv, x, dy, dw, dbias);
-      return;
-    }
-    // Few output columns (conv_columns.h): one product for the whole batch, no chunks.
-    if (conv_columns_filter_applicable(s, p)) {
-      conv_columns_backward_filter(s, p, x, dy, dw, dbias);
       return;
     }
     const index_t max_samples = (s.n + nchunks - 1) / nchunks;

@@ -12,9 +12,6 @@ namespace {
 
 constexpr index_t kColumnsMax = 128;
 constexpr index_t kColumnsMaxFloats = index_t(1) << 22;
-// Backward-filter, from 128 input channels per group: up to 512 columns (conv_columns.h).
-constexpr index_t kFilterColumnsMax = 512;
-constexpr index_t kFilterColumnsMinChannels = 128;
 
 struct Buffers {
   float* col;  // K x Q
@@ -49,12 +46,6 @@ bool conv_columns_applicable(const Conv2dShape& s, const ConvPlan& p) {
   return !p.direct && q <= kColumnsMax && p.K * q <= kColumnsMaxFloats;
 }
 
-bool conv_columns_filter_applicable(const Conv2dShape& s, const ConvPlan& p) {
-  const index_t q = s.n * p.P;
-  const index_t max_q = p.cg_in >= kFilterColumnsMinChannels ? kFilterColumnsMax : kColumnsMax;
-  return !p.direct && q <= max_q && p.K * q <= kColumnsMaxFloats;
-}
-
 void conv_columns_forward(const Conv2dShape& s, const ConvPlan& p, const float* x, const float* w,
                           const float* bias, float* y) {
   const index_t q = s.n * p.P;
@@ -83,24 +74,6 @@ void conv_columns_backward_data(const Conv2dShape& s, const ConvPlan& p, const f
     sgemm(true, false, p.K, q, p.cg_out, 1.f, w + g * p.cg_out * p.K, p.K, b.mat, q, 0.f, b.col, q);
     for (index_t n = 0; n < s.n; ++n)
       col2im_tile_add(p.geom, b.col + n * p.P, 0, p.P, dx + (n * s.c_in + g * p.cg_in) * p.hw, q);
-  }
-}
-
-void conv_columns_backward_filter(const Conv2dShape& s, const ConvPlan& p, const float* x, const float* dy,
-                                  float* dw, float* dbias) {
-  const index_t q = s.n * p.P;
-  const Buffers b = buffers(p, q);
-  for (index_t g = 0; g < s.groups; ++g) {
-    im2col_batch(s, p, x, g, b.col);
-    gather_dy(s, p, dy, g, b.mat);
-    // dW [cg_out x K] = dY [cg_out x Q] * col^T [Q x K]
-    sgemm(false, true, p.cg_out, p.K, q, 1.f, b.mat, q, b.col, q, 0.f, dw + g * p.cg_out * p.K, p.K);
-    if (dbias)
-      for (index_t co = 0; co < p.cg_out; ++co) {
-        double sum = 0;
-        for (index_t j = 0; j < q; ++j) sum += b.mat[co * q + j];
-        dbias[g * p.cg_out + co] = static_cast<float>(sum);
-      }
   }
 }
 

@@ -15,6 +15,7 @@
 // micro-panel.
 #include "conv_winograd.h"
 
+#include <atomic>
 #include <cstring>
 #include <stdexcept>
 
@@ -70,6 +71,14 @@ constexpr index_t kVecSlack = 64;
 // Backward-filter: tiles per k-block at most, and channels from which it beats the implicit GEMM.
 constexpr index_t kFilterTiles = 256;
 constexpr index_t kWinogradFilterMinChannels = 16;
+// ... and tiles (batch * ceil(oh / 2) * ceil(ow / 2)) from which its 16 products, each reducing
+// over a k-block of tiles into an m x c matrix, beat the implicit-GEMM engine. Measured (2-vCPU
+// Xeon, AVX-512, 2 threads, 3x3 pad 1, engine / Winograd time): 128 tiles (8 x 64 at 8x8) 0.70,
+// 256 (16 x 128 at 8x8, 16 x 256 at 8x8, 4 x 64 at 16x16) 0.79 / 0.66 / 0.93, 392 (8 x 256 at
+// 14x14) 0.63; 512 (32 x 64 / 128 / 256 at 8x8, 8 x 128 at 16x16) 1.41 / 1.38 / 1.24 / 1.49, and
+// 1.4-1.8 from 1024 tiles on (ResNet-20's and the conv goal's layers, 16 x 64 at 56x56).
+constexpr index_t kWinogradFilterMinTiles = 512;
+std::atomic<index_t> g_filter_min_tiles{kWinogradFilterMinTiles};
 
 // ---- 4-lane vectors ------------------------------------------------------------------------------
 
@@ -589,7 +598,12 @@ struct FilterWorker {
 
 bool conv_winograd_filter_applicable(const IgemmConv& cv) {
   return cv.groups == 1 && cv.kh == 3 && cv.kw == 3 && cv.sh == 1 && cv.sw == 1 && cv.dh == 1 &&
-         cv.dw == 1 && cv.c >= kWinogradFilterMinChannels && cv.m >= kWinogradFilterMinChannels;
+         cv.dw == 1 && cv.c >= kWinogradFilterMinChannels && cv.m >= kWinogradFilterMinChannels &&
+         cv.batch * ceil_div(cv.oh, 2) * ceil_div(cv.ow, 2) >= g_filter_min_tiles.load(std::memory_order_relaxed);
+}
+
+index_t set_winograd_filter_min_tiles(index_t tiles) {
+  return g_filter_min_tiles.exchange(tiles < 0 ? kWinogradFilterMinTiles : tiles);
 }
 
 WinogradFilterPlan winograd_filter_plan(const IgemmConv& cv, index_t max_samples) {

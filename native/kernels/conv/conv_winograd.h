@@ -33,7 +33,11 @@ void conv_winograd(const IgemmConv& cv, const float* in, const float* w, IgemmWe
 // Backward-filter by the same transforms (conv_winograd.cc): for one chunk of the batch (samples
 // n0 .. n1-1, at most max_samples), dw [m][c][3][3] = the gradient summed over the chunk's tiles,
 // overwritten. Results depend on the sizes and n0, n1 only. ws: ws_floats of workspace.
+// Applicable: 3x3, stride 1, dilation 1, one group, >= 16 channels each side and >= 512 tiles.
 bool conv_winograd_filter_applicable(const IgemmConv& cv);
+// For tests: the tile count from which backward-filter takes Winograd (so that small shapes reach
+// it); a negative value restores the default. Returns the previous value.
+index_t set_winograd_filter_min_tiles(index_t tiles);
 struct WinogradFilterPlan {
   IgemmConv cv;
   index_t max_samples;
