@@ -570,6 +570,8 @@ std::vector<Case> fast_path_cases() {
       conv_case("cols_flat_dil2", 2, 24, 6, 6, 24, 3, 3, 1, 1, 2, 2, 2, 2, 1),
       conv_case("cols_cropped", 2, 20, 7, 7, 18, 3, 3, 1, 1, 1, 1, 1, 1, 1, 5, 4),
       conv_case("cols_1x1_s2", 2, 16, 7, 7, 24, 1, 1, 2, 2, 0, 0, 1, 1, 1),
+      // Backward-data only (K = 1152 >= 1024, 150 columns; the forward takes the implicit GEMM).
+      conv_case("colsdata_k1152_s2", 6, 128, 9, 9, 16, 3, 3, 2, 2, 1, 1, 1, 1, 1),
       // Implicit-GEMM forward: K + bias = 257 (the bias row alone past the first k-block), stride 2,
       // many 2x2 samples per column block, 5x5 on 14x14 (LeNet conv2 shape, small batch).
       conv_case("igemm_k256_bias_row", 4, 16, 6, 7, 7, 4, 4, 1, 1, 1, 2, 1, 1, 1),
@@ -659,13 +661,15 @@ GN_TEST(conv_fast_paths_reference) {
     // untested.
     const gn::ConvPlan plan = gn::conv_plan(s);
     const bool wino = gn::conv_winograd_applicable(gn::forward_igemm(s, plan));
-    const bool cols = gn::conv_columns_applicable(s, plan);
+    const bool cols = gn::conv_columns_applicable(s, plan, false);
     auto named = [&](const char* prefix) { return c.name.rfind(prefix, 0) == 0; };
     gn::set_winograd_filter_min_tiles(named("wino_") ? 0 : -1);
     if (named("wino_no_")) GN_CHECK(!wino) << what << ": takes Winograd";
     else if (named("wino_")) GN_CHECK(wino) << what << ": does not take Winograd";
     if (named("cols_")) GN_CHECK(cols && !wino) << what << ": does not take the column-matrix path";
     if (named("igemm_")) GN_CHECK(!cols) << what << ": takes the column-matrix path";
+    if (named("colsdata_"))
+      GN_CHECK(!cols && gn::conv_columns_applicable(s, plan, true)) << what << ": not the backward-data columns";
     std::vector<float> y(gn::conv2d_y_size(s), kNaN), dx(gn::conv2d_x_size(s), kNaN),
         dw(gn::conv2d_w_size(s), kNaN), db(s.c_out, kNaN);
     gn::conv2d_forward(s, in.x.data(), in.w.data(), nullptr, y.data());

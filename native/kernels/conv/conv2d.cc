@@ -134,7 +134,7 @@ void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const 
       conv_winograd(cv, x, w, IgemmWeights::kForward, bias, y);
     else if (conv_direct_available(cv) && conv_direct_pays(cv))
       conv_direct(cv, x, w, IgemmWeights::kForward, bias, y);
-    else if (conv_columns_applicable(s, p))
+    else if (conv_columns_applicable(s, p, false))
       conv_columns_forward(s, p, x, w, bias, y);
     else
       conv_igemm(cv, x, w, IgemmWeights::kForward, bias, y);

@@ -161,7 +161,7 @@ void conv2d_backward_data(const Conv2dShape& s, const float* dy, const float* w,
     }
   }
   // Few output columns (conv_columns.h), whatever the stride.
-  if (conv_columns_applicable(s, p)) {
+  if (conv_columns_applicable(s, p, true)) {
     conv_columns_backward_data(s, p, dy, w, dx);
     return;
   }

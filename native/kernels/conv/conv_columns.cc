@@ -12,6 +12,9 @@ namespace {
 
 constexpr index_t kColumnsMax = 128;
 constexpr index_t kColumnsMaxFloats = index_t(1) << 22;
+// Backward-data of deep layers (K = cg_in * kh * kw >= 1024): up to 400 columns (conv_columns.h).
+constexpr index_t kColumnsMaxDeepData = 400;
+constexpr index_t kDeepK = 1024;
 
 struct Buffers {
   float* col;  // K x Q
@@ -41,9 +44,10 @@ void gather_dy(const Conv2dShape& s, const ConvPlan& p, const float* dy, index_t
 
 }  // namespace
 
-bool conv_columns_applicable(const Conv2dShape& s, const ConvPlan& p) {
+bool conv_columns_applicable(const Conv2dShape& s, const ConvPlan& p, bool backward_data) {
   const index_t q = s.n * p.P;
-  return !p.direct && q <= kColumnsMax && p.K * q <= kColumnsMaxFloats;
+  const index_t max_q = backward_data && p.K >= kDeepK ? kColumnsMaxDeepData : kColumnsMax;
+  return !p.direct && q <= max_q && p.K * q <= kColumnsMaxFloats;
 }
 
 void conv_columns_forward(const Conv2dShape& s, const ConvPlan& p, const float* x, const float* w,
