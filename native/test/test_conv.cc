@@ -570,6 +570,8 @@ std::vector<Case> fast_path_cases() {
       conv_case("cols_flat_dil2", 2, 24, 6, 6, 24, 3, 3, 1, 1, 2, 2, 2, 2, 1),
       conv_case("cols_cropped", 2, 20, 7, 7, 18, 3, 3, 1, 1, 1, 1, 1, 1, 1, 5, 4),
       conv_case("cols_1x1_s2", 2, 16, 7, 7, 24, 1, 1, 2, 2, 0, 0, 1, 1, 1),
+      // 150 columns with K = 1728 (the deep rule of both passes).
+      conv_case("cols_k1728_q150", 6, 192, 9, 9, 16, 3, 3, 2, 2, 1, 1, 1, 1, 1),
       // Backward-data only (K = 1152 >= 1024, 150 columns; the forward takes the implicit GEMM).
       conv_case("colsdata_k1152_s2", 6, 128, 9, 9, 16, 3, 3, 2, 2, 1, 1, 1, 1, 1),
       // Implicit-GEMM forward: K + bias = 257 (the bias row alone past the first k-block), stride 2,

@@ -12,9 +12,12 @@ namespace {
 
 constexpr index_t kColumnsMax = 128;
 constexpr index_t kColumnsMaxFloats = index_t(1) << 22;
-// Backward-data of deep layers (K = cg_in * kh * kw >= 1024): up to 400 columns (conv_columns.h).
+// Deep layers (K = cg_in * kh * kw): backward-data from K = 1024 up to 400 columns, forward from
+// K = 1728 up to 256 (conv_columns.h).
 constexpr index_t kColumnsMaxDeepData = 400;
-constexpr index_t kDeepK = 1024;
+constexpr index_t kDeepKData = 1024;
+constexpr index_t kColumnsMaxDeepForward = 256;
+constexpr index_t kDeepKForward = 1728;
 
 struct Buffers {
   float* col;  // K x Q
@@ -46,7 +49,8 @@ void gather_dy(const Conv2dShape& s, const ConvPlan& p, const float* dy, index_t
 
 bool conv_columns_applicable(const Conv2dShape& s, const ConvPlan& p, bool backward_data) {
   const index_t q = s.n * p.P;
-  const index_t max_q = backward_data && p.K >= kDeepK ? kColumnsMaxDeepData : kColumnsMax;
+  const index_t max_q = backward_data ? (p.K >= kDeepKData ? kColumnsMaxDeepData : kColumnsMax)
+                                      : (p.K >= kDeepKForward ? kColumnsMaxDeepForward : kColumnsMax);
   return !p.direct && q <= max_q && p.K * q <= kColumnsMaxFloats;
 }
 
