@@ -277,7 +277,7 @@ GN_TEST(gemm_degenerate) {
 // The automatic path choice depends on the shape (and the ISA) only: GEMV-like products skip
 // packing, products with few columns skip packing A, unless the ISA's packed kernel is wider than
 // the sup kernels (AVX-512) and would not pad the product by more than 20 %, or A is transposed
-// with long rows.
+// and its k steps span 4 MB.
 GN_TEST(gemm_path_choice) {
   using gn::gemm_detail::choose_path;
   const GemmPath sup = gn::kernels().gemm_sup.run16 != nullptr ? GemmPath::kSup : GemmPath::kPacked;
@@ -294,11 +294,12 @@ GN_TEST(gemm_path_choice) {
   // Few columns and enough rows: A read in place, where the ISA has the kernels.
   GN_CHECK(choose_path(false, false, 50176, 6, 25) == sup) << "im2col x 6 filters";
   GN_CHECK(choose_path(false, true, 16384, 64, 288) == sup_unless_wide) << "64 columns";
-  // A transposed with its rows 2048 floats apart or more: packed (the sup kernels' k steps would
-  // each read a cache line from a few L1 sets).
+  // A transposed, its k steps spanning 4 MB or more (k * lda >= 2^20 floats): packed (the sup
+  // kernels would read a new cache line and page per k step).
   GN_CHECK(choose_path(true, true, 16384, 64, 288) == GemmPath::kPacked) << "64 columns, A^T";
   GN_CHECK(choose_path(true, false, 4608, 16, 512) == GemmPath::kPacked) << "conv W^T dY, 512 channels";
   GN_CHECK(choose_path(true, false, 1000, 16, 512) == sup) << "A^T, rows 1000 apart";
+  GN_CHECK(choose_path(true, false, 2048, 16, 256) == sup) << "A^T spanning 2 MB";
   GN_CHECK(choose_path(false, false, 1000, 16, 4096) == sup) << "one panel, long k";
   GN_CHECK(choose_path(false, false, 1000, 17, 4096) == GemmPath::kPacked) << "two panels, long k";
   GN_CHECK(choose_path(false, true, 64, 120, 400) == sup_unless_wide) << "LeNet fc1";

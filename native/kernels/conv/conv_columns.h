@@ -13,7 +13,7 @@
 //                             scalar), 2.6 / 3.6 ms on the implicit GEMM, 0.70 / 0.76 ms here
 //                             (PyTorch 1.15 / 1.20)
 //   256 -> 512 stride 2 at 4x4: 1.35 / 1.0 -> 0.15 / 0.36 ms (PyTorch 0.45 / 0.65)
-// (backward-data with sgemm's rule for A^T with long rows, gemm.cc kSupMaxStrideA).
+// (backward-data with sgemm's rule for A^T spanning 4 MB, gemm.cc kSupMaxSpanA).
 // With more columns the other engines win (64 -> 64 3x3 stride 2 at 32x32, Q = 256, forward:
 // implicit GEMM 0.16 ms, this path 0.28 ms). Backward-filter stays on the implicit-GEMM engine,
 // which beat dY * col(X)^T here by 1.2-1.6x (its short reductions write all of dW per call).

@@ -93,12 +93,14 @@ constexpr index_t kSupMaxN = 128;
 constexpr index_t kSupMaxKOnePanel = 4096;
 constexpr index_t kSupMaxKPanels = 800;
 // The sup kernels read MR rows of op(A) per k step; with A transposed (op(A)(i, p) at p * lda)
-// that is a cache line per k step, lda floats apart, and from about 2048 floats apart those lines
-// crowd into a few L1 sets. Measured (2-vCPU Xeon, 2 threads, gemm_paths, m x 16 x 512 TN, packed /
-// sup time): lda 1000 / 1024 0.61 / 0.83, 2048 / 3072 / 4096 / 4608 1.27 / 2.1 / 1.5 / 1.8; so
-// packed from 2048 (at 2304 and 8192 sup was 7 % faster). Convolution backward-data's W^T dY
-// with W 512 x 4608 (512 channels, 3x3) is such a product.
-constexpr index_t kSupMaxStrideA = 2048;
+// that is a cache line and, lda floats apart, often a new page per k step. Once those k steps span
+// 4 MB or more (k * lda >= 2^20 floats) the packed path wins: measured (2-vCPU Xeon, 2 threads,
+// gemm_paths, m x n x k A^T, packed / sup time) 2048 x 16 x 512 0.79, 4608 x 16 x 512 0.52-0.58,
+// 4608 x 16 x 256 0.66, 3072 / 4096 x 16 x 512 0.47 / 0.66, 16384 x 64 x 288 0.64-0.85; below it
+// sup stays ahead: 2048 x 16 x 256 1.49, 2048 x 10 x 256 1.44, 1000 / 1024 x 16 x 512 1.65 / 1.2.
+// (Misjudged by a few %: 2304 x 16 x 512 and 8192 x 16 x 256, sup 7 % faster.) Convolution
+// backward-data's W^T dY with W 512 x 4608 (512 channels, 3x3) is such a product.
+constexpr index_t kSupMaxSpanA = index_t(1) << 20;
 
 std::atomic<int> g_forced_path{static_cast<int>(GemmPath::kAuto)};
 
@@ -223,7 +225,7 @@ GemmPath shape_path(index_t m, index_t n, index_t k, index_t cs_a, index_t rs_b,
   if ((m <= kSkinny || n <= kSkinny) && cs_a == 1 && rs_b == 1) return GemmPath::kSmall;
   // Few columns: A read in place.
   if (have_sup() && n <= kSupMaxN && k <= (n <= 16 ? kSupMaxKOnePanel : kSupMaxKPanels) && sup_beats_packed(n) &&
-      (cs_a == 1 || cs_a < kSupMaxStrideA))
+      (cs_a == 1 || k * cs_a < kSupMaxSpanA))
     return GemmPath::kSup;
   return GemmPath::kPacked;
 }
