@@ -1,7 +1,8 @@
-// Internal to the convolution kernels: layers with few output columns in all (batch * oh * ow, at
-// most 128: the deep, small-plane layers at the end of a VGG or ResNet, at small batches), run as
-// explicit column matrices and gn::sgemm for the forward and backward-data passes. Per group, with
-// Q = batch * oh * ow and col(X) [K x Q] holding every sample (sample n in columns n * P ..):
+// Internal to the convolution kernels: layers with few output columns in all (Q = batch * oh * ow
+// up to 128, more for deep layers: see conv_columns_applicable), the last layers of a VGG or
+// ResNet at small batches, run as explicit column matrices and gn::sgemm for the forward and
+// backward-data passes. Per group, with col(X) [K x Q] holding every sample (sample n in columns
+// n * P ..):
 //   forward          Y [cg_out x Q]  = W [cg_out x K] * col(X)                (+ bias)
 //   backward-data    dX             += col2im(W^T [K x cg_out] * dY [cg_out x Q])
 // With so few columns these are products sgemm runs on its unpacked-A path or with short
@@ -15,8 +16,8 @@
 //   256 -> 512 stride 2 at 4x4: 1.35 / 1.0 -> 0.15 / 0.36 ms (PyTorch 0.45 / 0.65)
 // (backward-data with sgemm's rule for A^T spanning 4 MB, gemm.cc kSupMaxSpanA).
 // With more columns the other engines win (64 -> 64 3x3 stride 2 at 32x32, Q = 256, forward:
-// implicit GEMM 0.16 ms, this path 0.28 ms). Backward-filter stays on the implicit-GEMM engine,
-// which beat dY * col(X)^T here by 1.2-1.6x (its short reductions write all of dW per call).
+// implicit GEMM 0.16 ms, this path 0.28 ms). Backward-filter stays on the implicit-GEMM engine:
+// dY * col(X)^T, a reduction only Q long that writes all of dW, was 1.2-1.6x slower.
 // sgemm is bitwise the same for any thread count.
 #ifndef GRADNODE_KERNELS_CONV_CONV_COLUMNS_H_
 #define GRADNODE_KERNELS_CONV_CONV_COLUMNS_H_
@@ -27,13 +28,12 @@ namespace gn {
 
 // Whether a pass takes this path: at most 128 output columns in all (layers with K = cg_in * kh *
 // kw >= 1024: 400 for backward-data; K >= 1728: 256 for the forward) and a column matrix of at
-// most 16 MB. Not for 1x1 / stride 1 /
-// unpadded layers (p.direct: plain GEMMs on X). The deep backward-data rule, measured (2 threads,
-// col2im path or implicit GEMM -> here): 3x3 stride 2 16 x 256 at 8x8 (256 columns) 5.4 -> 3.1
-// ms, 8 x 256 at 14x14 (392) 6.0 -> 4.4 ms, 4 x 192 at 14x14 2.1 -> 1.3 ms, 4 x 128 at 16x16
-// (K 1152) 0.92 -> 0.78 ms; 5x5 stride 1 8 x 384 at 7x7 18.2 -> 12.8 ms (PyTorch 4.2 ms for the
-// 8 x 256 one); but 8 x 128 at 16x16 (512 columns) 1.49 -> 1.72 ms and 4 x 64 at 16x16 (K 576)
-// 0.16 -> 0.21 ms. The forward pass gains less: 4 x 256 and 4 x 192 at 14x14 stride 2 (196
+// most 16 MB; not 1x1 / stride 1 / unpadded layers (p.direct: plain GEMMs on X). The deep
+// backward-data rule, measured (2 threads, col2im path or implicit GEMM -> here): 3x3 stride 2
+// 16 x 256 at 8x8 (256 columns) 5.4 -> 3.1 ms, 8 x 256 at 14x14 (392) 6.0 -> 4.4 ms (PyTorch 4.2),
+// 4 x 192 at 14x14 2.1 -> 1.3 ms, 4 x 128 at 16x16 (K 1152) 0.92 -> 0.78 ms; 5x5 stride 1 8 x 384
+// at 7x7 18.2 -> 12.8 ms; but 8 x 128 at 16x16 (512 columns) 1.49 -> 1.72 ms and 4 x 64 at 16x16
+// (K 576) 0.16 -> 0.21 ms. The forward pass gains less: 4 x 256 and 4 x 192 at 14x14 stride 2 (196
 // columns) 3.15 -> 2.5 and 1.79 -> 1.53 ms, 16 x 256 at 8x8 (256) 3.18 -> 3.04 ms; but 4 x 128 at
 // 16x16 (K 1152) 0.76 -> 0.87 ms, and at 392 columns 2 x 256 at 28x28 and 8 x 192 at 14x14 +9-12 %.
 bool conv_columns_applicable(const Conv2dShape& s, const ConvPlan& p, bool backward_data);

@@ -17,7 +17,6 @@
 
 #include <atomic>
 #include <cstring>
-#include <stdexcept>
 
 #if defined(__SSE2__) || defined(_M_X64)
 #include <emmintrin.h>
@@ -192,8 +191,6 @@ Plan make_plan(const IgemmConv& cv) {
 
 // ---- filter transform ------------------------------------------------------------------------------
 
-// The micro-kernels' rows (gemm/ukernel_*.cc: 6 or 8).
-constexpr index_t kMaxMr = 16;
 // Filter pairs (output channel, input channel) a thread should at least transform.
 constexpr index_t kMinFiltersPerThread = index_t(1) << 13;
 
@@ -653,7 +650,6 @@ void conv_winograd(const IgemmConv& cv, const float* in, const float* w, IgemmWe
   float* upack = buf;
   float* threads_base = upack + upack_floats;
 
-  if (pl.bl.mr > kMaxMr) throw std::logic_error("conv2d (Winograd): micro-kernel rows exceed kMaxMr");
   transform_pack_filters(pl, w, form, upack);
 
   auto run = [&](int t, int nthr) {
