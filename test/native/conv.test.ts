@@ -157,6 +157,23 @@ describe('conv2d: random shapes (fast-check)', () => {
       .map(({ cinG, coutG, ...r }) => ({ ...r, cIn: cinG * r.groups, cOut: coutG * r.groups }));
     checkRandomShapes('random', channels, 4, 0xc0de, 60);
   });
+
+  test('batches of 8 to 12: more than 128 output columns in all (past the column-matrix path)', () => {
+    // The native column-matrix path (conv_columns.h) takes layers with at most 128 output columns
+    // in all (batch * oh * ow), most of the shapes above; these keep the implicit GEMM and the
+    // per-sample backward-data paths under random strides, pads and dilations too.
+    const channels = fc
+      .record({
+        n: fc.integer({ min: 8, max: 12 }),
+        groups: fc.constantFrom(1, 1, 2),
+        cinG: fc.integer({ min: 1, max: 4 }),
+        coutG: fc.integer({ min: 1, max: 4 }),
+        h: fc.integer({ min: 4, max: 12 }),
+        w: fc.integer({ min: 4, max: 12 }),
+      })
+      .map(({ cinG, coutG, ...r }) => ({ ...r, cIn: cinG * r.groups, cOut: coutG * r.groups }));
+    checkRandomShapes('random_batch', channels, 4, 0xba7c, 30);
+  });
 });
 
 describe('conv2d: depthwise (native/kernels/conv/depthwise.h)', () => {
