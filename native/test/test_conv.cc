@@ -564,24 +564,24 @@ std::vector<Case> fast_path_cases() {
       // Few output columns in all (conv_columns.h): one sample of a deep layer on a 4x4 plane;
       // K = 2700 (W^T dY on sgemm's packed path, A^T rows 2700 apart); groups with stride 2 over
       // three samples; dilation 2 on a flat ("same"-width) layout; a cropped output; 1x1 stride 2.
-      conv_case("cols_one_sample_deep", 1, 64, 4, 4, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1),
-      conv_case("cols_k2700", 1, 300, 3, 3, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1),
-      conv_case("cols_groups2_s2", 3, 12, 7, 7, 40, 3, 3, 2, 2, 1, 1, 1, 1, 2),
-      conv_case("cols_flat_dil2", 2, 24, 6, 6, 24, 3, 3, 1, 1, 2, 2, 2, 2, 1),
-      conv_case("cols_cropped", 2, 20, 7, 7, 18, 3, 3, 1, 1, 1, 1, 1, 1, 1, 5, 4),
-      conv_case("cols_1x1_s2", 2, 16, 7, 7, 24, 1, 1, 2, 2, 0, 0, 1, 1, 1),
+      conv_case("cols_one_sample_deep", 1, 64, 4, 4, 256, 3, 3, 1, 1, 1, 1, 1, 1, 1),
+      conv_case("cols_k2700", 1, 300, 3, 3, 344, 3, 3, 1, 1, 1, 1, 1, 1, 1),
+      conv_case("cols_groups2_s2", 3, 12, 7, 7, 512, 3, 3, 2, 2, 1, 1, 1, 1, 2),
+      conv_case("cols_flat_dil2", 2, 24, 6, 6, 176, 3, 3, 1, 1, 2, 2, 2, 2, 1),
+      conv_case("cols_cropped", 2, 20, 7, 7, 256, 3, 3, 1, 1, 1, 1, 1, 1, 1, 5, 4),
+      conv_case("cols_1x1_s2", 2, 16, 7, 7, 256, 1, 1, 2, 2, 0, 0, 1, 1, 1),
       // 150 columns with K = 1728 (the deep rule of both passes).
-      conv_case("cols_k1728_q150", 6, 192, 9, 9, 16, 3, 3, 2, 2, 1, 1, 1, 1, 1),
+      conv_case("cols_k1728_q150", 6, 192, 9, 9, 208, 3, 3, 2, 2, 1, 1, 1, 1, 1),
       // Backward-data only (K = 1152 >= 1024, 150 columns; the forward takes the implicit GEMM).
-      conv_case("colsdata_k1152_s2", 6, 128, 9, 9, 16, 3, 3, 2, 2, 1, 1, 1, 1, 1),
+      conv_case("colsdata_k1152_s2", 6, 128, 9, 9, 208, 3, 3, 2, 2, 1, 1, 1, 1, 1),
       // Implicit-GEMM forward: K + bias = 257 (the bias row alone past the first k-block), stride 2,
       // many 2x2 samples per column block, 5x5 on 14x14 (LeNet conv2 shape, small batch).
       conv_case("igemm_k256_bias_row", 4, 16, 6, 7, 7, 4, 4, 1, 1, 1, 2, 1, 1, 1),
       conv_case("igemm_stride2_dil2", 4, 5, 13, 12, 7, 3, 3, 2, 2, 2, 1, 2, 2, 1),
       conv_case("igemm_tiny_planes", 40, 3, 2, 2, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1),
       conv_case("igemm_lenet_conv2", 4, 6, 14, 14, 16, 5, 5, 1, 1, 0, 0, 1, 1, 1),
-      // A one-channel head whose window covers the whole 4x4 input (1x1 output, 8 columns): too few
-      // output channels for the column-matrix path.
+      // A one-channel head whose window covers the whole 4x4 input (1x1 output, 8 columns): too
+      // little GEMM per copied row for the column-matrix path (cg_out * ow = 1).
       conv_case("igemm_head_m1", 8, 64, 4, 4, 1, 4, 4, 1, 1, 0, 0, 1, 1, 1),
       // Pack-free kernel (stride 1, one group, few output channels): LeNet conv1-like (6 outputs,
       // bias), 40 input channels in k-blocks of 10 whole channels plus the bias row, dilation with
@@ -715,7 +715,7 @@ GN_TEST(conv_fast_paths_deterministic) {
       conv_case("wino_blocks_span_samples", 5, 32, 13, 11, 48, 3, 3, 1, 1, 1, 1, 1, 1, 1),
       conv_case("wino_bwd_rotated", 3, 48, 10, 9, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1),
       conv_case("rot_groups2_n5", 5, 8, 7, 6, 4, 3, 3, 1, 1, 1, 1, 1, 1, 2),
-      conv_case("cols_groups2_s2", 3, 12, 7, 7, 40, 3, 3, 2, 2, 1, 1, 1, 1, 2),
+      conv_case("cols_groups2_s2", 3, 12, 7, 7, 512, 3, 3, 2, 2, 1, 1, 1, 1, 2),
       conv_case("igemm_tiny_planes", 40, 3, 2, 2, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1),
       conv_case("filter_one_chunk", 1, 7, 12, 11, 13, 3, 3, 1, 1, 1, 1, 1, 1, 1),
       conv_case("direct_1to6_n5", 5, 1, 12, 11, 6, 5, 5, 1, 1, 2, 2, 1, 1, 1),

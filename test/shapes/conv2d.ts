@@ -79,7 +79,7 @@ export const conv2dShapes: readonly Conv2dShape[] = [
   { name: 'lanes_dil2_odd_rows', n: 16, cIn: 4, h: 9, w: 11, cOut: 5, kh: 3, kw: 3, dilH: 2, dilW: 2, padH: 2, padW: 1 },
   { name: 'lanes_13_channels', n: 18, cIn: 13, h: 7, w: 6, cOut: 3, kh: 3, kw: 2, padH: 1 },
   // Few output columns in all (native conv_columns.h: explicit column matrices and one GEMM)
-  { name: 'deep_small_plane_cols', n: 2, cIn: 48, h: 4, w: 4, cOut: 40, kh: 3, kw: 3, padH: 1, padW: 1, bias: true },
+  { name: 'deep_small_plane_cols', n: 2, cIn: 48, h: 4, w: 4, cOut: 256, kh: 3, kw: 3, padH: 1, padW: 1, bias: true },
   // Training layers: LeNet-5 at batch 64, CIFAR ResNet-20 3x3 layers at batch 32
   { name: 'lenet5_conv1_b64', n: 64, cIn: 1, h: 28, w: 28, cOut: 6, kh: 5, kw: 5, padH: 2, padW: 2, bias: true, training: true },
   { name: 'lenet5_conv2_b64', n: 64, cIn: 6, h: 14, w: 14, cOut: 16, kh: 5, kw: 5, bias: true, training: true },

@@ -18,10 +18,12 @@ constexpr index_t kColumnsMaxDeepData = 400;
 constexpr index_t kDeepKData = 1024;
 constexpr index_t kColumnsMaxDeepForward = 256;
 constexpr index_t kDeepKForward = 1728;
-// Output channels per group below which the GEMM is too short to carry the column matrix's
-// per-row copies (a 4x4 plane -> 1 channel 1x1 head, 64 samples: backward-data 0.08 ms on the
-// rotated implicit GEMM, 1.9 ms here).
-constexpr index_t kColumnsMinOutChannels = 16;
+// Multiply-adds per copied run of the column matrix (cg_out * ow: im2col / col2im move one output
+// row of one sample per call) below which those copies outweigh the GEMM. Measured (2 threads,
+// other engine -> here): a 4x4 plane -> 1 channel 1x1 head, 64 samples, backward-data 0.08 -> 1.9
+// ms (cg_out * ow = 1); 4 x 256 at 7x7 -> 32 5x5 stride 2 forward 0.51 -> 0.76 ms (128); 8 x 128
+// at 8x8 -> 128 stride 2 0.28 -> 0.38 ms (512); the gains above all have 1024 or more.
+constexpr index_t kColumnsMinMacsPerRun = 1024;
 
 struct Buffers {
   float* col;  // K x Q
@@ -55,7 +57,7 @@ bool conv_columns_applicable(const Conv2dShape& s, const ConvPlan& p, bool backw
   const index_t q = s.n * p.P;
   const index_t max_q = backward_data ? (p.K >= kDeepKData ? kColumnsMaxDeepData : kColumnsMax)
                                       : (p.K >= kDeepKForward ? kColumnsMaxDeepForward : kColumnsMax);
-  return !p.direct && p.cg_out >= kColumnsMinOutChannels && q <= max_q && p.K * q <= kColumnsMaxFloats;
+  return !p.direct && p.cg_out * s.ow >= kColumnsMinMacsPerRun && q <= max_q && p.K * q <= kColumnsMaxFloats;
 }
 
 void conv_columns_forward(const Conv2dShape& s, const ConvPlan& p, const float* x, const float* w,

@@ -27,10 +27,10 @@
 namespace gn {
 
 // Whether a pass takes this path: at most 128 output columns in all (layers with K = cg_in * kh *
-// kw >= 1024: 400 for backward-data; K >= 1728: 256 for the forward), at least 16 output
-// channels per group, and a column matrix of at most 16 MB; not 1x1 / stride 1 / unpadded layers
-// (p.direct: plain GEMMs on X). The deep backward-data rule, measured (2 threads, col2im path or
-// implicit GEMM -> here): 3x3 stride 2 16 x 256 at 8x8 (256 columns) 5.4 -> 3.1 ms, 8 x 256 at
+// kw >= 1024: 400 for backward-data; K >= 1728: 256 for the forward), cg_out * ow >= 1024 (the
+// GEMM's work per copied output row), and a column matrix of at most 16 MB; not 1x1 / stride 1 /
+// unpadded layers (p.direct: plain GEMMs on X). The deep backward-data rule, measured (2 threads,
+// col2im path or implicit GEMM -> here): 3x3 stride 2 16 x 256 at 8x8 (256 columns) 5.4 -> 3.1 ms, 8 x 256 at
 // 14x14 (392) 6.0 -> 4.4 ms (PyTorch 4.2), 4 x 192 at 14x14 2.1 -> 1.3 ms, 4 x 128 at 16x16
 // (K 1152) 0.92 -> 0.78 ms; 5x5 stride 1 8 x 384 at 7x7 18.2 -> 12.8 ms; but 8 x 128 at 16x16
 // (512 columns) 1.49 -> 1.72 ms and 4 x 64 at 16x16 (K 576) 0.16 -> 0.21 ms. The forward pass gains less: 4 x 256 and 4 x 192 at 14x14 stride 2 (196
