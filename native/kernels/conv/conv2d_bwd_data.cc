@@ -136,8 +136,9 @@ void conv2d_backward_data(const Conv2dShape& s, const float* dy, const float* w,
   // kernel): the former wins for cg_in >= cg_out (64 -> 64 at 32x32: 30 vs 34 ms; 16 -> 16: 2.5 vs
   // 3.2 ms), the latter for cg_in < cg_out (32 -> 64 at 14x14: 6.5 vs 8.1 ms; 6 -> 16: 1.7 vs
   // 2.1 ms; one input channel: 4x).
-  if (!p.direct && s.stride_h == 1 && s.stride_w == 1) {
-    const IgemmConv cv = rotated_igemm(s, p);
+  const bool rotated = !p.direct && s.stride_h == 1 && s.stride_w == 1;
+  const IgemmConv cv = rotated ? rotated_igemm(s, p) : IgemmConv{};
+  if (rotated) {
     // The batch in the lanes, which runs only the taps inside dY (conv_lanes.h; conv_lanes_pays has
     // the shapes). LeNet's conv2 (16 -> 6 5x5, 10x10 into 14x14, b64, 2 threads): 207 us with the
     // pack-free kernel below, 125 us.
@@ -165,8 +166,8 @@ void conv2d_backward_data(const Conv2dShape& s, const float* dy, const float* w,
     conv_columns_backward_data(s, p, dy, w, dx);
     return;
   }
-  if (!p.direct && s.stride_h == 1 && s.stride_w == 1 && p.cg_in >= p.cg_out) {
-    conv_igemm(rotated_igemm(s, p), dy, w, IgemmWeights::kRotated, nullptr, dx);
+  if (rotated && p.cg_in >= p.cg_out) {
+    conv_igemm(cv, dy, w, IgemmWeights::kRotated, nullptr, dx);
     return;
   }
   const int nt = threads_for(s.n, 1);
