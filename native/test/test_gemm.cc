@@ -207,6 +207,26 @@ GN_TEST(gemm_sup_columns_and_rows) {
       }
 }
 
+// The small path's two later rules, on the driver's own choice: one column whose B is contiguous
+// both ways (dots form, not the rows form's k one-element passes), and outer products (k <= 2)
+// with many columns (rows form, its beta == 0 first step writing C without clearing it first).
+GN_TEST(gemm_small_columns_and_outer_products) {
+  using gn::gemm_detail::choose_path;
+  GN_CHECK(choose_path(false, false, 120, 1, 400) == GemmPath::kSmall) << "matrix x column";
+  GN_CHECK(choose_path(false, false, 64, 4096, 1) == GemmPath::kSmall) << "outer product";
+  GN_CHECK(choose_path(true, false, 64, 4096, 2) == GemmPath::kSmall) << "k = 2, A^T";
+  GN_CHECK(choose_path(false, true, 64, 4096, 2) != GemmPath::kSmall) << "k = 2, B^T: columns 2 apart";
+  GN_CHECK(choose_path(false, false, 64, 255, 1) != GemmPath::kSmall) << "outer product, 255 columns";
+  const Shape shapes[] = {
+      shape(false, false, 120, 1, 400), shape(true, false, 37, 1, 301, -0.5f, 2.f),
+      shape(false, false, 3, 1, 1000, 0.75f, -1.25f), shape(false, false, 64, 4096, 1),
+      shape(false, false, 70, 300, 1, 2.f, 0.f, 3), shape(true, false, 33, 513, 2, -0.5f, 2.f),
+      shape(false, false, 5, 4097, 2, 1.f, 1.f), shape(true, false, 9, 256, 1, 0.75f, 0.f, 3),
+  };
+  int count = 0;
+  for (const Shape& s : shapes) run_case(s, GemmPath::kAuto, 1800 + count++);
+}
+
 // Shapes that cross the m-, n- and k-blocks, primes, degenerate vectors; forced packed and the
 // automatic choice.
 GN_TEST(gemm_blocks_and_primes) {
@@ -411,6 +431,8 @@ GN_TEST(gemm_deterministic_across_threads) {
   check_deterministic_shape(shape(true, false, 7, 9001, 257, 0.75f, 0.f));       // N split, 2 n-blocks
   check_deterministic_shape(shape(false, false, 2, 5001, 400, 1.f, 1.f));        // small, rows form
   check_deterministic_shape(shape(false, true, 4001, 2, 300, 1.f, -1.25f));      // small, dots form
+  check_deterministic_shape(shape(false, false, 4001, 1, 300, 1.f, 0.f));        // small, dots, one column
+  check_deterministic_shape(shape(false, false, 300, 5001, 1, 1.f, 0.f));        // small, outer product
   check_deterministic_shape(shape(false, false, 20001, 6, 25, 1.f, 0.f));        // sup, 8-wide
   check_deterministic_shape(shape(true, true, 3001, 40, 150, 0.75f, 1.f, 3));    // sup, 16 + 8
 
@@ -602,6 +624,8 @@ GN_TEST(gemm_epilogue) {
       {shape(true, true, 301, 40, 150, 0.75f, 1.f), GemmPath::kSup},        // sup, 16 + 8 wide
       {shape(false, false, 2, 501, 40, 1.f, -1.25f), GemmPath::kSmall},     // small, rows form
       {shape(false, true, 401, 2, 30, 1.f, 0.f), GemmPath::kSmall},         // small, dots form
+      {shape(false, false, 401, 1, 30, 1.f, 0.f), GemmPath::kAuto},         // small, one column
+      {shape(false, false, 40, 700, 1, 1.f, 0.f), GemmPath::kAuto},         // small, outer product
       {shape(false, false, 9, 7, 0, 1.f, 0.5f), GemmPath::kAuto},           // k = 0: beta C only
   };
   for (const auto& cs : cases)
