@@ -580,9 +580,18 @@ std::vector<Case> fast_path_cases() {
       conv_case("igemm_stride2_dil2", 4, 5, 13, 12, 7, 3, 3, 2, 2, 2, 1, 2, 2, 1),
       conv_case("igemm_tiny_planes", 40, 3, 2, 2, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1),
       conv_case("igemm_lenet_conv2", 4, 6, 14, 14, 16, 5, 5, 1, 1, 0, 0, 1, 1, 1),
-      // A one-channel head whose window covers the whole 4x4 input (1x1 output, 8 columns): too
-      // little GEMM per copied row for the column-matrix path (cg_out * ow = 1).
-      conv_case("igemm_head_m1", 8, 64, 4, 4, 1, 4, 4, 1, 1, 0, 0, 1, 1, 1),
+      // A one-channel head with a 4x4 window on a 5x5 input (2x2 outputs, 32 columns): too little
+      // GEMM per copied row for the column-matrix path (cg_out * ow = 2).
+      conv_case("igemm_head_m1", 8, 64, 5, 5, 1, 4, 4, 1, 1, 0, 0, 1, 1, 1),
+      // The window is the whole input (conv_columns.h: X is the column matrix): a DCGAN
+      // discriminator's head; groups on a rectangular plane; 1x1 on 1x1 planes with a stride and a
+      // dilation (both moot there); LeNet's C5 (16 x 5x5 -> 120). Not with a pad, even when the
+      // output is cropped to 1x1 (the window then starts above the plane).
+      conv_case("whole_dcgan_head", 8, 64, 4, 4, 1, 4, 4, 1, 1, 0, 0, 1, 1, 1),
+      conv_case("whole_groups3_3x2", 5, 12, 3, 2, 9, 3, 2, 1, 1, 0, 0, 1, 1, 3),
+      conv_case("whole_1x1_plane", 7, 40, 1, 1, 24, 1, 1, 2, 2, 0, 0, 3, 3, 1),
+      conv_case("whole_lenet_c5", 70, 16, 5, 5, 120, 5, 5, 1, 1, 0, 0, 1, 1, 1),
+      conv_case("whole_no_padded_crop", 3, 8, 4, 4, 5, 4, 4, 1, 1, 1, 1, 1, 1, 1, 1, 1),
       // Pack-free kernel (stride 1, one group, few output channels): LeNet conv1-like (6 outputs,
       // bias), 40 input channels in k-blocks of 10 whole channels plus the bias row, dilation with
       // a cropped output, 4 -> 4 (short reduction); backward-data through it with 6 input channels.
@@ -672,7 +681,9 @@ GN_TEST(conv_fast_paths_reference) {
     if (named("wino_no_")) GN_CHECK(!wino) << what << ": takes Winograd";
     else if (named("wino_")) GN_CHECK(wino) << what << ": does not take Winograd";
     if (named("cols_")) GN_CHECK(cols && !wino) << what << ": does not take the column-matrix path";
-    if (named("igemm_")) GN_CHECK(!cols) << what << ": takes the column-matrix path";
+    if (named("igemm_")) GN_CHECK(!cols && !gn::conv_whole_plane(s)) << what << ": takes the column-matrix path";
+    if (named("whole_no_")) GN_CHECK(!gn::conv_whole_plane(s)) << what << ": takes the whole-plane path";
+    else if (named("whole_")) GN_CHECK(gn::conv_whole_plane(s)) << what << ": does not take the whole-plane path";
     if (named("colsdata_"))
       GN_CHECK(!cols && gn::conv_columns_applicable(s, plan, true)) << what << ": not the backward-data columns";
     std::vector<float> y(gn::conv2d_y_size(s), kNaN), dx(gn::conv2d_x_size(s), kNaN),
@@ -717,6 +728,7 @@ GN_TEST(conv_fast_paths_deterministic) {
       conv_case("rot_groups2_n5", 5, 8, 7, 6, 4, 3, 3, 1, 1, 1, 1, 1, 1, 2),
       conv_case("cols_groups2_s2", 3, 12, 7, 7, 512, 3, 3, 2, 2, 1, 1, 1, 1, 2),
       conv_case("igemm_tiny_planes", 40, 3, 2, 2, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1),
+      conv_case("whole_lenet_c5", 70, 16, 5, 5, 120, 5, 5, 1, 1, 0, 0, 1, 1, 1),
       conv_case("filter_one_chunk", 1, 7, 12, 11, 13, 3, 3, 1, 1, 1, 1, 1, 1, 1),
       conv_case("direct_1to6_n5", 5, 1, 12, 11, 6, 5, 5, 1, 1, 2, 2, 1, 1, 1),
       conv_case("filter_chan_m20_groups", 40, 2, 8, 8, 20, 5, 5, 1, 1, 0, 0, 1, 1, 1),

@@ -1,4 +1,5 @@
-// conv2d forward. Depthwise convolutions have their own kernels (depthwise.h). Otherwise, in order
+// conv2d forward. Depthwise convolutions have their own kernels (depthwise.h); a window covering the
+// whole input is one GEMM over the batch (conv_columns.h: conv_whole_plane). Otherwise, in order
 // of preference: Winograd F(2x2,3x3) (conv_winograd.h: 3x3 stride 1 with >= 16 input and >= 8
 // output channels), the pack-free kernel (conv_direct.h: stride 1, few output channels), column
 // matrices and sgemm (conv_columns.h: few output columns in all), the implicit GEMM (conv_igemm.h:
@@ -125,6 +126,7 @@ IgemmConv forward_igemm(const Conv2dShape& s, const ConvPlan& p) {
 
 void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y) {
   if (conv_is_depthwise(s)) return depthwise_forward(s, x, w, bias, y);
+  if (conv_whole_plane(s)) return conv_whole_plane_forward(s, x, w, bias, y);
   const ConvPlan p = conv_plan(s);
   if (!p.direct) {
     const IgemmConv cv = forward_igemm(s, p);

@@ -5,7 +5,8 @@
 // Otherwise per sample and group, dcol = W^T * dY (W^T packed once per call) one tile of output
 // pixels at a time, scattered back into dX by col2im; 1x1 / stride 1 / unpadded convolutions
 // write W^T * dY straight into dX. Batch-parallel like the forward pass.
-// Depthwise convolutions have their own kernels (depthwise.h).
+// Depthwise convolutions have their own kernels (depthwise.h); a window covering the whole input
+// is one GEMM over the batch, dX = dY * W (conv_columns.h: conv_whole_plane).
 // Every dX plane is written by one thread only, in an order that depends on the sizes alone, so
 // the result is the same for any thread count.
 #include <cstring>
@@ -127,6 +128,7 @@ IgemmConv rotated_igemm(const Conv2dShape& s, const ConvPlan& p) {
 
 void conv2d_backward_data(const Conv2dShape& s, const float* dy, const float* w, float* dx) {
   if (conv_is_depthwise(s)) return depthwise_backward_data(s, dy, w, dx);
+  if (conv_whole_plane(s)) return conv_whole_plane_backward_data(s, dy, w, dx);
   const ConvPlan p = conv_plan(s);
   // Stride 1: a forward convolution of dY with the rotated weights (dX has cg_in channels), by
   // Winograd (3x3 with enough channels), the pack-free kernel (2 to 16 input channels), or the

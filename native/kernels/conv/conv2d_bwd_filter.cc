@@ -4,7 +4,9 @@
 // samples take the place of the chunks below), Winograd F(2x2,3x3) (3x3 stride 1, >= 16 channels each
 // side, >= 512 tiles: conv_winograd.cc), the pack-free kernel (conv_direct.h: stride 1, K = c*kh*kw <= 160, <= 64 output
 // channels), the implicit-GEMM engine (conv_igemm.h); 1x1 / stride 1 / unpadded convolutions use
-// gn::sgemm with trans_b on X itself. Depthwise convolutions have their own kernels (depthwise.h).
+// gn::sgemm with trans_b on X itself. Depthwise convolutions have their own kernels (depthwise.h);
+// a window covering the whole input is one GEMM over the batch, dW = dY^T * X (conv_columns.h:
+// conv_whole_plane; dbias summed in sample order).
 //
 // Determinism: the batch is split into a fixed number of chunks of consecutive samples, chosen from
 // the sizes alone (never from the thread count). Each chunk is accumulated serially, in sample
@@ -16,6 +18,7 @@
 #include "../gemm/gemm.h"
 #include "../threads.h"
 #include "conv2d.h"
+#include "conv_columns.h"
 #include "conv_direct.h"
 #include "conv_igemm.h"
 #include "conv_lanes.h"
@@ -133,6 +136,7 @@ inline index_t round_up16(index_t v) { return (v + 15) / 16 * 16; }
 void conv2d_backward_filter(const Conv2dShape& s, const float* x, const float* dy, float* dw,
                             float* dbias) {
   if (conv_is_depthwise(s)) return depthwise_backward_filter(s, x, dy, dw, dbias);
+  if (conv_whole_plane(s)) return conv_whole_plane_backward_filter(s, x, dy, dw, dbias);
   const ConvPlan p = conv_plan(s);
   const index_t w_size = conv2d_w_size(s);
   // One partial = dW then dbias, padded to 64 bytes. Its size (and so the chunk count) does not

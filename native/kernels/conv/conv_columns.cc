@@ -91,4 +91,38 @@ void conv_columns_backward_data(const Conv2dShape& s, const ConvPlan& p, const f
   }
 }
 
+bool conv_whole_plane(const Conv2dShape& s) {
+  return s.oh == 1 && s.ow == 1 && s.pad_h == 0 && s.pad_w == 0 && s.kh == s.h && s.kw == s.w &&
+         (s.kh == 1 || s.dil_h == 1) && (s.kw == 1 || s.dil_w == 1);
+}
+
+// Per group g: X_g is columns g * K .. of X [n x c_in * h * w], W_g rows g * cg_out .. of
+// W [c_out x K], Y_g columns g * cg_out .. of Y [n x c_out].
+void conv_whole_plane_forward(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y) {
+  const index_t cg_out = s.c_out / s.groups, K = s.c_in / s.groups * s.h * s.w, ldx = s.groups * K;
+  for (index_t g = 0; g < s.groups; ++g) {
+    GemmEpilogue ep;
+    ep.bias = bias ? bias + g * cg_out : nullptr;
+    sgemm(false, true, s.n, cg_out, K, 1.f, x + g * K, ldx, w + g * cg_out * K, K, 0.f, y + g * cg_out, s.c_out, ep);
+  }
+}
+
+void conv_whole_plane_backward_data(const Conv2dShape& s, const float* dy, const float* w, float* dx) {
+  const index_t cg_out = s.c_out / s.groups, K = s.c_in / s.groups * s.h * s.w, ldx = s.groups * K;
+  for (index_t g = 0; g < s.groups; ++g)
+    sgemm(false, false, s.n, K, cg_out, 1.f, dy + g * cg_out, s.c_out, w + g * cg_out * K, K, 0.f, dx + g * K, ldx);
+}
+
+void conv_whole_plane_backward_filter(const Conv2dShape& s, const float* x, const float* dy, float* dw,
+                                      float* dbias) {
+  const index_t cg_out = s.c_out / s.groups, K = s.c_in / s.groups * s.h * s.w, ldx = s.groups * K;
+  for (index_t g = 0; g < s.groups; ++g)
+    sgemm(true, false, cg_out, K, s.n, 1.f, dy + g * cg_out, s.c_out, x + g * K, ldx, 0.f, dw + g * cg_out * K, K);
+  if (dbias) {
+    std::memcpy(dbias, dy, sizeof(float) * s.c_out);
+    for (index_t n = 1; n < s.n; ++n)
+      for (index_t co = 0; co < s.c_out; ++co) dbias[co] += dy[n * s.c_out + co];
+  }
+}
+
 }  // namespace gn
