@@ -729,6 +729,9 @@ GN_TEST(conv_fast_paths_deterministic) {
       conv_case("cols_groups2_s2", 3, 12, 7, 7, 512, 3, 3, 2, 2, 1, 1, 1, 1, 2),
       conv_case("igemm_tiny_planes", 40, 3, 2, 2, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1),
       conv_case("whole_lenet_c5", 70, 16, 5, 5, 120, 5, 5, 1, 1, 0, 0, 1, 1, 1),
+      // Column matrices large enough for the threads to split the channels of im2col / col2im.
+      conv_case("cols_k1728_q150", 6, 192, 9, 9, 208, 3, 3, 2, 2, 1, 1, 1, 1, 1),
+      conv_case("colsdata_k1152_s2", 6, 128, 9, 9, 208, 3, 3, 2, 2, 1, 1, 1, 1, 1),
       conv_case("filter_one_chunk", 1, 7, 12, 11, 13, 3, 3, 1, 1, 1, 1, 1, 1, 1),
       conv_case("direct_1to6_n5", 5, 1, 12, 11, 6, 5, 5, 1, 1, 2, 2, 1, 1, 1),
       conv_case("filter_chan_m20_groups", 40, 2, 8, 8, 20, 5, 5, 1, 1, 0, 0, 1, 1, 1),

@@ -24,6 +24,9 @@ constexpr index_t kDeepKForward = 1728;
 // ms (cg_out * ow = 1); 4 x 256 at 7x7 -> 32 5x5 stride 2 forward 0.51 -> 0.76 ms (128); 8 x 128
 // at 8x8 -> 128 stride 2 0.28 -> 0.38 ms (512); the gains above all have 1024 or more.
 constexpr index_t kColumnsMinMacsPerRun = 1024;
+// Floats copied per thread before the copies between the column layout and the samples split
+// between threads.
+constexpr index_t kCopyGrainFloats = index_t(1) << 15;
 
 struct Buffers {
   float* col;  // K x Q
@@ -36,16 +39,28 @@ Buffers buffers(const ConvPlan& p, index_t q) {
   return {buf, buf + col_floats};
 }
 
-// col(X) of group g, every sample: [K x Q].
+// Threads for copying `floats` between the column layout and the samples, at most `units` (the
+// samples or channels they split; each element has one writer).
+int copy_threads(index_t floats, index_t units) {
+  const int nt = threads_for(floats, kCopyGrainFloats);
+  return nt < units ? nt : static_cast<int>(units);
+}
+
+// col(X) of group g, every sample: [K x Q]; threads split the input channels.
 void im2col_batch(const Conv2dShape& s, const ConvPlan& p, const float* x, index_t g, float* col) {
   const index_t q = s.n * p.P;
-  for (index_t n = 0; n < s.n; ++n)
-    im2col_tile(p.geom, x + (n * s.c_in + g * p.cg_in) * p.hw, 0, p.P, col + n * p.P, q);
+  const int nt = copy_threads(p.K * q, p.cg_in);
+#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
+  for (int t = 0; t < nt; ++t)
+    im2col_samples(p.geom, x + g * p.cg_in * p.hw, s.c_in * p.hw, s.n, p.cg_in * t / nt, p.cg_in * (t + 1) / nt,
+                   col, q);
 }
 
 // dY of group g, every sample, as one matrix [cg_out x Q].
 void gather_dy(const Conv2dShape& s, const ConvPlan& p, const float* dy, index_t g, float* mat) {
   const index_t q = s.n * p.P;
+  const int nt = copy_threads(p.cg_out * q, s.n);
+#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
   for (index_t n = 0; n < s.n; ++n)
     for (index_t co = 0; co < p.cg_out; ++co)
       std::memcpy(mat + co * q + n * p.P, dy + (n * s.c_out + g * p.cg_out + co) * p.P, sizeof(float) * p.P);
@@ -67,6 +82,8 @@ void conv_columns_forward(const Conv2dShape& s, const ConvPlan& p, const float* 
   for (index_t g = 0; g < s.groups; ++g) {
     im2col_batch(s, p, x, g, b.col);
     sgemm(false, false, p.cg_out, q, p.K, 1.f, w + g * p.cg_out * p.K, p.K, b.col, q, 0.f, b.mat, q);
+    const int nt = copy_threads(p.cg_out * q, s.n);
+#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
     for (index_t n = 0; n < s.n; ++n)
       for (index_t co = 0; co < p.cg_out; ++co) {
         const float* src = b.mat + co * q + n * p.P;
@@ -86,8 +103,12 @@ void conv_columns_backward_data(const Conv2dShape& s, const ConvPlan& p, const f
     gather_dy(s, p, dy, g, b.mat);
     // dcol [K x Q] = W^T [K x cg_out] * dY [cg_out x Q]
     sgemm(true, false, p.K, q, p.cg_out, 1.f, w + g * p.cg_out * p.K, p.K, b.mat, q, 0.f, b.col, q);
-    for (index_t n = 0; n < s.n; ++n)
-      col2im_tile_add(p.geom, b.col + n * p.P, 0, p.P, dx + (n * s.c_in + g * p.cg_in) * p.hw, q);
+    // Threads split the input channels; each dX element gets its adds in the same order.
+    const int nt = copy_threads(p.K * q, p.cg_in);
+#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
+    for (int t = 0; t < nt; ++t)
+      col2im_samples_add(p.geom, b.col, q, s.n, p.cg_in * t / nt, p.cg_in * (t + 1) / nt,
+                         dx + g * p.cg_in * p.hw, s.c_in * p.hw);
   }
 }
 

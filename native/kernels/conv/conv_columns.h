@@ -18,7 +18,12 @@
 // With more columns the other engines win (64 -> 64 3x3 stride 2 at 32x32, Q = 256, forward:
 // implicit GEMM 0.16 ms, this path 0.28 ms). Backward-filter stays on the implicit-GEMM engine:
 // dY * col(X)^T, a reduction only Q long that writes all of dW, was 1.2-1.6x slower.
-// sgemm is bitwise the same for any thread count.
+// The copies between the samples and the column layout (im2col_samples / col2im_samples_add,
+// im2col.h) run row by row of the column matrix, threads splitting the input channels: 64 x 256 at
+// 4x4 -> 512 at 2x2, 4x4 stride 2 (a DCGAN discriminator layer), forward / backward-data 9.0 / 9.3
+// ms -> 5.5 / 4.9 ms (PyTorch 6.6 / 6.4), when they copied sample by sample on one thread.
+// sgemm is bitwise the same for any thread count, and so are the copies (one writer per element,
+// col2im's adds in the same order).
 #ifndef GRADNODE_KERNELS_CONV_CONV_COLUMNS_H_
 #define GRADNODE_KERNELS_CONV_CONV_COLUMNS_H_
 

@@ -8,8 +8,10 @@
 //   forward     Y_n,g  [c_out/g x P] = W_g [c_out/g x K] * col(X_n,g)
 //   bwd-data    dX_n,g += col2im(W_g^T * dY_n,g)
 //   bwd-filter  dW_g   += dY_n,g * col(X_n,g)^T
-// The column matrix is built one tile of output pixels at a time (ConvPlan::tile columns), so the
-// buffer stays around 256 KB and L2-resident while the GEMM reads it.
+// Backward-data's per-sample path computes its column matrix one tile of output pixels at a time
+// (ConvPlan::tile columns), so the buffer stays around 256 KB and L2-resident, and scatters each
+// tile with col2im_tile_add; the column-matrix path (conv_columns.h) gathers and scatters whole
+// batches with im2col_samples / col2im_samples_add.
 #ifndef GRADNODE_KERNELS_CONV_IM2COL_H_
 #define GRADNODE_KERNELS_CONV_IM2COL_H_
 
@@ -30,12 +32,20 @@ struct Im2colGeom {
 // [*lo, *hi). Used for both rows and columns.
 void conv_valid_range(index_t off, index_t stride, index_t n_in, index_t n_out, index_t* lo, index_t* hi);
 
-// col [c*kh*kw][count] (row stride ld >= count): column t is the receptive field of output pixel
-// p0 + t (pixels numbered row-major over oh x ow); taps outside the input are 0. x is [c][h][w].
-void im2col_tile(const Im2colGeom& g, const float* x, index_t p0, index_t count, float* col, index_t ld);
-// The adjoint: dx[c][h][w] += the entries of col (row stride ld >= count) at the input positions
-// they were gathered from. col is clobbered (entries of taps outside the input may be zeroed).
+// The adjoint of im2col on a tile of output pixels p0 .. p0 + count - 1 (numbered row-major over
+// oh x ow): dx[c][h][w] += the entries of col [c*kh*kw][count] (row stride ld >= count) at the
+// input positions they were gathered from. col is clobbered (entries of taps outside the input may
+// be zeroed).
 void col2im_tile_add(const Im2colGeom& g, float* col, index_t p0, index_t count, float* dx, index_t ld);
+
+// Column matrices of several samples side by side (sample b in columns b * oh * ow ..), channels
+// c0 .. c1-1 only (threads split the channels): x / dx planes of sample b at b * x_stride. Column
+// t of a sample is the receptive field of its output pixel t; taps outside the input are 0. Each
+// row of col is gathered (scattered) front to back across the samples.
+void im2col_samples(const Im2colGeom& g, const float* x, index_t x_stride, index_t ns, index_t c0, index_t c1,
+                    float* col, index_t ld);
+void col2im_samples_add(const Im2colGeom& g, const float* col, index_t ld, index_t ns, index_t c0, index_t c1,
+                        float* dx, index_t dx_stride);
 
 struct ConvPlan {
   index_t cg_in, cg_out;  // channels per group
