@@ -574,6 +574,9 @@ std::vector<Case> fast_path_cases() {
       conv_case("cols_k1728_q150", 6, 192, 9, 9, 208, 3, 3, 2, 2, 1, 1, 1, 1, 1),
       // Backward-data only (K = 1152 >= 1024, 150 columns; the forward takes the implicit GEMM).
       conv_case("colsdata_k1152_s2", 6, 128, 9, 9, 208, 3, 3, 2, 2, 1, 1, 1, 1, 1),
+      // Backward-data in chunks of samples (K = 2048, 22 pixels per sample: chunks of 23 samples,
+      // the second one partial).
+      conv_case("colsdata_chunks_n24", 24, 128, 4, 46, 47, 4, 4, 2, 2, 0, 0, 1, 1, 1),
       // Implicit-GEMM forward: K + bias = 257 (the bias row alone past the first k-block), stride 2,
       // many 2x2 samples per column block, 5x5 on 14x14 (LeNet conv2 shape, small batch).
       conv_case("igemm_k256_bias_row", 4, 16, 6, 7, 7, 4, 4, 1, 1, 1, 2, 1, 1, 1),
@@ -732,6 +735,7 @@ GN_TEST(conv_fast_paths_deterministic) {
       // Column matrices large enough for the threads to split the channels of im2col / col2im.
       conv_case("cols_k1728_q150", 6, 192, 9, 9, 208, 3, 3, 2, 2, 1, 1, 1, 1, 1),
       conv_case("colsdata_k1152_s2", 6, 128, 9, 9, 208, 3, 3, 2, 2, 1, 1, 1, 1, 1),
+      conv_case("colsdata_chunks_n24", 24, 128, 4, 46, 47, 4, 4, 2, 2, 0, 0, 1, 1, 1),
       conv_case("filter_one_chunk", 1, 7, 12, 11, 13, 3, 3, 1, 1, 1, 1, 1, 1, 1),
       conv_case("direct_1to6_n5", 5, 1, 12, 11, 6, 5, 5, 1, 1, 2, 2, 1, 1, 1),
       conv_case("filter_chan_m20_groups", 40, 2, 8, 8, 20, 5, 5, 1, 1, 0, 0, 1, 1, 1),

@@ -24,6 +24,10 @@ constexpr index_t kDeepKForward = 1728;
 // ms (cg_out * ow = 1); 4 x 256 at 7x7 -> 32 5x5 stride 2 forward 0.51 -> 0.76 ms (128); 8 x 128
 // at 8x8 -> 128 stride 2 0.28 -> 0.38 ms (512); the gains above all have 1024 or more.
 constexpr index_t kColumnsMinMacsPerRun = 1024;
+// Backward-data of deeper layers (K >= 2048) with at most 512 output pixels per sample: column
+// matrices of chunk samples, chunk * P <= 512 columns (conv_columns.h).
+constexpr index_t kChunkMinK = 2048;
+constexpr index_t kChunkColumns = 512;
 // Floats copied per thread before the copies between the column layout and the samples split
 // between threads.
 constexpr index_t kCopyGrainFloats = index_t(1) << 15;
@@ -46,69 +50,86 @@ int copy_threads(index_t floats, index_t units) {
   return nt < units ? nt : static_cast<int>(units);
 }
 
-// col(X) of group g, every sample: [K x Q]; threads split the input channels.
-void im2col_batch(const Conv2dShape& s, const ConvPlan& p, const float* x, index_t g, float* col) {
-  const index_t q = s.n * p.P;
+// col(X) of group g, samples n0 .. n0 + ns - 1: [K x ns * P]; threads split the input channels.
+void im2col_batch(const Conv2dShape& s, const ConvPlan& p, const float* x, index_t g, index_t n0, index_t ns,
+                  float* col) {
+  const index_t q = ns * p.P;
   const int nt = copy_threads(p.K * q, p.cg_in);
 #pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
   for (int t = 0; t < nt; ++t)
-    im2col_samples(p.geom, x + g * p.cg_in * p.hw, s.c_in * p.hw, s.n, p.cg_in * t / nt, p.cg_in * (t + 1) / nt,
-                   col, q);
+    im2col_samples(p.geom, x + (n0 * s.c_in + g * p.cg_in) * p.hw, s.c_in * p.hw, ns, p.cg_in * t / nt,
+                   p.cg_in * (t + 1) / nt, col, q);
 }
 
-// dY of group g, every sample, as one matrix [cg_out x Q].
-void gather_dy(const Conv2dShape& s, const ConvPlan& p, const float* dy, index_t g, float* mat) {
-  const index_t q = s.n * p.P;
-  const int nt = copy_threads(p.cg_out * q, s.n);
+// dY of group g, samples n0 .. n0 + ns - 1, as one matrix [cg_out x ns * P].
+void gather_dy(const Conv2dShape& s, const ConvPlan& p, const float* dy, index_t g, index_t n0, index_t ns,
+               float* mat) {
+  const index_t q = ns * p.P;
+  const int nt = copy_threads(p.cg_out * q, ns);
 #pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
-  for (index_t n = 0; n < s.n; ++n)
+  for (index_t n = 0; n < ns; ++n)
     for (index_t co = 0; co < p.cg_out; ++co)
-      std::memcpy(mat + co * q + n * p.P, dy + (n * s.c_out + g * p.cg_out + co) * p.P, sizeof(float) * p.P);
+      std::memcpy(mat + co * q + n * p.P, dy + ((n0 + n) * s.c_out + g * p.cg_out + co) * p.P, sizeof(float) * p.P);
+}
+
+// Samples per column matrix, or 0 when the pass does not take this path (conv_columns.h).
+index_t columns_chunk(const Conv2dShape& s, const ConvPlan& p, bool backward_data) {
+  if (p.direct || p.cg_out * s.ow < kColumnsMinMacsPerRun) return 0;
+  const index_t q = s.n * p.P;
+  const index_t max_q = backward_data ? (p.K >= kDeepKData ? kColumnsMaxDeepData : kColumnsMax)
+                                      : (p.K >= kDeepKForward ? kColumnsMaxDeepForward : kColumnsMax);
+  if (q <= max_q && p.K * q <= kColumnsMaxFloats) return s.n;
+  if (!backward_data || p.K < kChunkMinK) return 0;
+  const index_t target = kColumnsMaxFloats / p.K < kChunkColumns ? kColumnsMaxFloats / p.K : kChunkColumns;
+  return p.P <= target ? target / p.P : 0;
 }
 
 }  // namespace
 
 bool conv_columns_applicable(const Conv2dShape& s, const ConvPlan& p, bool backward_data) {
-  const index_t q = s.n * p.P;
-  const index_t max_q = backward_data ? (p.K >= kDeepKData ? kColumnsMaxDeepData : kColumnsMax)
-                                      : (p.K >= kDeepKForward ? kColumnsMaxDeepForward : kColumnsMax);
-  return !p.direct && p.cg_out * s.ow >= kColumnsMinMacsPerRun && q <= max_q && p.K * q <= kColumnsMaxFloats;
+  return columns_chunk(s, p, backward_data) > 0;
 }
 
 void conv_columns_forward(const Conv2dShape& s, const ConvPlan& p, const float* x, const float* w,
                           const float* bias, float* y) {
-  const index_t q = s.n * p.P;
-  const Buffers b = buffers(p, q);
-  for (index_t g = 0; g < s.groups; ++g) {
-    im2col_batch(s, p, x, g, b.col);
-    sgemm(false, false, p.cg_out, q, p.K, 1.f, w + g * p.cg_out * p.K, p.K, b.col, q, 0.f, b.mat, q);
-    const int nt = copy_threads(p.cg_out * q, s.n);
+  const index_t chunk = columns_chunk(s, p, false);
+  const Buffers b = buffers(p, chunk * p.P);
+  for (index_t n0 = 0; n0 < s.n; n0 += chunk) {
+    const index_t ns = s.n - n0 < chunk ? s.n - n0 : chunk, q = ns * p.P;
+    for (index_t g = 0; g < s.groups; ++g) {
+      im2col_batch(s, p, x, g, n0, ns, b.col);
+      sgemm(false, false, p.cg_out, q, p.K, 1.f, w + g * p.cg_out * p.K, p.K, b.col, q, 0.f, b.mat, q);
+      const int nt = copy_threads(p.cg_out * q, ns);
 #pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
-    for (index_t n = 0; n < s.n; ++n)
-      for (index_t co = 0; co < p.cg_out; ++co) {
-        const float* src = b.mat + co * q + n * p.P;
-        float* dst = y + (n * s.c_out + g * p.cg_out + co) * p.P;
-        const float add = bias ? bias[g * p.cg_out + co] : 0.f;
-        for (index_t j = 0; j < p.P; ++j) dst[j] = src[j] + add;
-      }
+      for (index_t n = 0; n < ns; ++n)
+        for (index_t co = 0; co < p.cg_out; ++co) {
+          const float* src = b.mat + co * q + n * p.P;
+          float* dst = y + ((n0 + n) * s.c_out + g * p.cg_out + co) * p.P;
+          const float add = bias ? bias[g * p.cg_out + co] : 0.f;
+          for (index_t j = 0; j < p.P; ++j) dst[j] = src[j] + add;
+        }
+    }
   }
 }
 
 void conv_columns_backward_data(const Conv2dShape& s, const ConvPlan& p, const float* dy, const float* w,
                                 float* dx) {
-  const index_t q = s.n * p.P;
-  const Buffers b = buffers(p, q);
+  const index_t chunk = columns_chunk(s, p, true);
+  const Buffers b = buffers(p, chunk * p.P);
   std::memset(dx, 0, sizeof(float) * s.n * s.c_in * p.hw);
-  for (index_t g = 0; g < s.groups; ++g) {
-    gather_dy(s, p, dy, g, b.mat);
-    // dcol [K x Q] = W^T [K x cg_out] * dY [cg_out x Q]
-    sgemm(true, false, p.K, q, p.cg_out, 1.f, w + g * p.cg_out * p.K, p.K, b.mat, q, 0.f, b.col, q);
-    // Threads split the input channels; each dX element gets its adds in the same order.
-    const int nt = copy_threads(p.K * q, p.cg_in);
+  for (index_t n0 = 0; n0 < s.n; n0 += chunk) {
+    const index_t ns = s.n - n0 < chunk ? s.n - n0 : chunk, q = ns * p.P;
+    for (index_t g = 0; g < s.groups; ++g) {
+      gather_dy(s, p, dy, g, n0, ns, b.mat);
+      // dcol [K x Q] = W^T [K x cg_out] * dY [cg_out x Q]
+      sgemm(true, false, p.K, q, p.cg_out, 1.f, w + g * p.cg_out * p.K, p.K, b.mat, q, 0.f, b.col, q);
+      // Threads split the input channels; each dX element gets its adds in the same order.
+      const int nt = copy_threads(p.K * q, p.cg_in);
 #pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
-    for (int t = 0; t < nt; ++t)
-      col2im_samples_add(p.geom, b.col, q, s.n, p.cg_in * t / nt, p.cg_in * (t + 1) / nt,
-                         dx + g * p.cg_in * p.hw, s.c_in * p.hw);
+      for (int t = 0; t < nt; ++t)
+        col2im_samples_add(p.geom, b.col, q, ns, p.cg_in * t / nt, p.cg_in * (t + 1) / nt,
+                           dx + (n0 * s.c_in + g * p.cg_in) * p.hw, s.c_in * p.hw);
+    }
   }
 }
 

@@ -1,8 +1,9 @@
 // Internal to the convolution kernels: layers with few output columns in all (Q = batch * oh * ow
 // up to 128, more for deep layers: see conv_columns_applicable), the last layers of a VGG or
 // ResNet at small batches, run as explicit column matrices and gn::sgemm for the forward and
-// backward-data passes. Per group, with col(X) [K x Q] holding every sample (sample n in columns
-// n * P ..):
+// backward-data passes; so is the backward-data of deep layers with small planes, a chunk of
+// samples at a time. Per group, with col(X) [K x Q] holding every sample of the chunk (sample n
+// in columns n * P ..):
 //   forward          Y [cg_out x Q]  = W [cg_out x K] * col(X)                (+ bias)
 //   backward-data    dX             += col2im(W^T [K x cg_out] * dY [cg_out x Q])
 // With so few columns these are products sgemm runs on its unpacked-A path or with short
@@ -41,6 +42,16 @@ namespace gn {
 // (512 columns) 1.49 -> 1.72 ms and 4 x 64 at 16x16 (K 576) 0.16 -> 0.21 ms. The forward pass gains less: 4 x 256 and 4 x 192 at 14x14 stride 2 (196
 // columns) 3.15 -> 2.5 and 1.79 -> 1.53 ms, 16 x 256 at 8x8 (256) 3.18 -> 3.04 ms; but 4 x 128 at
 // 16x16 (K 1152) 0.76 -> 0.87 ms, and at 392 columns 2 x 256 at 28x28 and 8 x 192 at 14x14 +9-12 %.
+// Backward-data of layers with K >= 2048 and at most 512 output pixels per sample also takes it
+// beyond those column counts, in chunks of samples of at most 512 columns (and 16 MB) each.
+// Measured (2 threads, other engine -> here, ms): 4x4 stride 2 pad 1 (DCGAN discriminator) 64 x
+// 128 at 8x8 -> 256 7.7 -> 4.9 (PyTorch 6.2), 64 x 256 at 8x8 -> 512 29.3 -> 17.0, 64 x 128 ->
+// 128 3.9 -> 3.2 (left to the other engine: cg_out * ow = 512); 3x3 stride 2 32 x 512 at 8x8
+// 19.5 -> 10.5, 16 x 256 at 14x14 -> 512 11.6 -> 8.1; 5x5 stride 1 8 x 256 at 14x14 25.1 -> 21.2;
+// even: 32 x 256 at 16x16 stride 2 (11.1 -> 11.3); slower, so left out: K = 1024 / 1152 (64 x 64
+// at 16x16 -> 128 4x4 stride 2 5.1 -> 5.6, 32 x 128 at 16x16 -> 256 3x3 stride 2 5.0 -> 5.8) and
+// 784 pixels per sample (8 x 128 at 28x28 5x5 21.0 -> 22.5). Chunking the forward pass measured
+// slower on all of these.
 bool conv_columns_applicable(const Conv2dShape& s, const ConvPlan& p, bool backward_data);
 
 void conv_columns_forward(const Conv2dShape& s, const ConvPlan& p, const float* x, const float* w,
