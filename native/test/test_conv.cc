@@ -574,6 +574,11 @@ std::vector<Case> fast_path_cases() {
       conv_case("cols_k1728_q150", 6, 192, 9, 9, 208, 3, 3, 2, 2, 1, 1, 1, 1, 1),
       // Backward-data only (K = 1152 >= 1024, 150 columns; the forward takes the implicit GEMM).
       conv_case("colsdata_k1152_s2", 6, 128, 9, 9, 208, 3, 3, 2, 2, 1, 1, 1, 1, 1),
+      // 1x1 layers of >= 512 input channels per group on small planes (conv_columns.h): 2x2 planes in
+      // two groups over 130 samples (chunks of 128, the second partial; backward-filter too), and a
+      // 7x7 plane cropped to 5 output rows (35 pixels: chunks of 14 samples).
+      conv_case("cols1x1_p4_groups2", 130, 1024, 2, 2, 16, 1, 1, 1, 1, 0, 0, 1, 1, 2),
+      conv_case("cols1x1_cropped_p35", 16, 512, 7, 7, 8, 1, 1, 1, 1, 0, 0, 1, 1, 1, 5, 7),
       // Backward-data in chunks of samples (K = 2048, 22 pixels per sample: chunks of 23 samples,
       // the second one partial).
       conv_case("colsdata_chunks_n24", 24, 128, 4, 46, 47, 4, 4, 2, 2, 0, 0, 1, 1, 1),
@@ -684,6 +689,8 @@ GN_TEST(conv_fast_paths_reference) {
     if (named("wino_no_")) GN_CHECK(!wino) << what << ": takes Winograd";
     else if (named("wino_")) GN_CHECK(wino) << what << ": does not take Winograd";
     if (named("cols_")) GN_CHECK(cols && !wino) << what << ": does not take the column-matrix path";
+    if (named("cols1x1_")) GN_CHECK(plan.direct && cols) << what << ": not a 1x1 layer on the column-matrix path";
+    if (named("cols1x1_p4")) GN_CHECK(gn::conv_columns_filter_chunk(s, plan) > 0) << what << ": filter not on columns";
     if (named("igemm_")) GN_CHECK(!cols && !gn::conv_whole_plane(s)) << what << ": takes the column-matrix path";
     if (named("whole_no_")) GN_CHECK(!gn::conv_whole_plane(s)) << what << ": takes the whole-plane path";
     else if (named("whole_")) GN_CHECK(gn::conv_whole_plane(s)) << what << ": does not take the whole-plane path";
@@ -736,6 +743,7 @@ GN_TEST(conv_fast_paths_deterministic) {
       conv_case("cols_k1728_q150", 6, 192, 9, 9, 208, 3, 3, 2, 2, 1, 1, 1, 1, 1),
       conv_case("colsdata_k1152_s2", 6, 128, 9, 9, 208, 3, 3, 2, 2, 1, 1, 1, 1, 1),
       conv_case("colsdata_chunks_n24", 24, 128, 4, 46, 47, 4, 4, 2, 2, 0, 0, 1, 1, 1),
+      conv_case("cols1x1_p4_groups2", 130, 1024, 2, 2, 16, 1, 1, 1, 1, 0, 0, 1, 1, 2),
       conv_case("filter_one_chunk", 1, 7, 12, 11, 13, 3, 3, 1, 1, 1, 1, 1, 1, 1),
       conv_case("direct_1to6_n5", 5, 1, 12, 11, 6, 5, 5, 1, 1, 2, 2, 1, 1, 1),
       conv_case("filter_chan_m20_groups", 40, 2, 8, 8, 20, 5, 5, 1, 1, 0, 0, 1, 1, 1),

@@ -80,6 +80,8 @@ export const conv2dShapes: readonly Conv2dShape[] = [
   { name: 'lanes_13_channels', n: 18, cIn: 13, h: 7, w: 6, cOut: 3, kh: 3, kw: 2, padH: 1 },
   // Few output columns in all (native conv_columns.h: explicit column matrices and one GEMM)
   { name: 'deep_small_plane_cols', n: 2, cIn: 48, h: 4, w: 4, cOut: 256, kh: 3, kw: 3, padH: 1, padW: 1, bias: true },
+  // ... and a 1x1 layer of 512 channels on 2x2 planes, batched the same way
+  { name: 'k1x1_deep_small_plane_cols', n: 3, cIn: 512, h: 2, w: 2, cOut: 8, kh: 1, kw: 1, bias: true },
   // The window is the whole input (native conv_columns.h: X is the column matrix): a DCGAN
   // discriminator's head, and groups on a rectangular plane
   { name: 'whole_plane_head', n: 16, cIn: 64, h: 4, w: 4, cOut: 1, kh: 4, kw: 4, bias: true },
@@ -99,6 +101,8 @@ export const conv2dShapes: readonly Conv2dShape[] = [
   // stage-3 layer at 14x14 (ImageNet).
   { name: 'vgg_3x3_512_4x4_b1', n: 1, cIn: 512, h: 4, w: 4, cOut: 512, kh: 3, kw: 3, padH: 1, padW: 1, bias: true, benchOnly: true },
   { name: 'resnet18_3x3_256_14x14_b1', n: 1, cIn: 256, h: 14, w: 14, cOut: 256, kh: 3, kw: 3, padH: 1, padW: 1, benchOnly: true },
+  // A 1x1 layer of 512 channels on 2x2 planes (the column-matrix path of 1x1 layers).
+  { name: 'k1x1_512_2x2_b64', n: 64, cIn: 512, h: 2, w: 2, cOut: 512, kh: 1, kw: 1, benchOnly: true },
   // A DCGAN discriminator's head at its training batch: 512 channels at 4x4 -> one logit per image.
   { name: 'dcgan_d_head_512_4x4_b64', n: 64, cIn: 512, h: 4, w: 4, cOut: 1, kh: 4, kw: 4, benchOnly: true },
   // The 64-channel layer of the conv goals (docs/benchmarks.md): 38 M multiply-adds per sample

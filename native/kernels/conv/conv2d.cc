@@ -128,6 +128,7 @@ void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const 
   if (conv_is_depthwise(s)) return depthwise_forward(s, x, w, bias, y);
   if (conv_whole_plane(s)) return conv_whole_plane_forward(s, x, w, bias, y);
   const ConvPlan p = conv_plan(s);
+  if (p.direct && conv_columns_applicable(s, p, false)) return conv_columns_forward(s, p, x, w, bias, y);
   if (!p.direct) {
     const IgemmConv cv = forward_igemm(s, p);
     if (conv_lanes_available(cv) && conv_lanes_pays(cv))

@@ -130,6 +130,7 @@ void conv2d_backward_data(const Conv2dShape& s, const float* dy, const float* w,
   if (conv_is_depthwise(s)) return depthwise_backward_data(s, dy, w, dx);
   if (conv_whole_plane(s)) return conv_whole_plane_backward_data(s, dy, w, dx);
   const ConvPlan p = conv_plan(s);
+  if (p.direct && conv_columns_applicable(s, p, true)) return conv_columns_backward_data(s, p, dy, w, dx);
   // Stride 1: a forward convolution of dY with the rotated weights (dX has cg_in channels), by
   // Winograd (3x3 with enough channels), the pack-free kernel (2 to 16 input channels), or the
   // implicit GEMM. The latter packs dY once per output block and reuses it for cg_in / MR

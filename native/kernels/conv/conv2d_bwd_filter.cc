@@ -95,7 +95,12 @@ struct FilterJob {
       return;
     }
     // 1x1 / stride 1 / unpadded: dW [cg_out x cg_in] += dY [cg_out x oh*w] * X^T (rows of X are
-    // hw apart).
+    // hw apart); small planes of many channels through column matrices of several samples.
+    if (conv_columns_filter_chunk(s, p) > 0) {
+      conv_columns_filter_1x1(s, p, x, dy, n0, n1, dw_c, col);
+      if (db_c) chunk_bias(c, db_c);
+      return;
+    }
     for (index_t n = n0; n < n1; ++n) {
       for (index_t g = 0; g < s.groups; ++g) {
         const float* xg = x + (n * s.c_in + g * p.cg_in) * p.hw;
@@ -196,11 +201,11 @@ void conv2d_backward_filter(const Conv2dShape& s, const float* x, const float* d
       wino     ? round_up16(wplan.ws_floats)
       : direct ? round_up16(dplan.ws_floats)
       : engine ? round_up16(fplan.ws_floats)
-               : p.col_floats;
+               : p.direct ? conv_columns_filter_floats(s, p) : p.col_floats;
   // Partials of chunks 1.. and the column buffers, in one allocation made before any region.
   const index_t part_total = (nchunks - 1) * part_floats;
   float* buf = nullptr;
-  if (part_total > 0 || !p.direct)
+  if (part_total > 0 || col_floats > 0)
     buf = scratch(kScratchConv, sizeof(float) * (part_total + col_floats * ncols));
   float* parts = buf;
   float* cols = buf ? buf + part_total : nullptr;
@@ -214,7 +219,7 @@ void conv2d_backward_filter(const Conv2dShape& s, const float* x, const float* d
 #pragma omp parallel for num_threads(nt) schedule(static)
     for (index_t c = 0; c < nchunks; ++c)
       guard.run([&] {
-        job.chunk(c, chunk_dw(c), chunk_db(c), p.direct ? nullptr : cols + col_floats * thread_rank());
+        job.chunk(c, chunk_dw(c), chunk_db(c), col_floats > 0 ? cols + col_floats * thread_rank() : nullptr);
       });
     guard.rethrow();
   } else if (nt_panels > 1) {

@@ -52,7 +52,27 @@ namespace gn {
 // at 16x16 -> 128 4x4 stride 2 5.1 -> 5.6, 32 x 128 at 16x16 -> 256 3x3 stride 2 5.0 -> 5.8) and
 // 784 pixels per sample (8 x 128 at 28x28 5x5 21.0 -> 22.5). Chunking the forward pass measured
 // slower on all of these.
+// 1x1 / stride 1 / unpadded layers (p.direct: a GEMM per sample on X in place, P columns each) with
+// at least 512 input channels per group and at most 49 pixels per plane take it for the forward
+// and backward-data passes too, in chunks of at most 512 columns (backward-filter, up to 16
+// pixels, through conv_columns_filter_1x1). Measured (2 threads, per-sample GEMMs -> here,
+// forward / backward-data / backward-filter, ms): 64 x 512 at 2x2 -> 512 1.78 / 3.04 / 4.4 ->
+// 0.76 / 0.85 / 1.21 (PyTorch 1.14 / 1.26 / 2.49); 64 x 1024 at 2x2 -> 256 1.77 / 3.6 / 5.2 ->
+// 0.91 / 1.0 / 1.3; 8 x 512 at 7x7 -> 2048 5.0 / 5.0 -> 3.5 / 4.0; 16 x 2048 at 7x7 -> 512 9.4 /
+// 10.1 -> 7.8 / 7.6. Slower, so left out: 128 or fewer channels (64 x 128 at 8x8 0.65 -> 1.0),
+// 196 pixels (8 x 1024 at 14x14 -> 256 3.5 -> 4.3); 256 channels at 4x4 measured even.
 bool conv_columns_applicable(const Conv2dShape& s, const ConvPlan& p, bool backward_data);
+
+// Backward-filter of the 1x1 layers that take this path (p.direct, see columns_chunk): dW_g =
+// dY_g * X_g^T over the samples n0 .. n1-1 of one backward-filter chunk (conv2d_bwd_filter.cc),
+// as products over column matrices of up to conv_columns_filter_chunk samples each, the first
+// writing dw, the rest adding to it (a partition fixed by the shape). col: this thread's buffer of
+// conv_columns_filter_floats floats. The per-sample products it replaces reduce over only P
+// pixels each and re-read all of dW per sample. conv_columns_filter_chunk is 0 for other layers.
+index_t conv_columns_filter_chunk(const Conv2dShape& s, const ConvPlan& p);
+index_t conv_columns_filter_floats(const Conv2dShape& s, const ConvPlan& p);
+void conv_columns_filter_1x1(const Conv2dShape& s, const ConvPlan& p, const float* x, const float* dy, index_t n0,
+                             index_t n1, float* dw, float* col);
 
 void conv_columns_forward(const Conv2dShape& s, const ConvPlan& p, const float* x, const float* w,
                           const float* bias, float* y);
