@@ -574,6 +574,10 @@ std::vector<Case> fast_path_cases() {
       conv_case("cols_k1728_q150", 6, 192, 9, 9, 208, 3, 3, 2, 2, 1, 1, 1, 1, 1),
       // Backward-data only (K = 1152 >= 1024, 150 columns; the forward takes the implicit GEMM).
       conv_case("colsdata_k1152_s2", 6, 128, 9, 9, 208, 3, 3, 2, 2, 1, 1, 1, 1, 1),
+      // 3x3 stride 1 layers Winograd could take, few tiles: backward-data (32 tiles) and the forward
+      // too (K = 2052) on column matrices instead (conv_columns_before_winograd).
+      conv_case("colswino_bwd_32_tiles", 2, 32, 8, 8, 128, 3, 3, 1, 1, 1, 1, 1, 1, 1),
+      conv_case("colswino_fwd_k2052", 2, 228, 8, 8, 128, 3, 3, 1, 1, 1, 1, 1, 1, 1),
       // 1x1 layers of >= 512 input channels per group on small planes (conv_columns.h): 2x2 planes in
       // two groups over 130 samples (chunks of 128, the second partial; backward-filter too), and a
       // 7x7 plane cropped to 5 output rows (35 pixels: chunks of 14 samples).
@@ -686,8 +690,12 @@ GN_TEST(conv_fast_paths_reference) {
     const bool cols = gn::conv_columns_applicable(s, plan, false);
     auto named = [&](const char* prefix) { return c.name.rfind(prefix, 0) == 0; };
     gn::set_winograd_filter_min_tiles(named("wino_") ? 0 : -1);
+    const bool cols_first = gn::conv_columns_before_winograd(s, plan, false);
+    const bool cols_first_data = gn::conv_columns_before_winograd(s, plan, true);
     if (named("wino_no_")) GN_CHECK(!wino) << what << ": takes Winograd";
-    else if (named("wino_")) GN_CHECK(wino) << what << ": does not take Winograd";
+    else if (named("wino_")) GN_CHECK(wino && !cols_first && !cols_first_data) << what << ": does not take Winograd";
+    if (named("colswino_")) GN_CHECK(wino && cols_first_data) << what << ": backward-data not on columns before Winograd";
+    if (named("colswino_fwd_")) GN_CHECK(cols_first && cols) << what << ": forward not on columns before Winograd";
     if (named("cols_")) GN_CHECK(cols && !wino) << what << ": does not take the column-matrix path";
     if (named("cols1x1_")) GN_CHECK(plan.direct && cols) << what << ": not a 1x1 layer on the column-matrix path";
     if (named("cols1x1_p4")) GN_CHECK(gn::conv_columns_filter_chunk(s, plan) > 0) << what << ": filter not on columns";

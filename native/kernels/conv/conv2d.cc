@@ -133,7 +133,7 @@ void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const 
     const IgemmConv cv = forward_igemm(s, p);
     if (conv_lanes_available(cv) && conv_lanes_pays(cv))
       conv_lanes(cv, x, w, IgemmWeights::kForward, bias, y);
-    else if (conv_winograd_applicable(cv))
+    else if (conv_winograd_applicable(cv) && !conv_columns_before_winograd(s, p, false))
       conv_winograd(cv, x, w, IgemmWeights::kForward, bias, y);
     else if (conv_direct_available(cv) && conv_direct_pays(cv))
       conv_direct(cv, x, w, IgemmWeights::kForward, bias, y);

@@ -151,7 +151,7 @@ void conv2d_backward_data(const Conv2dShape& s, const float* dy, const float* w,
     }
     // Winograd needs 16 channels on the output (dX) side here: with 8 (64 -> 8 at 16x16) the
     // col2im path's M = 72-row GEMM beats its 8-row products (1.00 vs 1.37 ms).
-    if (conv_winograd_applicable(cv) && cv.m >= 16) {
+    if (conv_winograd_applicable(cv) && cv.m >= 16 && !conv_columns_before_winograd(s, p, true)) {
       conv_winograd(cv, dy, w, IgemmWeights::kRotated, nullptr, dx);
       return;
     }

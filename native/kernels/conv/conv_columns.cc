@@ -125,6 +125,12 @@ void conv_columns_filter_1x1(const Conv2dShape& s, const ConvPlan& p, const floa
   }
 }
 
+bool conv_columns_before_winograd(const Conv2dShape& s, const ConvPlan& p, bool backward_data) {
+  const index_t tiles = s.n * ((s.oh + 1) / 2) * ((s.ow + 1) / 2);
+  const bool few = backward_data ? tiles < 64 || (tiles < 128 && p.K >= 4096) : tiles < 48 && p.K >= 2048;
+  return few && columns_chunk(s, p, backward_data) > 0;
+}
+
 bool conv_columns_applicable(const Conv2dShape& s, const ConvPlan& p, bool backward_data) {
   return columns_chunk(s, p, backward_data) > 0;
 }

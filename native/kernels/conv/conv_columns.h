@@ -62,6 +62,18 @@ namespace gn {
 // 10.1 -> 7.8 / 7.6. Slower, so left out: 128 or fewer channels (64 x 128 at 8x8 0.65 -> 1.0),
 // 196 pixels (8 x 1024 at 14x14 -> 256 3.5 -> 4.3); 256 channels at 4x4 measured even.
 bool conv_columns_applicable(const Conv2dShape& s, const ConvPlan& p, bool backward_data);
+// Whether this path goes before Winograd (3x3 stride 1 layers both could take): backward-data
+// below 64 tiles (n * ceil(oh / 2) * ceil(ow / 2)), or below 128 with K >= 4096; the forward
+// below 48 tiles with K >= 2048. Measured (2 threads, Winograd -> here, ms), backward-data: 32
+// tiles 8 x 512 at 4x4 4.0 -> 2.6, 8 x 256 at 4x4 1.1 -> 0.65, 2 x 128 at 8x8 0.27 -> 0.19; 48-49
+// tiles 12 x 512 at 4x4 5.5 -> 3.8, 1 x 512 at 14x14 5.2 -> 4.1, 3 x 256 at 8x8 1.22 -> 1.00;
+// 64 tiles 16 x 512 at 4x4 5.5 -> 4.9, 4 x 512 at 7x7 4.95 -> 4.25, but 4 x 256 at 7x7 1.21 ->
+// 1.15, 16 x 256 at 4x4 even, 4 x 128 at 8x8 0.32 -> 0.37 (so K >= 4096); from 98 tiles Winograd
+// (2 x 256 at 14x14 1.83 against 2.0, 32 x 512 at 4x4 8.8 against 9.6). Forward: 32 tiles 8 x 512
+// at 4x4 3.3 -> 2.9, 2 x 512 at 7x7 3.05 -> 2.6, 8 x 256 at 4x4 0.94-1.05 -> 0.90, but 2 x 128
+// at 8x8 0.23-0.25 -> 0.26; from 48 tiles Winograd (12 x 512 at 4x4 even, 1 x 256 at 14x14 0.97
+// against 1.46).
+bool conv_columns_before_winograd(const Conv2dShape& s, const ConvPlan& p, bool backward_data);
 
 // Backward-filter of the 1x1 layers that take this path (p.direct, see columns_chunk): dW_g =
 // dY_g * X_g^T over the samples n0 .. n1-1 of one backward-filter chunk (conv2d_bwd_filter.cc),
