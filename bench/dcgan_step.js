@@ -16,6 +16,7 @@
 // non-saturating loss); generation: the generator in eval mode under noGrad. Best and median of 10
 // after 3.
 const path = require('node:path');
+const { bestOf } = require('./best_of');
 
 const [root, batch = '16'] = process.argv.slice(2);
 if (!root) {
@@ -45,19 +46,7 @@ const real = gn.rand([N, nc, 64, 64]).mul(2).sub(1);
 const z = gn.randn([N, nz, 1, 1]);
 const ones = gn.ones([N, 1]), zeros = gn.zeros([N, 1]);
 
-function timeIt(fn) {
-  for (let i = 0; i < 3; i++) fn();
-  const ms = [];
-  for (let i = 0; i < 10; i++) {
-    const t = process.hrtime.bigint();
-    fn();
-    ms.push(Number(process.hrtime.bigint() - t) / 1e6);
-  }
-  ms.sort((a, b) => a - b);
-  return `best ${ms[0].toFixed(1)} ms, median ${ms[5].toFixed(1)} ms`;
-}
-
-const train = timeIt(() => {
+const train = bestOf(() => {
   const fake = G.forward(z);
   const dLoss = nn.bceWithLogitsLoss(D.forward(real), ones).add(nn.bceWithLogitsLoss(D.forward(fake.detach()), zeros));
   optD.zeroGrad();
@@ -70,5 +59,5 @@ const train = timeIt(() => {
   gLoss.item();
 });
 G.eval();
-const generate = timeIt(() => gn.noGrad(() => G.forward(z)).sum().item());
+const generate = bestOf(() => gn.noGrad(() => G.forward(z)).sum().item());
 console.log(`gradnode DCGAN 64x64 batch ${N}, ${gn.getNumThreads()} threads: step ${train}; generation ${generate}`);

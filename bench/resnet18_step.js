@@ -11,6 +11,7 @@
 // build:ts); for an older commit, a git worktree of it. Step: forward, cross-entropy, backward,
 // SGD (lr 0.01, momentum 0.9); inference: eval mode under noGrad. Best and median of 10 after 3.
 const path = require('node:path');
+const { bestOf } = require('./best_of');
 
 const [root, batch = '8', size = '112'] = process.argv.slice(2);
 if (!root) {
@@ -52,19 +53,7 @@ const x = gn.randn([N, 3, H, H]);
 const y = gn.tensor(Array.from({ length: N }, (_, i) => i % 10));
 const logits = () => fc.forward(body.forward(x).mean([2, 3]));
 
-function timeIt(fn) {
-  for (let i = 0; i < 3; i++) fn();
-  const ms = [];
-  for (let i = 0; i < 10; i++) {
-    const t = process.hrtime.bigint();
-    fn();
-    ms.push(Number(process.hrtime.bigint() - t) / 1e6);
-  }
-  ms.sort((a, b) => a - b);
-  return `best ${ms[0].toFixed(1)} ms, median ${ms[5].toFixed(1)} ms`;
-}
-
-const train = timeIt(() => {
+const train = bestOf(() => {
   const loss = nn.crossEntropy(logits(), y);
   opt.zeroGrad();
   loss.backward();
@@ -72,5 +61,5 @@ const train = timeIt(() => {
   loss.item();
 });
 body.eval();
-const infer = timeIt(() => gn.noGrad(logits));
+const infer = bestOf(() => gn.noGrad(logits));
 console.log(`gradnode ResNet-18 batch ${N} ${H}x${H}, ${gn.getNumThreads()} threads: step ${train}; inference ${infer}`);

@@ -1,10 +1,11 @@
 # PyTorch's side of bench/dcgan_step.js: the same DCGAN, step and timing.
 #   OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 bench/peers/torch_dcgan.py [batch 16] [threads 2]
 import sys
-import time
 
 import torch
 import torch.nn as nn
+
+from best_of import best_of
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 16
 torch.set_num_threads(int(sys.argv[2]) if len(sys.argv) > 2 else 2)
@@ -36,18 +37,6 @@ ones, zeros = torch.ones(N, 1), torch.zeros(N, 1)
 bce = nn.functional.binary_cross_entropy_with_logits
 
 
-def time_it(fn):
-    for _ in range(3):
-        fn()
-    ms = []
-    for _ in range(10):
-        t = time.perf_counter()
-        fn()
-        ms.append((time.perf_counter() - t) * 1e3)
-    ms.sort()
-    return f"best {ms[0]:.1f} ms, median {ms[5]:.1f} ms"
-
-
 def step():
     fake = G(z)
     d_loss = bce(D(real), ones) + bce(D(fake.detach()), zeros)
@@ -61,8 +50,8 @@ def step():
     g_loss.item()
 
 
-train = time_it(step)
+train = best_of(step)
 G.eval()
 with torch.no_grad():
-    generate = time_it(lambda: G(z).sum().item())
+    generate = best_of(lambda: G(z).sum().item())
 print(f"PyTorch {torch.__version__} DCGAN 64x64 batch {N}, {torch.get_num_threads()} threads: step {train}; generation {generate}")

@@ -1,10 +1,11 @@
 # PyTorch's side of bench/resnet18_step.js: the same ResNet-18, step and timing.
 #   OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 bench/peers/torch_resnet18.py [batch 8] [size 112] [threads 2]
 import sys
-import time
 
 import torch
 import torch.nn as nn
+
+from best_of import best_of
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 8
 H = int(sys.argv[2]) if len(sys.argv) > 2 else 112
@@ -41,18 +42,6 @@ def logits():
     return fc(body(x).mean((2, 3)))
 
 
-def time_it(fn):
-    for _ in range(3):
-        fn()
-    ms = []
-    for _ in range(10):
-        t = time.perf_counter()
-        fn()
-        ms.append((time.perf_counter() - t) * 1e3)
-    ms.sort()
-    return f"best {ms[0]:.1f} ms, median {ms[5]:.1f} ms"
-
-
 def step():
     loss = nn.functional.cross_entropy(logits(), y)
     opt.zero_grad()
@@ -61,8 +50,8 @@ def step():
     loss.item()
 
 
-train = time_it(step)
+train = best_of(step)
 body.eval()
 with torch.no_grad():
-    infer = time_it(logits)
+    infer = best_of(logits)
 print(f"PyTorch {torch.__version__} ResNet-18 batch {N} {H}x{H}, {torch.get_num_threads()} threads: step {train}; inference {infer}")
