@@ -570,6 +570,10 @@ std::vector<Case> fast_path_cases() {
       conv_case("cols_flat_dil2", 2, 24, 6, 6, 176, 3, 3, 1, 1, 2, 2, 2, 2, 1),
       conv_case("cols_cropped", 2, 20, 7, 7, 256, 3, 3, 1, 1, 1, 1, 1, 1, 1, 5, 4),
       conv_case("cols_1x1_s2", 2, 16, 7, 7, 256, 1, 1, 2, 2, 0, 0, 1, 1, 1),
+      // A kernel row wider than the 32 taps whose valid ranges im2col / col2im keep (im2col.cc
+      // RowRanges), on the column-matrix path and, with stride 2 and 4 output channels, col2im's.
+      conv_case("cols_k1x33_wide", 2, 2, 1, 39, 256, 1, 33, 2, 2, 0, 0, 1, 1, 1),
+      conv_case("rows_k1x33_stride2", 2, 3, 3, 40, 4, 1, 33, 2, 2, 0, 1, 1, 1, 1),
       // 150 columns with K = 1728 (the deep rule of both passes).
       conv_case("cols_k1728_q150", 6, 192, 9, 9, 208, 3, 3, 2, 2, 1, 1, 1, 1, 1),
       // Backward-data only (K = 1152 >= 1024, 150 columns; the forward takes the implicit GEMM).

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <vector>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -98,18 +97,45 @@ void col2im_flat(const Im2colGeom& g, float* col, index_t p0, index_t count, flo
 }
 
 // Valid ranges of a tile of whole output rows i0 .. i0 + rows - 1, per kernel row r: the output
-// rows [ilo[r], ihi[r]) whose input row is inside the input; per kernel column s: the output
-// columns [jlo[s], jhi[s]) whose input column is. Computed once per call (two divisions each).
+// rows [lo, hi) whose input row is inside the input; per kernel column s: the output columns
+// whose input column is. Kept for kernels of up to 32 x 32 taps (two divisions each, once per
+// call, on the stack: col2im runs inside parallel regions, where nothing may allocate), worked
+// out where they are used for larger ones.
 struct RowRanges {
-  std::vector<index_t> ilo, ihi, jlo, jhi;
-  RowRanges(const Im2colGeom& g, index_t i0, index_t rows)
-      : ilo(g.kh), ihi(g.kh), jlo(g.kw), jhi(g.kw) {
-    for (index_t r = 0; r < g.kh; ++r) {
-      conv_valid_range(r * g.dil_h - g.pad_h, g.stride_h, g.h, g.oh, &ilo[r], &ihi[r]);
-      ilo[r] = clamp(ilo[r], i0, i0 + rows);
-      ihi[r] = clamp(ihi[r], ilo[r], i0 + rows);
+  static constexpr index_t kMaxTaps = 32;
+  const Im2colGeom& g;
+  index_t i0, rows;
+  bool kept;
+  index_t ilo[kMaxTaps], ihi[kMaxTaps], jlo[kMaxTaps], jhi[kMaxTaps];
+  RowRanges(const Im2colGeom& geom, index_t first, index_t count)
+      : g(geom), i0(first), rows(count), kept(geom.kh <= kMaxTaps && geom.kw <= kMaxTaps) {
+    if (!kept) return;
+    for (index_t r = 0; r < g.kh; ++r) compute_rows(r, &ilo[r], &ihi[r]);
+    for (index_t s = 0; s < g.kw; ++s) compute_cols(s, &jlo[s], &jhi[s]);
+  }
+  void compute_rows(index_t r, index_t* lo, index_t* hi) const {
+    conv_valid_range(r * g.dil_h - g.pad_h, g.stride_h, g.h, g.oh, lo, hi);
+    *lo = clamp(*lo, i0, i0 + rows);
+    *hi = clamp(*hi, *lo, i0 + rows);
+  }
+  void compute_cols(index_t s, index_t* lo, index_t* hi) const {
+    conv_valid_range(s * g.dil_w - g.pad_w, g.stride_w, g.w, g.ow, lo, hi);
+  }
+  void rows_of(index_t r, index_t* lo, index_t* hi) const {
+    if (kept) {
+      *lo = ilo[r];
+      *hi = ihi[r];
+    } else {
+      compute_rows(r, lo, hi);
     }
-    for (index_t s = 0; s < g.kw; ++s) conv_valid_range(s * g.dil_w - g.pad_w, g.stride_w, g.w, g.ow, &jlo[s], &jhi[s]);
+  }
+  void cols_of(index_t s, index_t* lo, index_t* hi) const {
+    if (kept) {
+      *lo = jlo[s];
+      *hi = jhi[s];
+    } else {
+      compute_cols(s, lo, hi);
+    }
   }
 };
 
@@ -126,9 +152,13 @@ void im2col_rows(const Im2colGeom& g, const float* x, index_t x_stride, index_t 
   const RowRanges rr(g, i0, rows);
   for (index_t c = c0; c < c1; ++c)
     for (index_t r = 0; r < g.kh; ++r) {
-      const index_t row_off = r * g.dil_h - g.pad_h, ilo = rr.ilo[r], ihi = rr.ihi[r];
+      const index_t row_off = r * g.dil_h - g.pad_h;
+      index_t ilo, ihi;
+      rr.rows_of(r, &ilo, &ihi);
       for (index_t s = 0; s < g.kw; ++s) {
-        const index_t off = s * g.dil_w - g.pad_w, jlo = rr.jlo[s], jhi = rr.jhi[s];
+        const index_t off = s * g.dil_w - g.pad_w;
+        index_t jlo, jhi;
+        rr.cols_of(s, &jlo, &jhi);
         for (index_t b = 0; b < ns; ++b) {
           const float* xc = x + b * x_stride + c * hw;
           float* GN_RESTRICT row = col + ((c * g.kh + r) * g.kw + s) * ld + b * run;
@@ -195,10 +225,12 @@ GN_ALIGN_LOOPS_32 void col2im_rows(const Im2colGeom& g, const float* col, index_
   auto single = [&](index_t c, index_t r, index_t s, index_t j0, index_t j1) {
     if (j1 <= j0) return;
     const index_t row_off = r * g.dil_h - g.pad_h, off = s * g.dil_w - g.pad_w;
+    index_t ilo, ihi;
+    rr.rows_of(r, &ilo, &ihi);
     for (index_t b = 0; b < ns; ++b) {
       const float* row = col + ((c * g.kh + r) * g.kw + s) * ld + b * run;
       float* dxc = dx + b * dx_stride + c * hw;
-      for (index_t i = rr.ilo[r]; i < rr.ihi[r]; ++i) {
+      for (index_t i = ilo; i < ihi; ++i) {
         const float* GN_RESTRICT src = row + (i - i0) * g.ow;
         float* GN_RESTRICT dst = dxc + (i * g.stride_h + row_off) * g.w + off;
         if (sw == 1) {
@@ -213,25 +245,31 @@ GN_ALIGN_LOOPS_32 void col2im_rows(const Im2colGeom& g, const float* col, index_
   for (index_t c = c0; c < c1; ++c)
     for (index_t r = 0; r < g.kh; ++r)
       for (index_t s = 0; s < g.kw;) {
+        index_t alo, ahi;
+        rr.cols_of(s, &alo, &ahi);
         if (!pairs || s + 1 == g.kw) {
-          single(c, r, s, rr.jlo[s], rr.jhi[s]);
+          single(c, r, s, alo, ahi);
           ++s;
           continue;
         }
         // Taps s and s + 1 together where both are inside; their other columns alone. Each dX
         // element still gets its adds in (r, s) order (the two taps never meet on one element).
-        const index_t j0 = std::max(rr.jlo[s], rr.jlo[s + 1]), j1 = std::max(j0, std::min(rr.jhi[s], rr.jhi[s + 1]));
-        single(c, r, s, rr.jlo[s], std::min(rr.jhi[s], j0));
-        single(c, r, s, std::max(rr.jlo[s], j1), rr.jhi[s]);
-        single(c, r, s + 1, rr.jlo[s + 1], std::min(rr.jhi[s + 1], j0));
-        single(c, r, s + 1, std::max(rr.jlo[s + 1], j1), rr.jhi[s + 1]);
+        index_t blo, bhi;
+        rr.cols_of(s + 1, &blo, &bhi);
+        const index_t j0 = std::max(alo, blo), j1 = std::max(j0, std::min(ahi, bhi));
+        single(c, r, s, alo, std::min(ahi, j0));
+        single(c, r, s, std::max(alo, j1), ahi);
+        single(c, r, s + 1, blo, std::min(bhi, j0));
+        single(c, r, s + 1, std::max(blo, j1), bhi);
         if (j1 > j0) {
           const index_t row_off = r * g.dil_h - g.pad_h, off = s - g.pad_w;
+          index_t ilo, ihi;
+          rr.rows_of(r, &ilo, &ihi);
           for (index_t b = 0; b < ns; ++b) {
             const float* row_a = col + ((c * g.kh + r) * g.kw + s) * ld + b * run;
             const float* row_b = row_a + ld;
             float* dxc = dx + b * dx_stride + c * hw;
-            for (index_t i = rr.ilo[r]; i < rr.ihi[r]; ++i)
+            for (index_t i = ilo; i < ihi; ++i)
               add_interleaved(dxc + (i * g.stride_h + row_off) * g.w + off, row_a + (i - i0) * g.ow,
                               row_b + (i - i0) * g.ow, j0, j1);
           }
