@@ -83,6 +83,12 @@ std::vector<Case> cases() {
       conv_case("tiled_k1600", 1, 64, 9, 9, 4, 5, 5, 1, 1, 2, 2, 1, 1, 1),
       // K = 72, P = 1640 -> 2 tiles of 832 + 808, per group.
       conv_case("tiled_groups2", 1, 16, 40, 41, 4, 3, 3, 1, 1, 1, 1, 1, 1, 2),
+      // Backward-data's per-sample path in several column tiles (im2col.cc, col_target_floats):
+      // stride 1 with fewer input than output channels, K = 1600 over 169 pixels (AVX-512 64 + 64
+      // + 41, AVX2 5 x 32 + 9; flat col2im on part-row tiles); stride 2, K = 576 over 289 pixels
+      // (160 + 129 or 112 + 112 + 65; col2im's row-segment walk).
+      conv_case("tiled_bwd_data_k1600", 3, 64, 13, 13, 80, 5, 5, 1, 1, 2, 2, 1, 1, 1),
+      conv_case("tiled_bwd_data_s2_k576", 2, 64, 33, 33, 64, 3, 3, 2, 2, 1, 1, 1, 1, 1),
   };
 }
 
