@@ -89,6 +89,11 @@ std::vector<Case> cases() {
       // (160 + 129 or 112 + 112 + 65; col2im's row-segment walk).
       conv_case("tiled_bwd_data_k1600", 3, 64, 13, 13, 80, 5, 5, 1, 1, 2, 2, 1, 1, 1),
       conv_case("tiled_bwd_data_s2_k576", 2, 64, 33, 33, 64, 3, 3, 2, 2, 1, 1, 1, 1, 1),
+      // The implicit GEMM with weights of 1 MB or more (conv_igemm.cc, kWideWeightsFloats): wide
+      // blocks spanning samples, in equal shares of panels per thread. Forward 128 -> 256 3x3 s2
+      // (147 columns); 128 -> 96 5x5, whose backward-data runs the rotated weights (405 columns).
+      conv_case("igemm_wide_s2", 3, 128, 13, 13, 256, 3, 3, 2, 2, 1, 1, 1, 1, 1),
+      conv_case("igemm_wide_k5", 5, 128, 9, 9, 96, 5, 5, 1, 1, 2, 2, 1, 1, 1),
   };
 }
 
@@ -601,6 +606,8 @@ std::vector<Case> fast_path_cases() {
       conv_case("igemm_k256_bias_row", 4, 16, 6, 7, 7, 4, 4, 1, 1, 1, 2, 1, 1, 1),
       conv_case("igemm_stride2_dil2", 4, 5, 13, 12, 7, 3, 3, 2, 2, 2, 1, 2, 2, 1),
       conv_case("igemm_tiny_planes", 40, 3, 2, 2, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1),
+      // Wide implicit-GEMM blocks: each thread's share of panels (and nb) depends on the count.
+      conv_case("igemm_wide_s2", 3, 128, 13, 13, 256, 3, 3, 2, 2, 1, 1, 1, 1, 1),
       conv_case("igemm_lenet_conv2", 4, 6, 14, 14, 16, 5, 5, 1, 1, 0, 0, 1, 1, 1),
       // A one-channel head with a 4x4 window on a 5x5 input (2x2 outputs, 32 columns): too little
       // GEMM per copied row for the column-matrix path (cg_out * ow = 2).
@@ -756,6 +763,8 @@ GN_TEST(conv_fast_paths_deterministic) {
       conv_case("rot_groups2_n5", 5, 8, 7, 6, 4, 3, 3, 1, 1, 1, 1, 1, 1, 2),
       conv_case("cols_groups2_s2", 3, 12, 7, 7, 512, 3, 3, 2, 2, 1, 1, 1, 1, 2),
       conv_case("igemm_tiny_planes", 40, 3, 2, 2, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1),
+      // Wide implicit-GEMM blocks: each thread's share of panels (and nb) depends on the count.
+      conv_case("igemm_wide_s2", 3, 128, 13, 13, 256, 3, 3, 2, 2, 1, 1, 1, 1, 1),
       conv_case("whole_lenet_c5", 70, 16, 5, 5, 120, 5, 5, 1, 1, 0, 0, 1, 1, 1),
       // Column matrices large enough for the threads to split the channels of im2col / col2im.
       conv_case("cols_k1728_q150", 6, 192, 9, 9, 208, 3, 3, 2, 2, 1, 1, 1, 1, 1),

@@ -46,11 +46,20 @@ using conv_detail::round_up;
 // One packed B slice (kc x nb) of about 128 KB: stays in L2 next to the packed W while the
 // micro-kernels sweep it.
 constexpr index_t kBSliceFloats = index_t(1) << 15;
+// Weights of more than 1 MB (m x Kb floats) do not stay in L2 from one block to the next: each
+// block then streams all of packed W from L3, so blocks get 4x wider (512 KB slices) and span
+// samples (no block narrower than nb but the last of a thread's share). Forward, 2 threads:
+// 8 x 256 at 14x14 -> 256 5x5 (W 6.4 MB) 21.5 -> 19.0 ms (PyTorch 15.6), 8 x 128 at 28x28 -> 256
+// 3x3 s2 (W 1.2 MB) 4.07 -> 3.64 ms.
+constexpr index_t kWideWeightsFloats = index_t(1) << 18;
+constexpr index_t kBSliceWideFloats = index_t(1) << 17;
 constexpr index_t kMaxBlockCols = 512;
 // Multiply-adds a thread should at least get (~25-50 us).
 constexpr index_t kMinMacsPerThread = index_t(1) << 20;
 // Memory for the padded samples of one thread's ring, beyond which blocks get narrower.
 constexpr index_t kRingBudgetFloats = index_t(1) << 22;
+// The widest micro-panel (gemm/ukernel.h): at most this many runs per panel.
+constexpr index_t kMaxPanelCols = 32;
 // Slack after the ring and after the B slice: at least the widest micro-panel (NR <= 32).
 constexpr index_t kSlack = conv_detail::kRingSlack;
 // Slack after a B panel of the backward-filter engine: 3 panel rows (NR <= 32).
@@ -115,7 +124,7 @@ struct Plan {
   bool cross;            // some block spans two or more samples
 };
 
-Plan make_plan(const IgemmConv& cv, bool bias) {
+Plan make_plan(const IgemmConv& cv, bool bias, int nt) {
   Plan pl;
   pl.cv = cv;
   pl.K = cv.c * cv.kh * cv.kw;
@@ -125,9 +134,12 @@ Plan make_plan(const IgemmConv& cv, bool bias) {
   pl.Q = cv.batch * pl.P;
   pl.pg = pad_geom(cv);
   const index_t nr = pl.bl.nr;
-  index_t nb = kBSliceFloats / pl.bl.kc;
+  const bool wide = cv.m * pl.Kb >= kWideWeightsFloats;
+  index_t nb = (wide ? kBSliceWideFloats : kBSliceFloats) / pl.bl.kc;
   nb = min_i(max_i(nb - nb % nr, nr), kMaxBlockCols - kMaxBlockCols % nr);
   nb = min_i(nb, round_up(pl.Q, nr));
+  // Wide blocks: at least one per thread.
+  if (wide) nb = min_i(nb, round_up(ceil_div(pl.Q, nt), nr));
   // Blocks spanning many small samples need many padded samples at once: keep the ring bounded.
   while (nb > nr && ((nb - 1) / pl.P + 2) * pl.pg.sample_pad > kRingBudgetFloats) nb -= nr;
   pl.nb = nb;
@@ -135,13 +147,13 @@ Plan make_plan(const IgemmConv& cv, bool bias) {
   // blocks, the last one shorter), so every block writes straight into the output. Spanning
   // blocks go through a buffer and a scatter, which 1 -> 32 3x3 at 28x28 (output-bound: 6 MB per
   // call) paid with 0.39 -> 0.65 ms on 2 threads.
-  pl.per_sample = pl.P >= nb ? ceil_div(pl.P, nb) : 0;
+  pl.per_sample = pl.P >= nb && !wide ? ceil_div(pl.P, nb) : 0;
   pl.nblocks = pl.per_sample ? cv.batch * pl.per_sample : ceil_div(pl.Q, nb);
   pl.a_block = ceil_div(cv.m, pl.bl.mr) * sgemm_panel_floats(pl.bl.mr, pl.bl.kc);
   pl.b_slice = (nb / nr) * sgemm_panel_floats(nr, pl.bl.kc);
   pl.cap = min_i(cv.batch, (nb - 1) / pl.P + 2);
-  // Otherwise, unless nb divides P, some block spans two or more samples.
-  pl.cross = !pl.per_sample && cv.batch > 1 && pl.P % nb != 0;
+  // Otherwise blocks may span samples (threads' shares start anywhere).
+  pl.cross = !pl.per_sample && cv.batch > 1;
   // The ring and the B slice each with kSlack floats at the end (see pack_b).
   pl.thread_floats = pl.cap * pl.pg.sample_pad + kSlack + pl.b_slice + kSlack +
                      (pl.cross ? round_up(cv.m * nb, 16) : 0);
@@ -223,10 +235,29 @@ struct Worker {
         // from its source, in increasing column order, so that a run's excess is overwritten by
         // the next run, or spills into the next panel row, which is written afterwards (the slice
         // and the ring have NR floats of slack at their ends for the last row and the last read).
-        for (index_t k = k0; k < kend; ++k) {
-          float* d = dst + (k - k0) * NR;
-          const float* src = base + toff[k];
-          for (index_t sg = s0; sg < s1; ++sg) std::memcpy(d + segs[sg].dst, src + segs[sg].src, sizeof(float) * NR);
+        // The runs' offsets in locals: the copies' stores may alias any member's memory, which
+        // made the compiler reload segs and each run's fields for every copy (4 x 64 at 28x28 -> 8
+        // 7x7 forward, where this loop is half the time: 1.39 -> 1.65 ms when the loop moved).
+        index_t so[kMaxPanelCols];
+        index_t dof[kMaxPanelCols];
+        const index_t ns = s1 - s0;
+        for (index_t i = 0; i < ns; ++i) {
+          so[i] = segs[s0 + i].src;
+          dof[i] = segs[s0 + i].dst;
+        }
+        if (ns == 2) {  // most panels of 17-31 pixel rows
+          for (index_t k = k0; k < kend; ++k) {
+            float* d = dst + (k - k0) * NR;
+            const float* src = base + toff[k];
+            std::memcpy(d + dof[0], src + so[0], sizeof(float) * NR);
+            std::memcpy(d + dof[1], src + so[1], sizeof(float) * NR);
+          }
+        } else {
+          for (index_t k = k0; k < kend; ++k) {
+            float* d = dst + (k - k0) * NR;
+            const float* src = base + toff[k];
+            for (index_t i = 0; i < ns; ++i) std::memcpy(d + dof[i], src + so[i], sizeof(float) * NR);
+          }
         }
         if (valid < NR)
           for (index_t k = k0; k < kend; ++k)
@@ -257,17 +288,16 @@ struct Worker {
     }
   }
 
-  void block(index_t blk) {
+  // Block blk of a sample's columns (per-sample blocks).
+  void sample_block(index_t blk) {
+    const index_t n = blk / pl.per_sample, part = blk % pl.per_sample;
+    const index_t q0 = n * pl.P + part * pl.nb;
+    columns(q0, min_i(q0 + pl.nb, (n + 1) * pl.P));
+  }
+
+  // Columns [q0, q1), at most nb of them.
+  void columns(index_t q0, index_t q1) {
     const IgemmConv& cv = pl.cv;
-    index_t q0, q1;
-    if (pl.per_sample) {
-      const index_t n = blk / pl.per_sample, part = blk % pl.per_sample;
-      q0 = n * pl.P + part * pl.nb;
-      q1 = min_i(q0 + pl.nb, (n + 1) * pl.P);
-    } else {
-      q0 = blk * pl.nb;
-      q1 = min_i(q0 + pl.nb, pl.Q);
-    }
     const index_t ncols = q1 - q0;
     const index_t n0 = q0 / pl.P, n1 = (q1 - 1) / pl.P;
     pad.ensure(n0, n1);
@@ -535,9 +565,9 @@ void igemm_filter_chunk(const IgemmFilterPlan& fp, const float* x, const float* 
 
 void conv_igemm(const IgemmConv& cv, const float* in, const float* w, IgemmWeights form,
                 const float* bias, float* out) {
-  const Plan pl = make_plan(cv, bias != nullptr);
-  const index_t macs = cv.batch * cv.groups * cv.m * pl.P * pl.K;
+  const index_t macs = cv.batch * cv.groups * cv.m * cv.oh * cv.ow * cv.c * cv.kh * cv.kw;
   int nt = threads_for(macs, kMinMacsPerThread);
+  const Plan pl = make_plan(cv, bias != nullptr, nt);
   if (nt > pl.nblocks) nt = static_cast<int>(pl.nblocks);
   if (nt < 1) nt = 1;
 
@@ -571,8 +601,16 @@ void conv_igemm(const IgemmConv& cv, const float* in, const float* w, IgemmWeigh
               pl.cross ? bslice + pl.b_slice + kSlack : nullptr,
               reinterpret_cast<Segment*>(tb + pl.thread_floats),
               reinterpret_cast<index_t*>(tb + pl.thread_floats + seg_floats)};
-    const index_t b0 = pl.nblocks * t / nthr, b1 = pl.nblocks * (t + 1) / nthr;
-    for (index_t blk = b0; blk < b1; ++blk) wk.block(blk);
+    if (pl.per_sample) {
+      const index_t b0 = pl.nblocks * t / nthr, b1 = pl.nblocks * (t + 1) / nthr;
+      for (index_t blk = b0; blk < b1; ++blk) wk.sample_block(blk);
+    } else {
+      // Equal shares of whole panels, each cut into blocks of nb columns: the last block of a
+      // share may be narrower, which changes no result (see conv_igemm.h).
+      const index_t nr = pl.bl.nr, panels = ceil_div(pl.Q, nr);
+      const index_t c0 = min_i(panels * t / nthr * nr, pl.Q), c1 = min_i(panels * (t + 1) / nthr * nr, pl.Q);
+      for (index_t q0 = c0; q0 < c1; q0 += pl.nb) wk.columns(q0, min_i(q0 + pl.nb, c1));
+    }
   };
   // One iteration per share of blocks (and set of buffers), whatever team OpenMP provides.
 #pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)

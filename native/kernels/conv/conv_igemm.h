@@ -9,9 +9,10 @@
 // sample, so that every panel row is a plain copy of input pixels. W is packed once per call and
 // shared by every thread; a bias is one more column of W against a row of ones.
 //
-// Threads take static, contiguous ranges of column blocks; the blocks and the k-blocks depend on
-// the sizes only, and every output element goes through the same micro-kernel operations wherever
-// its block falls, so results are bitwise the same for any thread count.
+// Threads take static, contiguous ranges of column blocks (or, when blocks span samples, equal
+// shares of NR-wide panels cut into blocks); the k-blocks depend on the sizes only, and every
+// output element goes through the same micro-kernel operations wherever its block falls, so
+// results are bitwise the same for any thread count.
 #ifndef GRADNODE_KERNELS_CONV_CONV_IGEMM_H_
 #define GRADNODE_KERNELS_CONV_CONV_IGEMM_H_
 
