@@ -39,6 +39,7 @@
       "native/kernels/pool/pool_window_avx2.cc",
       "native/kernels/conv/winograd_avx2.cc",
       "native/kernels/conv/depthwise_avx2.cc",
+      "native/kernels/conv/col2im_avx2.cc",
       "native/kernels/gemm/pack_avx2.cc"
     ],
     "gradnode_sources_avx512": [
@@ -48,7 +49,8 @@
       "native/kernels/pool/maxpool2x2_avx512.cc",
       "native/kernels/pool/pool_window_avx512.cc",
       "native/kernels/conv/winograd_avx512.cc",
-      "native/kernels/conv/depthwise_avx512.cc"
+      "native/kernels/conv/depthwise_avx512.cc",
+      "native/kernels/conv/col2im_avx512.cc"
     ],
     "gradnode_sources_neon": [
       "native/kernels/gemm/ukernel_neon.cc",

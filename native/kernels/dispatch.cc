@@ -110,6 +110,7 @@ IsaKernels make_kernels(Isa isa) {
       k.pool_window = avx2::pool_window_kernels();
       k.winograd = avx2::winograd_kernels();
       k.depthwise = avx2::depthwise_kernels();
+      k.col2im = avx2::col2im_kernels();
       k.pack_transpose = avx2::pack_transpose;
       break;
     case Isa::kAvx512:
@@ -127,6 +128,7 @@ IsaKernels make_kernels(Isa isa) {
       k.pool_window = avx512::pool_window_kernels();
       k.winograd = avx512::winograd_kernels();
       k.depthwise = avx512::depthwise_kernels();
+      k.col2im = avx512::col2im_kernels();
       k.pack_transpose = avx2::pack_transpose;
       break;
 #endif

@@ -10,6 +10,7 @@
 #define GRADNODE_KERNELS_ISA_H_
 
 #include "common.h"
+#include "conv/col2im_ukernel.h"
 #include "conv/conv_ukernel.h"
 #include "conv/depthwise.h"
 #include "conv/winograd_ukernel.h"
@@ -47,6 +48,7 @@ struct IsaKernels {
   PoolWindowKernels pool_window;  // max / average forward, any window, column stride 1 or 2
                                   // (pool/pool_ukernel.h); nullptr: the baseline path
   DepthwiseKernels depthwise;  // depthwise convolution planes (conv/depthwise.h)
+  Col2imKernels col2im;  // col2im of the flat layout (conv/col2im_ukernel.h); nullptr: the baseline
 };
 
 // True when this binary contains the ISA's kernels.

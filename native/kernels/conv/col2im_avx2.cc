@@ -1,0 +1,31 @@
+// AVX2 build of the flat col2im (col2im_impl.inc): 8 lanes, vmaskmovps loads and stores, the
+// lane masks expanded from 8-bit masks, compiled with -mavx2 -mfma (native/sources.gypi).
+//
+// ISA unit: everything lives in gn::avx2, helpers in an anonymous namespace, and only intrinsics,
+// C headers and project headers are included (KERNELS.md §6.5).
+#include <immintrin.h>
+#include <stdint.h>
+
+#include "col2im_ukernel.h"
+
+namespace gn {
+namespace avx2 {
+namespace {
+
+constexpr index_t kL = 8;
+typedef uint8_t Mask;
+typedef __m256 V;
+inline __m256i lanes(Mask m) {
+  const __m256i bits = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
+  return _mm256_cmpeq_epi32(_mm256_and_si256(_mm256_set1_epi32(m), bits), bits);
+}
+inline V vload(Mask m, const float* p) { return _mm256_maskload_ps(p, lanes(m)); }
+inline void vstore(Mask m, float* p, V v) { _mm256_maskstore_ps(p, lanes(m), v); }
+inline V vadd(V a, V b) { return _mm256_add_ps(a, b); }
+
+}  // namespace
+
+#include "col2im_impl.inc"
+
+}  // namespace avx2
+}  // namespace gn

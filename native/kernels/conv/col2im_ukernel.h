@@ -1,0 +1,43 @@
+// Internal to the convolution kernels: col2im of the flat layout (stride 1, ow == w; im2col.cc)
+// by ISA. One call scatters one tile of output pixels of one group of one sample back into dX.
+//
+// Included by the per-ISA units: plain types only (KERNELS.md §6.5).
+#ifndef GRADNODE_KERNELS_CONV_COL2IM_UKERNEL_H_
+#define GRADNODE_KERNELS_CONV_COL2IM_UKERNEL_H_
+
+#include "../common.h"
+
+namespace gn {
+
+// One tap (r, s) of the flat layout on a tile of output pixels p0 .. p0 + count - 1 (numbered
+// row-major over oh x ow): output pixel p reads input pixel p + shift of the flattened plane.
+struct FlatTap {
+  index_t shift;
+  index_t c0, c1;  // tile pixels whose input row is inside the input and whose flat source index
+                   // p + shift lies in [0, h * w); every other tile pixel reads zero
+  index_t jlo, jhi;  // output columns whose input column is inside the input
+};
+
+// The taps of one tile, in (r, s) order: taps[r * kw + s].
+struct Col2imFlat {
+  const FlatTap* taps;
+  index_t ntaps, kw;
+  index_t channels;  // planes of dx; column-matrix row (c, t) is c * ntaps + t
+  index_t hw, ow;    // floats per dx plane; output (and input) row width
+  index_t p0;        // the tile's first pixel (column 0 of the column matrix)
+};
+
+struct Col2imKernels {
+  // dx[c][p + shift_t] += col[(c * ntaps + t) * ld + p - p0] for every tap t and tile pixel p in
+  // [c0_t, c1_t) whose column p % ow lies in [jlo_t, jhi_t), each element's adds in tap order (the
+  // baseline's order and bits). col is not modified. Returns false, having done nothing, when the
+  // tile is beyond the kernel's tables (the baseline then runs). nullptr: the baseline only.
+  bool (*flat)(const Col2imFlat& f, const float* col, index_t ld, float* dx);
+};
+
+namespace avx2 { Col2imKernels col2im_kernels(); }
+namespace avx512 { Col2imKernels col2im_kernels(); }
+
+}  // namespace gn
+
+#endif  // GRADNODE_KERNELS_CONV_COL2IM_UKERNEL_H_
