@@ -112,6 +112,7 @@ IsaKernels make_kernels(Isa isa) {
       k.depthwise = avx2::depthwise_kernels();
       k.col2im = avx2::col2im_kernels();
       k.pack_transpose = avx2::pack_transpose;
+      k.pack_rows8 = avx2::pack_rows8;
       break;
     case Isa::kAvx512:
       k.gemm = avx512::gemm_ukernel();
@@ -130,6 +131,7 @@ IsaKernels make_kernels(Isa isa) {
       k.depthwise = avx512::depthwise_kernels();
       k.col2im = avx512::col2im_kernels();
       k.pack_transpose = avx2::pack_transpose;
+      k.pack_rows8 = avx2::pack_rows8;
       break;
 #endif
 #if GN_ARM64

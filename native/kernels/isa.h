@@ -41,6 +41,7 @@ struct IsaKernels {
   ConvUkernel conv;    // convolution micro-kernel, B through row offsets (conv/conv_ukernel.h);
                        // run == nullptr where an ISA has none
   PackTransposeFn pack_transpose;  // GEMM packing, transpose case (gemm/pack.h); nullptr: SSE2
+  PackRows8Fn pack_rows8;  // eight rows at any addresses transposed (gemm/pack.h); nullptr: SSE2
   MaxPool2x2Kernels maxpool2x2;  // 2x2 / stride-2 max pooling (pool/pool_ukernel.h); nullptr where
                                  // an ISA has none (the baseline SSE2 path runs)
   WinogradKernels winograd;  // Winograd tile transforms (conv/winograd_ukernel.h); nullptr: the

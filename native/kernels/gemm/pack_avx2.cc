@@ -14,12 +14,9 @@ namespace gn {
 namespace avx2 {
 namespace {
 
-// d[q * ldd + i] = s[i * lds + q] for i, q < 8.
-inline void transpose_8x8(const float* s, index_t lds, float* d, index_t ldd) {
-  const __m256 r0 = _mm256_loadu_ps(s), r1 = _mm256_loadu_ps(s + lds);
-  const __m256 r2 = _mm256_loadu_ps(s + 2 * lds), r3 = _mm256_loadu_ps(s + 3 * lds);
-  const __m256 r4 = _mm256_loadu_ps(s + 4 * lds), r5 = _mm256_loadu_ps(s + 5 * lds);
-  const __m256 r6 = _mm256_loadu_ps(s + 6 * lds), r7 = _mm256_loadu_ps(s + 7 * lds);
+// d[q * ldd + i] = row i [q] for i, q < 8.
+inline void transpose_8x8(__m256 r0, __m256 r1, __m256 r2, __m256 r3, __m256 r4, __m256 r5, __m256 r6,
+                          __m256 r7, float* d, index_t ldd) {
   const __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
   const __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
   const __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
@@ -42,7 +39,23 @@ inline void transpose_8x8(const float* s, index_t lds, float* d, index_t ldd) {
   _mm256_storeu_ps(d + 7 * ldd, _mm256_permute2f128_ps(u3, u7, 0x31));
 }
 
+// d[q * ldd + i] = s[i * lds + q] for i, q < 8.
+inline void transpose_8x8(const float* s, index_t lds, float* d, index_t ldd) {
+  transpose_8x8(_mm256_loadu_ps(s), _mm256_loadu_ps(s + lds), _mm256_loadu_ps(s + 2 * lds),
+                _mm256_loadu_ps(s + 3 * lds), _mm256_loadu_ps(s + 4 * lds), _mm256_loadu_ps(s + 5 * lds),
+                _mm256_loadu_ps(s + 6 * lds), _mm256_loadu_ps(s + 7 * lds), d, ldd);
+}
+
 }  // namespace
+
+void pack_rows8(const float* const* rows, index_t len, float* dst, index_t ldd) {
+  const float *r0 = rows[0], *r1 = rows[1], *r2 = rows[2], *r3 = rows[3];
+  const float *r4 = rows[4], *r5 = rows[5], *r6 = rows[6], *r7 = rows[7];
+  for (index_t q = 0; q < len; q += 8)
+    transpose_8x8(_mm256_loadu_ps(r0 + q), _mm256_loadu_ps(r1 + q), _mm256_loadu_ps(r2 + q),
+                  _mm256_loadu_ps(r3 + q), _mm256_loadu_ps(r4 + q), _mm256_loadu_ps(r5 + q),
+                  _mm256_loadu_ps(r6 + q), _mm256_loadu_ps(r7 + q), dst + q * ldd, ldd);
+}
 
 void pack_transpose(int r, index_t kc, const float* src, index_t stride_r, float* dst) {
   index_t p = 0;
