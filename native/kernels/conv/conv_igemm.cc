@@ -63,8 +63,8 @@ constexpr index_t kRingBudgetFloats = index_t(1) << 22;
 constexpr index_t kMaxPanelCols = 32;
 // Slack after the ring and after the B slice: at least the widest micro-panel (NR <= 32).
 constexpr index_t kSlack = conv_detail::kRingSlack;
-// Slack after a B panel of the backward-filter engine: 7 panel rows (NR <= 32; pack_taps_s1).
-constexpr index_t kPanelSlack = 224;
+// Slack after a B panel of the backward-filter engine: 3 panel rows (NR <= 32).
+constexpr index_t kPanelSlack = 96;
 
 // p[0], p[S], p[2S], p[3S] for S = 1 or 2 (S = 2 reads p[7] too: every read of the padded ring
 // below stays inside its slack).
@@ -461,10 +461,10 @@ struct FilterWorker {
   }
 
   // The B panel of taps t0 .. t0+taps-1 (stride 1): four taps at a time, 4x4 transposes along each
-  // run, or eight and 8x8 where the ISA has them (gemm/pack.h: pack_rows8). Runs come in
-  // increasing order, each ending with one 4- (8-) wide block that may reach up to 3 (7) pixels
-  // past its end (reads stay in the ring's slack; writes are overwritten by the next run, which
-  // writes at least 4 (8) rows, or land in the panel's slack). A missing tap of the last group
+  // run, or eight at a time where the ISA has 8x8 transposes (gemm/pack.h: pack_rows8), with 4x4
+  // blocks for a run's last 1-4 pixels. Runs come in increasing order, each ending with one block
+  // that may reach up to 3 pixels past its end (reads stay in the ring's slack; writes are
+  // overwritten by the next run or land in the panel's slack). A missing tap of the last group
   // re-reads a present one; its column is zeroed afterwards. 8x8 blocks, 64 x 32 at 14x14 -> 64
   // 5x5 backward-filter, 2 threads: 5.8 -> 5.4 ms (the packing 28 -> 17 % of the pass).
   void pack_taps_s1(index_t t0, int taps, index_t nx, index_t kb) {
@@ -476,10 +476,17 @@ struct FilterWorker {
         const float* r[8];
         for (int u = 0; u < 8; ++u) r[u] = pad.ring + toff[t0 + (j + u < taps ? j + u : j)];
         for (index_t u = 0; u < nx; ++u) {
-          const index_t off = xruns[u].off;
+          const index_t off = xruns[u].off, len = xruns[u].len;
+          float* d = bpanel + xruns[u].p * nr + j;
+          // 8-wide blocks, the last one up to 3 pixels past the run; else a 4-wide one per half.
+          const index_t len8 = len % 8 > 4 ? (len + 7) / 8 * 8 : len / 8 * 8;
           const float* rr[8];
           for (int i = 0; i < 8; ++i) rr[i] = r[i] + off;
-          rows8(rr, xruns[u].len, bpanel + xruns[u].p * nr + j, nr);
+          if (len8 > 0) rows8(rr, len8, d, nr);
+          if (len8 < len) {
+            transpose_4x4(rr[0] + len8, rr[1] + len8, rr[2] + len8, rr[3] + len8, d + len8 * nr, nr);
+            transpose_4x4(rr[4] + len8, rr[5] + len8, rr[6] + len8, rr[7] + len8, d + len8 * nr + 4, nr);
+          }
         }
       }
     }

@@ -33,9 +33,8 @@ void pack_panels(int r, index_t rows, index_t kc, const float* src, index_t stri
 //   dst[p * r + i] = src[i * stride_r + p]   for i < r, p < kc.
 using PackTransposeFn = void (*)(int r, index_t kc, const float* src, index_t stride_r, float* dst);
 // Eight rows at any addresses, the same transpose in blocks of 8 columns (IsaKernels::
-// pack_rows8; nullptr where an ISA has none): dst[q * ldd + i] = rows[i][q] for i < 8 and q <
-// len rounded up to a multiple of 8, so it reads up to 7 floats past each row's len and writes up
-// to 7 rows of dst past q = len (the convolution's backward-filter packing allows both).
+// pack_rows8; nullptr where an ISA has none): dst[q * ldd + i] = rows[i][q] for i < 8 and q < len,
+// len a multiple of 8 (the convolution's backward-filter packing).
 using PackRows8Fn = void (*)(const float* const* rows, index_t len, float* dst, index_t ldd);
 namespace avx2 {
 void pack_transpose(int r, index_t kc, const float* src, index_t stride_r, float* dst);
