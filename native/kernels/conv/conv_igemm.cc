@@ -147,8 +147,12 @@ Plan make_plan(const IgemmConv& cv, bool bias, int nt) {
   // Planes of at least nb pixels: blocks never span two samples (each sample in ceil(P / nb)
   // blocks, the last one shorter), so every block writes straight into the output. Spanning
   // blocks go through a buffer and a scatter, which 1 -> 32 3x3 at 28x28 (output-bound: 6 MB per
-  // call) paid with 0.39 -> 0.65 ms on 2 threads.
-  pl.per_sample = pl.P >= nb && !wide ? ceil_div(pl.P, nb) : 0;
+  // call) paid with 0.39 -> 0.65 ms on 2 threads. But a sample's last block pads its columns to a
+  // whole panel and sweeps all of W for them: with K >= 512 and m >= 32 the scatter costs less
+  // (2 threads: 64 x 32 at 14x14 -> 64 5x5, 196 pixels in blocks of 128 + 68, 6.25 -> 5.42 ms;
+  // its backward-data with 64 input channels 6.38 -> 5.45 ms), with m = 8 more (2 x 256 at 28x28
+  // -> 8 3x3 s2 0.31 -> 0.38 ms).
+  pl.per_sample = pl.P >= nb && !wide && (pl.K < 512 || cv.m < 32) ? ceil_div(pl.P, nb) : 0;
   pl.nblocks = pl.per_sample ? cv.batch * pl.per_sample : ceil_div(pl.Q, nb);
   pl.a_block = ceil_div(cv.m, pl.bl.mr) * sgemm_panel_floats(pl.bl.mr, pl.bl.kc);
   pl.b_slice = (nb / nr) * sgemm_panel_floats(nr, pl.bl.kc);
