@@ -258,10 +258,22 @@ struct Worker {
             std::memcpy(d + dof[1], src + so[1], sizeof(float) * NR);
           }
         } else {
+          // Three or more runs (rows of at most 16 pixels, or samples): a run of up to H floats
+          // copies H (its excess overwritten as above: the next run writes at least H), a longer
+          // one NR. 64 x 32 at 14x14 -> 64 5x5 forward, 2 threads: 5.5 -> 4.9 ms.
+          constexpr int H = kNr > 0 && kNr < 16 ? kNr : 16;
+          bool longer[kMaxPanelCols];
+          for (index_t i = 0; i < ns; ++i) longer[i] = segs[s0 + i].len > H;
           for (index_t k = k0; k < kend; ++k) {
             float* d = dst + (k - k0) * NR;
             const float* src = base + toff[k];
-            for (index_t i = 0; i < ns; ++i) std::memcpy(d + dof[i], src + so[i], sizeof(float) * NR);
+            for (index_t i = 0; i < ns; ++i) {
+              if (NR <= H || longer[i]) {
+                std::memcpy(d + dof[i], src + so[i], sizeof(float) * NR);
+              } else {
+                std::memcpy(d + dof[i], src + so[i], sizeof(float) * H);
+              }
+            }
           }
         }
         if (valid < NR)
