@@ -236,10 +236,11 @@ struct Worker {
         const float* src = base + segs[s0].src;
         for (index_t k = k0; k < kend; ++k) std::memcpy(dst + (k - k0) * NR, src + toff[k], sizeof(float) * NR);
       } else if (sw == 1) {
-        // Several runs (output rows or samples) in the panel: each run copies a full NR floats
-        // from its source, in increasing column order, so that a run's excess is overwritten by
-        // the next run, or spills into the next panel row, which is written afterwards (the slice
-        // and the ring have NR floats of slack at their ends for the last row and the last read).
+        // Several runs (output rows or samples) in the panel: each run copies a full NR floats (or
+        // 16, below) from its source, in increasing column order, so that a run's excess is
+        // overwritten by the next run, or spills into the next panel row, which is written
+        // afterwards (the slice and the ring have NR floats of slack at their ends for the last row
+        // and the last read).
         // The runs' offsets in locals: the copies' stores may alias any member's memory, which
         // made the compiler reload segs and each run's fields for every copy (4 x 64 at 28x28 -> 8
         // 7x7 forward, where this loop is half the time: 1.39 -> 1.65 ms when the loop moved).

@@ -3,11 +3,12 @@
 // convolved directly, without im2col, by per-ISA kernels (depthwise_impl.inc) driven from
 // depthwise.cc: the input plane is copied once into a zero-padded buffer, after which every tap of
 // every output is in range, and 16 outputs of a row accumulate all their taps in registers.
-// Backward-data is the same kernel on the padded dY with the weights rotated when the stride is 1,
-// a scatter through the weights otherwise; backward-filter sums, per tap, dY times the shifted
-// padded input over the batch. Planes (forward, backward-data) or channels (backward-filter, the
-// batch summed in order) are split between threads, so results are bitwise the same for any
-// thread count.
+// Backward-data is the same kernel on the padded dY with the weights rotated when the stride is 1;
+// otherwise dX rows are split into column phases (x mod stride), each tap and dY row one
+// contiguous multiply-add over the phase it reaches (a scatter through the weights for strides
+// beyond 8). Backward-filter sums, per tap, dY times the shifted padded input over the batch.
+// Planes (forward, backward-data) or channels (backward-filter, the batch summed in order) are
+// split between threads, so results are bitwise the same for any thread count.
 #ifndef GRADNODE_KERNELS_CONV_DEPTHWISE_H_
 #define GRADNODE_KERNELS_CONV_DEPTHWISE_H_
 
