@@ -60,8 +60,10 @@ std::vector<Case> cases() {
       conv_case("depthwise", 2, 4, 7, 6, 4, 5, 5, 1, 1, 2, 2, 1, 1, 4),
       conv_case("depthwise_mult2_s2", 2, 3, 9, 9, 6, 3, 3, 2, 2, 1, 1, 1, 1, 3),
       // Depthwise strided backward-data by column phases (depthwise_impl.inc): rows strided only,
-      // stride 3 with dilation 2 and an odd width, and a stride beyond the phase buffer (scatter).
+      // stride 2 on an odd width (phases of 19 and 18 columns), stride 3 with dilation 2 and a
+      // channel multiplier of 2, and a stride beyond the phase buffer (scatter).
       conv_case("depthwise_s2x1", 2, 4, 9, 8, 4, 3, 3, 2, 1, 1, 1, 1, 1, 4),
+      conv_case("depthwise_s2_odd_width", 2, 8, 15, 37, 8, 3, 3, 2, 2, 1, 1, 1, 1, 8),
       conv_case("depthwise_s3_d2", 2, 3, 13, 11, 6, 3, 3, 3, 3, 2, 2, 2, 2, 3),
       conv_case("depthwise_s9_scatter", 1, 2, 20, 19, 2, 3, 3, 9, 9, 1, 1, 1, 1, 2),
       conv_case("k1x1", 3, 5, 4, 6, 7, 1, 1, 1, 1, 0, 0, 1, 1, 1),
