@@ -33,7 +33,7 @@ export {
   zeros,
   zerosLike,
 } from './ops/creation';
-export type { CreateOptions, RandomOptions, TensorOptions } from './ops/creation';
+export type { CreateOptions, IntegerArray, RandomOptions, TensorOptions } from './ops/creation';
 
 export { add, div, eq, ge, gt, le, lt, maximum, minimum, mul, ne, pow, sub, where } from './ops/elementwise';
 export { abs, clamp, elu, exp, leakyRelu, log, neg, relu, sigmoid, sign, sqrt, tanh } from './ops/unary';

@@ -106,6 +106,11 @@ describe('ops: option values and argument types', () => {
     expect(() => gn.tensor([[1, 2], [3]])).toThrow(/tensor: nested arrays are not rectangular: expected 2 elements at depth 1, got 1/);
     expect(() => gn.tensor([1, 'a'] as unknown as number[])).toThrow(/tensor: expected a number at depth 1, got string a/);
     expect(() => gn.tensor(new Float32Array(6), { shape: [4, 2] })).toThrow(/tensor: 6 elements cannot have shape \[4,2\]/);
+    expect(() => gn.tensor(new BigInt64Array(2) as unknown as Int32Array)).toThrow(TypeError);
+    expect(() => gn.tensor(new BigInt64Array(2) as unknown as Int32Array)).toThrow(
+      /tensor: expected nested arrays of numbers, a Float32Array \/ Float64Array or an integer typed array, got .*BigInt64Array.*convert with Float64Array.from\(data, Number\)/,
+    );
+    expect(() => gn.tensor(new DataView(new ArrayBuffer(8)) as unknown as Int32Array)).toThrow(/tensor: expected nested arrays .* got .*DataView/);
     expect(() => gn.zeros([2], { dtype: 'int8' as 'float32' })).toThrow(/zeros|full: dtype must be "float32" or "float64"/);
   });
 });

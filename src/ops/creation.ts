@@ -62,21 +62,35 @@ export interface TensorOptions extends CreateOptions {
   shape?: readonly number[];
 }
 
+/** Integer typed arrays, which tensor() copies into the float dtype (labels, pixels, indices). */
+export type IntegerArray = Int8Array | Uint8Array | Uint8ClampedArray | Int16Array | Uint16Array | Int32Array | Uint32Array;
+
 /**
  * A tensor from nested arrays (`tensor([[1, 2], [3, 4]])`), a number (0-d), or a flat typed array
  * or list with a shape (`tensor(new Float32Array(6), { shape: [2, 3] })`). A Float32Array of the
- * right dtype is used without copying.
+ * right dtype is used without copying; a Float64Array becomes float64 unless a dtype says
+ * otherwise; integer typed arrays (Uint8Array pixels, Int32Array labels) are copied into float32 or
+ * the given dtype, as torch.tensor does with integer data and a float dtype (integers beyond 2^24
+ * round in float32).
  */
-export function tensor(data: NestedArray | FloatArray | readonly number[], opts: TensorOptions = {}): Tensor {
+export function tensor(data: NestedArray | FloatArray | IntegerArray | readonly number[], opts: TensorOptions = {}): Tensor {
   const dtype = checkDtype('tensor', opts.dtype ?? (data instanceof Float64Array ? 'float64' : 'float32'));
-  if (data instanceof Float32Array || data instanceof Float64Array) {
-    const shape = opts.shape ?? [data.length];
-    checkShape('tensor', shape);
-    if (numel(shape) !== data.length) {
-      throw new RangeError(`tensor: ${data.length} elements cannot have shape ${fmtShape(shape)}`);
+  if (ArrayBuffer.isView(data)) {
+    if (data instanceof DataView || data instanceof BigInt64Array || data instanceof BigUint64Array) {
+      throw new TypeError(
+        `tensor: expected nested arrays of numbers, a Float32Array / Float64Array or an integer typed array, ` +
+          `got ${describe(data)}${data instanceof DataView ? '' : ' (BigInt elements: convert with Float64Array.from(data, Number))'}`,
+      );
     }
-    const matches = (dtype === 'float32') === data instanceof Float32Array;
-    return make(matches ? data : dtype === 'float64' ? Float64Array.from(data) : Float32Array.from(data), shape, opts);
+    const flat = data as FloatArray | IntegerArray;
+    const shape = opts.shape ?? [flat.length];
+    checkShape('tensor', shape);
+    if (numel(shape) !== flat.length) {
+      throw new RangeError(`tensor: ${flat.length} elements cannot have shape ${fmtShape(shape)}`);
+    }
+    if (dtype === 'float32' && flat instanceof Float32Array) return make(flat, shape, opts);
+    if (dtype === 'float64' && flat instanceof Float64Array) return make(flat, shape, opts);
+    return make(dtype === 'float64' ? Float64Array.from(flat) : Float32Array.from(flat), shape, opts);
   }
   if (typeof data === 'number') {
     const out = allocate(1, dtype);

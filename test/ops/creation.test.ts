@@ -27,9 +27,34 @@ describeEachBackend('creation', (backend) => {
     expect(gn.tensor([1, 2], { requiresGrad: true }).requiresGrad).toBe(true);
   }));
 
+  test('integer typed arrays are copied into the float dtype', run(() => {
+    const labels = new Int32Array([3, -1, 0, 2147483]);
+    const t = gn.tensor(labels);
+    expectTensor(t, [4], [3, -1, 0, 2147483]);
+    expect(t.dtype).toBe('float32');
+    expect(t.data).toBeInstanceOf(Float32Array);
+    labels[0] = 9; // a copy: the tensor keeps its values
+    expect(t.data[0]).toBe(3);
+    const pixels = gn.tensor(new Uint8Array([0, 128, 255, 7, 8, 9]), { shape: [2, 3], dtype: 'float64' });
+    expectTensor(pixels, [2, 3], [0, 128, 255, 7, 8, 9]);
+    expect(pixels.data).toBeInstanceOf(Float64Array);
+    expectTensor(gn.tensor(new Uint8ClampedArray([1, 2])), [2], [1, 2]);
+    expectTensor(gn.tensor(new Int8Array([-128, 127])), [2], [-128, 127]);
+    expectTensor(gn.tensor(new Uint16Array([65535])), [1], [65535]);
+    expectTensor(gn.tensor(new Int16Array([-3])), [1], [-3]);
+    expectTensor(gn.tensor(new Uint32Array([4294967295])), [1], [Math.fround(4294967295)]);
+    expect(gn.tensor(new Int32Array([16777217])).data[0]).toBe(16777216); // float32 rounding, as in PyTorch
+    expect(gn.tensor(new Int32Array([16777217]), { dtype: 'float64' }).data[0]).toBe(16777217);
+    // A float64 array stays float64 unless a dtype says otherwise.
+    expect(gn.tensor(new Float64Array([1, 2])).dtype).toBe('float64');
+    expect(gn.tensor(new Float64Array([1, 2]), { dtype: 'float32' }).data).toBeInstanceOf(Float32Array);
+    expect(gn.tensor(new Int32Array([1, 2, 3]), { requiresGrad: true }).requiresGrad).toBe(true);
+  }));
+
   test('ragged nested arrays and wrong shapes are rejected', run(() => {
     expect(() => gn.tensor([[1, 2], [3]])).toThrow(/not rectangular/);
     expect(() => gn.tensor(new Float32Array(5), { shape: [2, 3] })).toThrow(/5 elements cannot have shape \[2,3\]/);
+    expect(() => gn.tensor(new Uint8Array(5), { shape: [2, 3] })).toThrow(/tensor: 5 elements cannot have shape \[2,3\]/);
   }));
 
   test('zeros, ones, full and the *Like variants', run(() => {
