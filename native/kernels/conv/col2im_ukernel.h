@@ -18,6 +18,9 @@ struct FlatTap {
   index_t jlo, jhi;  // output columns whose input column is inside the input
 };
 
+// Taps the kernels take (the caller's FlatTap array needs no more); beyond them the baseline runs.
+constexpr index_t kCol2imMaxTaps = 64;
+
 // The taps of one tile, in (r, s) order: taps[r * kw + s].
 struct Col2imFlat {
   const FlatTap* taps;

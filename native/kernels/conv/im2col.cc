@@ -86,13 +86,12 @@ void zero_wrapped_columns(const FlatTap& f, index_t ow, float* v) {
 // at 14x14 -> 64 5x5 6.1 -> 5.2 ms (col2im 21 -> 9 % of the pass), 16 x 64 at 27x27 -> 192 5x5
 // 26.8 -> 24.0 ms; the AVX2 kernel 7.8 -> 7.6 ms on the first.
 bool col2im_flat_isa(const Im2colGeom& g, const float* col, index_t p0, index_t count, float* dx, index_t ld) {
-  constexpr index_t kMaxTaps = 64;
   // The masks, built per tile, cost about as much as one channel's adds: LeNet's conv1 (one input
   // channel, 28x28, 5x5 pad 2) backward-data 0.25 -> 0.29 ms with the kernel; two channels gain.
   constexpr index_t kMinChannels = 2;
   const Col2imKernels& k = kernels().col2im;
-  if (k.flat == nullptr || g.kh * g.kw > kMaxTaps || g.c < kMinChannels) return false;
-  FlatTap taps[kMaxTaps];
+  if (k.flat == nullptr || g.kh * g.kw > kCol2imMaxTaps || g.c < kMinChannels) return false;
+  FlatTap taps[kCol2imMaxTaps];
   for (index_t r = 0; r < g.kh; ++r)
     for (index_t s = 0; s < g.kw; ++s) taps[r * g.kw + s] = flat_tap(g, r, s, p0, count);
   const Col2imFlat f{taps, g.kh * g.kw, g.kw, g.c, g.h * g.w, g.ow, p0};
