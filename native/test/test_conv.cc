@@ -66,6 +66,11 @@ std::vector<Case> cases() {
       conv_case("depthwise_s2_odd_width", 2, 8, 15, 37, 8, 3, 3, 2, 2, 1, 1, 1, 1, 8),
       conv_case("depthwise_s3_d2", 2, 3, 13, 11, 6, 3, 3, 3, 3, 2, 2, 2, 2, 3),
       conv_case("depthwise_s9_scatter", 1, 2, 20, 19, 2, 3, 3, 9, 9, 1, 1, 1, 1, 2),
+      // Rows of several chunks (4, 2 and 1 at a time, each group's last chunk partial under 8 and
+      // 16 lanes): stride 1 with a channel multiplier (backward-data adds the second channel's
+      // rows), and a 5x5 dilated window.
+      conv_case("depthwise_w57_mult2", 2, 3, 5, 57, 6, 3, 3, 1, 1, 1, 1, 1, 1, 3),
+      conv_case("depthwise_w29_k5_d2", 1, 2, 9, 29, 2, 5, 5, 1, 1, 4, 4, 2, 2, 2),
       conv_case("k1x1", 3, 5, 4, 6, 7, 1, 1, 1, 1, 0, 0, 1, 1, 1),
       conv_case("k1x1_g2_fewer_rows", 2, 4, 5, 3, 6, 1, 1, 1, 1, 0, 0, 1, 1, 2, 3, 3),
       conv_case("k1x1_fewer_cols", 2, 3, 4, 5, 2, 1, 1, 1, 1, 0, 0, 1, 1, 1, 4, 3),
