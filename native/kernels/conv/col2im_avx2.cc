@@ -1,4 +1,4 @@
-// AVX2 build of the flat col2im (col2im_impl.inc): 8 lanes, vmaskmovps loads and stores, the
+// AVX2 build of the flat col2im (col2im_impl.inc): 8 lanes, vmaskmovps loads, piecewise stores, the
 // lane masks expanded from 8-bit masks, compiled with -mavx2 -mfma (native/sources.gypi).
 //
 // ISA unit: everything lives in gn::avx2, helpers in an anonymous namespace, and only intrinsics,
@@ -6,6 +6,7 @@
 #include <immintrin.h>
 #include <stdint.h>
 
+#include "../store_avx2.h"
 #include "col2im_ukernel.h"
 
 namespace gn {
@@ -20,7 +21,9 @@ inline __m256i lanes(Mask m) {
   return _mm256_cmpeq_epi32(_mm256_and_si256(_mm256_set1_epi32(m), bits), bits);
 }
 inline V vload(Mask m, const float* p) { return _mm256_maskload_ps(p, lanes(m)); }
-inline void vstore(Mask m, float* p, V v) { _mm256_maskstore_ps(p, lanes(m), v); }
+// The stores' masks are whole or a prefix (col2im_impl.inc: kFull or dlast), so a lane count says
+// which; see ../store_avx2.h for why not vmaskmovps.
+inline void vstore(Mask m, float* p, V v) { store_first(p, v, __builtin_popcount(m)); }
 inline V vadd(V a, V b) { return _mm256_add_ps(a, b); }
 
 }  // namespace

@@ -1,13 +1,15 @@
 // Winograd F(2x2, 3x3) tile transforms for AVX2 (winograd_ukernel.h): winograd_avx512.cc on 8 lanes.
 // The even / odd window columns come out of two masked loads through vshufps and vpermpd, the
-// outputs' two columns per tile are interleaved back with vunpck[lh]ps and vperm2f128, and row ends
-// are vmaskmovps loads and stores. The arithmetic is winograd_tiles.inc, shared with
+// outputs' two columns per tile are interleaved back with vunpck[lh]ps and vperm2f128; row ends are
+// vmaskmovps loads and store_first's piecewise stores (../store_avx2.h: a masked store costs 12-15
+// cycles on Zen3). The arithmetic is winograd_tiles.inc, shared with
 // conv_winograd.cc's 4-lane transforms.
 //
 // ISA unit (compiled with -mavx2 -mfma): everything lives in gn::avx2, helpers in an anonymous
 // namespace, and only intrinsics and project headers are included (KERNELS.md §6.5).
 #include <immintrin.h>
 
+#include "../store_avx2.h"
 #include "winograd_ukernel.h"
 
 namespace gn {
@@ -37,14 +39,13 @@ inline void even_odd(const float* p, index_t len, __m256& even, __m256& odd) {
 }
 
 void input(const float* src, index_t wp, index_t cnt, float* v, index_t xs) {
-  const __m256i out = first(cnt);
   __m256 d[4][4];
   for (int r = 0; r < 4; ++r) {
     const float* p = src + r * wp;
     even_odd(p, 2 * cnt, d[r][0], d[r][1]);      // columns 2t, 2t + 1
     even_odd(p + 2, 2 * cnt, d[r][2], d[r][3]);  // 2t + 2, 2t + 3
   }
-  winograd_input_math(d, [&](int xi, __m256 value) { _mm256_maskstore_ps(v + xi * xs, out, value); });
+  winograd_input_math(d, [&](int xi, __m256 value) { store_first(v + xi * xs, value, cnt); });
 }
 
 void output(const float* m, index_t xs, float bias, index_t cnt, index_t ncols, float* y0, float* y1) {
@@ -57,19 +58,18 @@ void output(const float* m, index_t xs, float bias, index_t cnt, index_t ncols, 
     if (y == nullptr) break;
     // Tile t's columns c[i][0][t], c[i][1][t] go to 2t, 2t + 1.
     const __m256 lo = _mm256_unpacklo_ps(c[i][0], c[i][1]), hi = _mm256_unpackhi_ps(c[i][0], c[i][1]);
-    _mm256_maskstore_ps(y, first(ncols), _mm256_permute2f128_ps(lo, hi, 0x20));
-    _mm256_maskstore_ps(y + 8, first(ncols - 8), _mm256_permute2f128_ps(lo, hi, 0x31));
+    store_first(y, _mm256_permute2f128_ps(lo, hi, 0x20), ncols);
+    store_first(y + 8, _mm256_permute2f128_ps(lo, hi, 0x31), ncols - 8);
   }
 }
 
 void grad(const float* y0, const float* y1, index_t len, index_t cnt, float* z, index_t xs) {
-  const __m256i out = first(cnt);
   const __m256 zero = _mm256_setzero_ps();
   __m256 a, b, c = zero, e = zero;  // dY of the tiles: row 0 columns 0 / 1, row 1 columns 0 / 1
   even_odd(y0, len, a, b);
   if (y1 != nullptr) even_odd(y1, len, c, e);
   winograd_grad_math(a, b, c, e, zero, [&](int xi, __m256 value) {
-    _mm256_maskstore_ps(z + xi * xs, out, value);
+    store_first(z + xi * xs, value, cnt);
   });
 }
 

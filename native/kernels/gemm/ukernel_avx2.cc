@@ -6,6 +6,7 @@
 // namespace, and only intrinsics and project headers are included (KERNELS.md §6.5).
 #include <immintrin.h>
 
+#include "../store_avx2.h"
 #include "tile_6x16_avx2.h"
 #include "ukernel.h"
 
@@ -78,25 +79,6 @@ void gemm_f32_ukernel_6x16(index_t kc, const float* GN_RESTRICT a, const float* 
 // Lanes j < n set: the mask of a partial row (n in 1..7).
 inline __m256i lane_mask(int n) {
   return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-}
-
-// c[0 .. nv-1] = v for nv in 1..7, in 4-, 2- and 1-float stores (a masked store, vmaskmovps, costs
-// ~15 cycles on Zen3).
-inline void store_first(float* c, __m256 v, int nv) {
-  __m128 x = _mm256_castps256_ps128(v);
-  if (nv >= 4) {
-    _mm_storeu_ps(c, x);
-    x = _mm256_extractf128_ps(v, 1);
-    c += 4;
-    nv -= 4;
-  }
-  if (nv >= 2) {
-    _mm_storel_pi(reinterpret_cast<__m64*>(c), x);
-    x = _mm_movehl_ps(x, x);
-    c += 2;
-    nv -= 2;
-  }
-  if (nv >= 1) _mm_store_ss(c, x);
 }
 
 // c[0 .. nv-1] = alpha * acc + beta * c for nv in 1..7, by the operations of store_row8 (so that a

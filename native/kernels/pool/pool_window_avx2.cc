@@ -2,14 +2,16 @@
 // see pool_window_kernels() below for stride 1): pool_window_avx512.cc on 8 lanes, with the same
 // values (the baseline's, bit for bit) and the same structure: per window row and tap, two loads
 // and a shuffle, four output rows interleaved, groups whose windows lie inside the input without
-// row checks. AVX2 has no mask registers: lane masks are vectors (vmaskmovps for loads and stores
-// that a row end or the padding cuts, blends where AVX-512 uses masked moves).
+// row checks. AVX2 has no mask registers: lane masks are vectors (vmaskmovps for loads that a row
+// end or the padding cuts, blends where AVX-512 uses masked moves); stores go through
+// store_first (../store_avx2.h), as a masked store costs 12-15 cycles on Zen3.
 //
 // ISA unit (compiled with -mavx2 -mfma): everything lives in gn::avx2, helpers in an anonymous
 // namespace, and only intrinsics and project headers are included (KERNELS.md §6.5); the window
 // geometry comes from pool_window_geometry.inc, included inside that namespace.
 #include <immintrin.h>
 
+#include "../store_avx2.h"
 #include "pool_ukernel.h"
 
 namespace gn {
@@ -94,13 +96,12 @@ void max_group(const Pool2dShape& s, const float* x, const RowGroup& rg, index_t
         }
       }
     }
-    const __m256i out = lanes_between(0, n);
 #pragma GCC unroll 4
     for (index_t g = 0; g < G; ++g) {  // (a loop to `rows` would leave best and at in memory)
       if (g >= rows) break;
       if (!kExact && _mm256_movemask_ps(_mm256_cmp_ps(best[g], best[g], _CMP_UNORD_Q)) != 0) *nan = true;
-      _mm256_maskstore_ps(y + (i0 + g) * s.ow + j, out, best[g]);
-      _mm256_maskstore_epi32(argmax + (i0 + g) * s.ow + j, out, at[g]);
+      store_first(y + (i0 + g) * s.ow + j, best[g], n);
+      store_first(argmax + (i0 + g) * s.ow + j, at[g], n);
     }
   }
 }
@@ -150,8 +151,7 @@ void avg_group(const Pool2dShape& s, const float* x, const RowGroup& rg, index_t
 #pragma GCC unroll 4
     for (index_t g = 0; g < G; ++g) {
       if (g >= rows) break;
-      _mm256_maskstore_ps(y + (i0 + g) * s.ow + j, out,
-                          _mm256_div_ps(sum[g], _mm256_mul_ps(_mm256_set1_ps(rg.count[g]), count_cols)));
+      store_first(y + (i0 + g) * s.ow + j, _mm256_div_ps(sum[g], _mm256_mul_ps(_mm256_set1_ps(rg.count[g]), count_cols)), n);
     }
   }
 }
@@ -202,9 +202,10 @@ void avg_backward(const Pool2dShape& s, const float* dy, float* dx, bool count_i
     const __m256 rows = _mm256_set1_ps(static_cast<float>(count_include_pad ? padded : r1 - r0));
     for (index_t j = 0; j < s.ow; j += 8) {
       const __m256i m = lanes_between(0, s.ow - j);
-      _mm256_maskstore_ps(gbuf + i * s.ow + j, m,
-                          _mm256_div_ps(_mm256_maskload_ps(dy + i * s.ow + j, m),
-                                        _mm256_mul_ps(rows, _mm256_maskload_ps(count + j, m))));
+      store_first(gbuf + i * s.ow + j,
+                  _mm256_div_ps(_mm256_maskload_ps(dy + i * s.ow + j, m),
+                                _mm256_mul_ps(rows, _mm256_maskload_ps(count + j, m))),
+                  s.ow - j);
     }
   }
   const __m256i spread_even = _mm256_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3);
@@ -219,7 +220,7 @@ void avg_backward(const Pool2dShape& s, const float* dy, float* dx, bool count_i
         if (SW == 2) gv = _mm256_permutevar8x32_ps(gv, st.odd ? spread_odd : spread_even);
         sum = _mm256_blendv_ps(sum, _mm256_add_ps(sum, gv), _mm256_castsi256_ps(st.lanes));
       }
-      _mm256_maskstore_ps(grad + i * s.w + 8 * b, lanes_between(0, s.w - 8 * b), sum);
+      store_first(grad + i * s.w + 8 * b, sum, s.w - 8 * b);
     }
   }
   index_t lo_i = 0, hi_i = 0;  // windows lo_i .. hi_i - 1 cover r
@@ -234,7 +235,7 @@ void avg_backward(const Pool2dShape& s, const float* dy, float* dx, bool count_i
         acc = _mm256_maskload_ps(grad + lo_i * s.w + c, m);
         for (index_t i = lo_i + 1; i < hi_i; ++i) acc = _mm256_add_ps(acc, _mm256_maskload_ps(grad + i * s.w + c, m));
       }
-      _mm256_maskstore_ps(dxr + c, m, acc);
+      store_first(dxr + c, acc, s.w - c);
     }
   }
 }
