@@ -151,7 +151,8 @@ void avg_group(const Pool2dShape& s, const float* x, const RowGroup& rg, index_t
 #pragma GCC unroll 4
     for (index_t g = 0; g < G; ++g) {
       if (g >= rows) break;
-      store_first(y + (i0 + g) * s.ow + j, _mm256_div_ps(sum[g], _mm256_mul_ps(_mm256_set1_ps(rg.count[g]), count_cols)), n);
+      store_first(y + (i0 + g) * s.ow + j,
+                  _mm256_div_ps(sum[g], _mm256_mul_ps(_mm256_set1_ps(rg.count[g]), count_cols)), n);
     }
   }
 }
