@@ -6,7 +6,7 @@
 #include <immintrin.h>
 #include <stdint.h>
 
-#include "../store_avx2.h"
+#include "../lanes_avx2.h"
 #include "col2im_ukernel.h"
 
 namespace gn {
@@ -22,7 +22,7 @@ inline __m256i lanes(Mask m) {
 }
 inline V vload(Mask m, const float* p) { return _mm256_maskload_ps(p, lanes(m)); }
 // The stores' masks are whole or a prefix (col2im_impl.inc: kFull or dlast), so a lane count says
-// which; see ../store_avx2.h for why not vmaskmovps.
+// which; see ../lanes_avx2.h for why not vmaskmovps.
 inline void vstore(Mask m, float* p, V v) { store_first(p, v, __builtin_popcount(m)); }
 inline V vadd(V a, V b) { return _mm256_add_ps(a, b); }
 

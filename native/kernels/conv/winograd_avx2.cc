@@ -1,27 +1,19 @@
 // Winograd F(2x2, 3x3) tile transforms for AVX2 (winograd_ukernel.h): winograd_avx512.cc on 8 lanes.
 // The even / odd window columns come out of two masked loads through vshufps and vpermpd, the
-// outputs' two columns per tile are interleaved back with vunpck[lh]ps and vperm2f128; row ends are
-// vmaskmovps loads and store_first's piecewise stores (../store_avx2.h: a masked store costs 12-15
-// cycles on Zen3). The arithmetic is winograd_tiles.inc, shared with
-// conv_winograd.cc's 4-lane transforms.
+// outputs' two columns per tile are interleaved back with vunpck[lh]ps and vperm2f128; row ends go
+// through ../lanes_avx2.h (masked loads, piecewise stores: a masked store costs 12-15 cycles on
+// Zen3). The arithmetic is winograd_tiles.inc, shared with conv_winograd.cc's 4-lane transforms.
 //
 // ISA unit (compiled with -mavx2 -mfma): everything lives in gn::avx2, helpers in an anonymous
 // namespace, and only intrinsics and project headers are included (KERNELS.md §6.5).
 #include <immintrin.h>
 
-#include "../store_avx2.h"
+#include "../lanes_avx2.h"
 #include "winograd_ukernel.h"
 
 namespace gn {
 namespace avx2 {
 namespace {
-
-// All ones in lanes l < n.
-inline __m256i first(index_t n) {
-  const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-  const index_t c = n < 0 ? 0 : n > 8 ? 8 : n;
-  return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<std::int32_t>(c)), lane);
-}
 
 inline __m256 add(__m256 a, __m256 b) { return _mm256_add_ps(a, b); }
 inline __m256 sub(__m256 a, __m256 b) { return _mm256_sub_ps(a, b); }
@@ -30,7 +22,7 @@ inline __m256 sub(__m256 a, __m256 b) { return _mm256_sub_ps(a, b); }
 
 // Columns 2t (even) and 2t + 1 (odd) of 8 tiles from the len columns at p (zeros past len).
 inline void even_odd(const float* p, index_t len, __m256& even, __m256& odd) {
-  const __m256 a = _mm256_maskload_ps(p, first(len)), b = _mm256_maskload_ps(p + 8, first(len - 8));
+  const __m256 a = load_first(p, len), b = load_first(p + 8, len - 8);
   // a0 a2 b0 b2 | a4 a6 b4 b6, then the 64-bit pairs reordered: a0 a2 a4 a6 b0 b2 b4 b6.
   even = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0))),
                                                 _MM_SHUFFLE(3, 1, 2, 0)));
@@ -49,10 +41,9 @@ void input(const float* src, index_t wp, index_t cnt, float* v, index_t xs) {
 }
 
 void output(const float* m, index_t xs, float bias, index_t cnt, index_t ncols, float* y0, float* y1) {
-  const __m256i in = first(cnt);
   const __m256 vb = _mm256_set1_ps(bias);
   __m256 c[2][2];
-  winograd_output_math([&](int xi) { return _mm256_maskload_ps(m + xi * xs, in); }, vb, c);
+  winograd_output_math([&](int xi) { return load_first(m + xi * xs, cnt); }, vb, c);
   for (int i = 0; i < 2; ++i) {
     float* y = i == 0 ? y0 : y1;
     if (y == nullptr) break;

@@ -6,7 +6,7 @@
 // namespace, and only intrinsics and project headers are included (KERNELS.md §6.5).
 #include <immintrin.h>
 
-#include "../store_avx2.h"
+#include "../lanes_avx2.h"
 #include "tile_6x16_avx2.h"
 #include "ukernel.h"
 
@@ -76,11 +76,6 @@ void gemm_f32_ukernel_6x16(index_t kc, const float* GN_RESTRICT a, const float* 
 
 // ---- unpacked-A micro-kernels (ukernel.h, GemmSupFn) -------------------------------------------
 
-// Lanes j < n set: the mask of a partial row (n in 1..7).
-inline __m256i lane_mask(int n) {
-  return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-}
-
 // c[0 .. nv-1] = alpha * acc + beta * c for nv in 1..7, by the operations of store_row8 (so that a
 // column's result does not depend on whether its row is stored whole); beta == 0 never reads c.
 inline void store_part(float* c, __m256 acc, int nv, __m256 valpha, float beta) {
@@ -88,7 +83,7 @@ inline void store_part(float* c, __m256 acc, int nv, __m256 valpha, float beta) 
   if (beta == 0.f) {
     r = _mm256_mul_ps(valpha, acc);
   } else {
-    const __m256 cv = _mm256_maskload_ps(c, lane_mask(nv));
+    const __m256 cv = load_first(c, nv);
     r = beta == 1.f ? _mm256_fmadd_ps(valpha, acc, cv)
                     : _mm256_fmadd_ps(valpha, acc, _mm256_mul_ps(_mm256_set1_ps(beta), cv));
   }

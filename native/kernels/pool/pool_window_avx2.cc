@@ -4,14 +4,15 @@
 // and a shuffle, four output rows interleaved, groups whose windows lie inside the input without
 // row checks. AVX2 has no mask registers: lane masks are vectors (vmaskmovps for loads that a row
 // end or the padding cuts, blends where AVX-512 uses masked moves); stores go through
-// store_first (../store_avx2.h), as a masked store costs 12-15 cycles on Zen3.
+// store_first (../lanes_avx2.h), as a masked store costs 12-15 cycles on Zen3; row-end loads through
+// load_first.
 //
 // ISA unit (compiled with -mavx2 -mfma): everything lives in gn::avx2, helpers in an anonymous
 // namespace, and only intrinsics and project headers are included (KERNELS.md §6.5); the window
 // geometry comes from pool_window_geometry.inc, included inside that namespace.
 #include <immintrin.h>
 
-#include "../store_avx2.h"
+#include "../lanes_avx2.h"
 #include "pool_ukernel.h"
 
 namespace gn {
@@ -146,8 +147,7 @@ void avg_group(const Pool2dShape& s, const float* x, const RowGroup& rg, index_t
 #pragma GCC unroll 4
       for (index_t g = 0; g < G; ++g) sum[g] = t == 0 ? col[g] : _mm256_add_ps(sum[g], col[g]);
     }
-    const __m256i out = lanes_between(0, n);
-    const __m256 count_cols = _mm256_maskload_ps(count + j, out);
+    const __m256 count_cols = load_first(count + j, n);
 #pragma GCC unroll 4
     for (index_t g = 0; g < G; ++g) {
       if (g >= rows) break;
@@ -202,11 +202,9 @@ void avg_backward(const Pool2dShape& s, const float* dy, float* dx, bool count_i
     window(i, s.stride_h, s.pad_h, s.kh, s.h, &r0, &r1, &padded);
     const __m256 rows = _mm256_set1_ps(static_cast<float>(count_include_pad ? padded : r1 - r0));
     for (index_t j = 0; j < s.ow; j += 8) {
-      const __m256i m = lanes_between(0, s.ow - j);
+      const index_t n = s.ow - j;
       store_first(gbuf + i * s.ow + j,
-                  _mm256_div_ps(_mm256_maskload_ps(dy + i * s.ow + j, m),
-                                _mm256_mul_ps(rows, _mm256_maskload_ps(count + j, m))),
-                  s.ow - j);
+                  _mm256_div_ps(load_first(dy + i * s.ow + j, n), _mm256_mul_ps(rows, load_first(count + j, n))), n);
     }
   }
   const __m256i spread_even = _mm256_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3);
@@ -230,13 +228,13 @@ void avg_backward(const Pool2dShape& s, const float* dy, float* dx, bool count_i
     while (hi_i < s.oh && hi_i * s.stride_h - s.pad_h <= r) ++hi_i;
     float* dxr = dx + r * s.w;
     for (index_t c = 0; c < s.w; c += 8) {
-      const __m256i m = lanes_between(0, s.w - c);
+      const index_t n = s.w - c;
       __m256 acc = zero;
       if (lo_i < hi_i) {
-        acc = _mm256_maskload_ps(grad + lo_i * s.w + c, m);
-        for (index_t i = lo_i + 1; i < hi_i; ++i) acc = _mm256_add_ps(acc, _mm256_maskload_ps(grad + i * s.w + c, m));
+        acc = load_first(grad + lo_i * s.w + c, n);
+        for (index_t i = lo_i + 1; i < hi_i; ++i) acc = _mm256_add_ps(acc, load_first(grad + i * s.w + c, n));
       }
-      store_first(dxr + c, acc, s.w - c);
+      store_first(dxr + c, acc, n);
     }
   }
 }

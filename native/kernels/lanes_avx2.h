@@ -1,10 +1,11 @@
-// Stores of the first n lanes of a ymm register, for AVX2 units (compiled with -mavx2 -mfma; the
-// functions live in gn::avx2 like everything those units define). A masked store (vmaskmovps /
-// vpmaskmovd to memory) costs 12-15 cycles on Zen3 against one for a plain store (4 ns against
-// 0.8 per store in a loop, whole or partial mask): a whole vector goes out as one plain store, a
-// partial one in 4-, 2- and 1-lane pieces.
-#ifndef GRADNODE_KERNELS_STORE_AVX2_H_
-#define GRADNODE_KERNELS_STORE_AVX2_H_
+// Loads and stores of the first n lanes of a ymm register (a row end), for AVX2 units (compiled
+// with -mavx2 -mfma; the functions live in gn::avx2 like everything those units define). Loads are
+// masked (vmaskmovps from memory is as cheap as a plain load on Zen3 and never touches the lanes
+// past n). A masked store (vmaskmovps / vpmaskmovd to memory) costs 12-15 cycles on Zen3 against one
+// for a plain store (4 ns against 0.8 per store in a loop, whole or partial mask): a whole vector
+// goes out as one plain store, a partial one in 4-, 2- and 1-lane pieces.
+#ifndef GRADNODE_KERNELS_LANES_AVX2_H_
+#define GRADNODE_KERNELS_LANES_AVX2_H_
 
 #include <immintrin.h>
 #include <stdint.h>
@@ -13,6 +14,15 @@
 
 namespace gn {
 namespace avx2 {
+
+// All ones in lanes l < n (none for n <= 0, all for n >= 8).
+inline __m256i first_lanes(index_t n) {
+  const index_t c = n < 0 ? 0 : n > 8 ? 8 : n;
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int32_t>(c)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+// p[0 .. n-1] in the first n lanes, zeros in the others (p[n..7] not read).
+inline __m256 load_first(const float* p, index_t n) { return _mm256_maskload_ps(p, first_lanes(n)); }
 
 // p[0 .. n-1] = v's first n lanes; nothing for n <= 0, all eight for n >= 8.
 inline void store_first(float* p, __m256 v, index_t n) {
@@ -60,4 +70,4 @@ inline void store_first(int32_t* p, __m256i v, index_t n) {
 }  // namespace avx2
 }  // namespace gn
 
-#endif  // GRADNODE_KERNELS_STORE_AVX2_H_
+#endif  // GRADNODE_KERNELS_LANES_AVX2_H_
