@@ -207,6 +207,34 @@ GN_TEST(gemm_sup_columns_and_rows) {
       }
 }
 
+// An infinite A(i, p) makes row i of C infinite, never NaN, on every path, whichever k step holds it
+// (the sup 8-wide kernel pairs steps p and p + 1 in one register and runs an odd k's last step
+// with zeros beside it: its B slot is zero, and inf * 0 there would be NaN). Both A layouts.
+GN_TEST(gemm_infinite_a) {
+  const float inf = std::numeric_limits<float>::infinity();
+  for (GemmPath path : {GemmPath::kSup, GemmPath::kPacked, GemmPath::kSmall})
+    for (bool ta : {false, true})
+      for (index_t n : {6, 8, 22})
+        for (index_t k : {3, 4, 25})
+          for (index_t pinf : {index_t(0), k - 2, k - 1}) {
+            PathGuard guard(path);
+            const index_t m = 7, row = 2;
+            std::vector<float> a(static_cast<std::size_t>(m * k), 0.5f), b(static_cast<std::size_t>(k * n), 0.25f);
+            a[ta ? pinf * m + row : row * k + pinf] = inf;
+            std::vector<float> c(static_cast<std::size_t>(m * n), kNaN);
+            gn::sgemm(ta, false, m, n, k, 1.f, a.data(), ta ? m : k, b.data(), n, 0.f, c.data(), n);
+            for (index_t i = 0; i < m; ++i)
+              for (index_t j = 0; j < n; ++j) {
+                const float v = c[i * n + j];
+                if (i == row)
+                  GN_CHECK(v == inf) << path_name(path) << (ta ? " T" : " N") << " n=" << n << " k=" << k
+                                     << " inf at " << pinf << ": C(" << i << "," << j << ") = " << v;
+                else
+                  GN_CHECK(v == 0.125f * k) << path_name(path) << " C(" << i << "," << j << ") = " << v;
+              }
+          }
+}
+
 // The small path's two later rules, on the driver's own choice: one column whose B is contiguous
 // both ways (dots form, not the rows form's k one-element passes), and outer products (k <= 2)
 // with many columns (rows form, its beta == 0 first step writing C without clearing it first).

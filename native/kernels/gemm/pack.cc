@@ -181,5 +181,15 @@ void pack_panels(int r, index_t rows, index_t kc, const float* src, index_t stri
   }
 }
 
+void pack_pairs8(index_t cols, index_t kc, const float* src, index_t stride_r, index_t stride_k,
+                 float* dst) {
+  const index_t floats = 16 * ((kc + 1) / 2);
+  std::memset(dst, 0, sizeof(float) * static_cast<std::size_t>(floats));
+  for (index_t p = 0; p < kc; ++p) {
+    float* d = dst + (p / 2) * 16 + p % 2;
+    for (index_t j = 0; j < cols; ++j) d[2 * j] = src[j * stride_r + p * stride_k];
+  }
+}
+
 }  // namespace gemm_detail
 }  // namespace gn

@@ -26,6 +26,14 @@ namespace gemm_detail {
 void pack_panels(int r, index_t rows, index_t kc, const float* src, index_t stride_r,
                  index_t stride_k, float* dst, index_t panel_stride);
 
+// The sup path's 8-wide panel (ukernel.h, GemmSupKernels::run8): `cols` <= 8 columns, element
+// (step p, column j) at src[j * stride_r + p * stride_k], two steps interleaved per column:
+//   dst[(p / 2) * 16 + 2 * j + p % 2] = src(p, j)
+// and 0 for columns past `cols` and, when kc is odd, in the odd slots of the last pair.
+// Writes 16 * ceil(kc / 2) floats.
+void pack_pairs8(index_t cols, index_t kc, const float* src, index_t stride_r, index_t stride_k,
+                 float* dst);
+
 }  // namespace gemm_detail
 
 // One full panel of the transpose case (stride_k == 1), r a multiple of 8, per ISA (IsaKernels::

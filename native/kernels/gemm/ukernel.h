@@ -38,7 +38,9 @@ struct GemmUkernel {
 // with few columns, where packing A would cost more than it saves (each element of A is used only n
 // times). A is read in place and B from one packed micro-panel:
 //   a: MR rows, A(i, p) = a[i * rs_a + p * cs_a]; only rows i < mv are read;
-//   b: k x NR, packed k-major with row stride NR (b[p * NR + j]; columns past n are zero);
+//   b: k x NR, packed k-major with row stride NR (b[p * NR + j]; columns past n are zero) for
+//      run16; for run8 two steps interleaved per column (b[(p / 2) * 16 + 2 * j + p % 2], zero
+//      past n and in the odd slots of an odd k's last pair: gemm_detail::pack_pairs8);
 //   c: row-major, row stride ldc; only rows i < mv and columns j < nv are written (and read when
 //      beta != 0).
 // The whole k in one pass (no k-blocks), terms added in order of p; the 8-wide kernel keeps even

@@ -132,51 +132,78 @@ void gemm_f32_sup_6x16(index_t k, const float* GN_RESTRICT a, index_t rs_a, inde
   }
 }
 
-// 6 x 8: one vector per row would leave six FMA chains for a latency of 4 on two pipes, so even
-// and odd k steps go to separate accumulators (12 chains), added at the end.
-void gemm_f32_sup_6x8(index_t k, const float* GN_RESTRICT a, index_t rs_a, index_t cs_a,
-                      const float* GN_RESTRICT b, float* GN_RESTRICT c, index_t ldc, int mv,
-                      int nv, float alpha, float beta) {
+// 6 x 8 on the pair-interleaved panel (ukernel.h, run8): per two k steps, one 8-byte broadcast of
+// (A(i, p), A(i, p+1)) per row against two vectors of B, each lane pair holding one column's even
+// and odd step. That is the 6x16 kernel's mix (2 loads, 6 broadcasts, 12 FMAs per step) where one
+// broadcast per FMA (a plain 6 x 8 tile, k-major panel) kept the FMA pipes half idle on Zen3. One
+// thread, best of 8 alternating runs: 50176 x 6 x 25 406 -> 358 us, 12544 x 6 x 150 466 -> 391,
+// 1000 x 8 x 512 107 -> 96. Even and odd steps still sum apart (12 chains of FMAs for a latency of
+// 4 on two pipes) and are added at the end, even + odd, as the k-major kernel did.
+// kUnitA: A(i, p + 1) follows A(i, p) (cs_a == 1), so one 8-byte broadcast loads the pair;
+// otherwise two broadcasts and a blend.
+template <bool kUnitA>
+inline __m256 pair_of(const float* a, index_t o, index_t cs_a) {
+  if (kUnitA) return _mm256_castpd_ps(_mm256_broadcast_sd(reinterpret_cast<const double*>(a + o)));
+  return _mm256_blend_ps(_mm256_broadcast_ss(a + o), _mm256_broadcast_ss(a + o + cs_a), 0xAA);
+}
+
+// A row's two accumulators after one more step: lo (columns 0-3) += x * bl, hi (4-7) += x * bh.
+inline void fma_pair(__m256 x, __m256 bl, __m256 bh, __m256& lo, __m256& hi) {
+  lo = _mm256_fmadd_ps(x, bl, lo);
+  hi = _mm256_fmadd_ps(x, bh, hi);
+}
+
+// A(i, p) in the even lanes, zero in the odd ones: an odd k's last step, alone (its odd slots of B
+// are zero, and a copy of an infinite A(i, p) there would make 0 * inf = NaN).
+inline __m256 even_only(const float* a) {
+  return _mm256_blend_ps(_mm256_broadcast_ss(a), _mm256_setzero_ps(), 0xAA);
+}
+
+// The row's sums in column order: lo holds (even, odd) of columns 0-3, hi of columns 4-7; hadd
+// gives columns 0 1 4 5 | 2 3 6 7 (each even + odd), and the 64-bit permute puts them in order.
+inline __m256 fold_pairs(__m256 lo, __m256 hi) {
+  return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_hadd_ps(lo, hi)), 0xD8));
+}
+
+template <bool kUnitA>
+void sup_6x8(index_t k, const float* GN_RESTRICT a, index_t rs_a, index_t cs_a,
+             const float* GN_RESTRICT b, float* GN_RESTRICT c, index_t ldc, int mv, int nv,
+             float alpha, float beta) {
   const float* r[kMr];
   tile_rows(a, rs_a, mv, r);
   const float *a0 = r[0], *a1 = r[1], *a2 = r[2], *a3 = r[3], *a4 = r[4], *a5 = r[5];
-  __m256 e0 = _mm256_setzero_ps(), e1 = _mm256_setzero_ps(), e2 = _mm256_setzero_ps();
-  __m256 e3 = _mm256_setzero_ps(), e4 = _mm256_setzero_ps(), e5 = _mm256_setzero_ps();
-  __m256 o0 = _mm256_setzero_ps(), o1 = _mm256_setzero_ps(), o2 = _mm256_setzero_ps();
-  __m256 o3 = _mm256_setzero_ps(), o4 = _mm256_setzero_ps(), o5 = _mm256_setzero_ps();
+  __m256 l0 = _mm256_setzero_ps(), l1 = _mm256_setzero_ps(), l2 = _mm256_setzero_ps();
+  __m256 l3 = _mm256_setzero_ps(), l4 = _mm256_setzero_ps(), l5 = _mm256_setzero_ps();
+  __m256 h0 = _mm256_setzero_ps(), h1 = _mm256_setzero_ps(), h2 = _mm256_setzero_ps();
+  __m256 h3 = _mm256_setzero_ps(), h4 = _mm256_setzero_ps(), h5 = _mm256_setzero_ps();
   index_t p = 0;
 #pragma GCC unroll 2
   for (; p + 2 <= k; p += 2) {
-    const __m256 be = _mm256_loadu_ps(b);
-    const __m256 bo = _mm256_loadu_ps(b + 8);
-    const index_t oe = p * cs_a, oo = oe + cs_a;
-    e0 = _mm256_fmadd_ps(_mm256_broadcast_ss(a0 + oe), be, e0);
-    e1 = _mm256_fmadd_ps(_mm256_broadcast_ss(a1 + oe), be, e1);
-    e2 = _mm256_fmadd_ps(_mm256_broadcast_ss(a2 + oe), be, e2);
-    e3 = _mm256_fmadd_ps(_mm256_broadcast_ss(a3 + oe), be, e3);
-    e4 = _mm256_fmadd_ps(_mm256_broadcast_ss(a4 + oe), be, e4);
-    e5 = _mm256_fmadd_ps(_mm256_broadcast_ss(a5 + oe), be, e5);
-    o0 = _mm256_fmadd_ps(_mm256_broadcast_ss(a0 + oo), bo, o0);
-    o1 = _mm256_fmadd_ps(_mm256_broadcast_ss(a1 + oo), bo, o1);
-    o2 = _mm256_fmadd_ps(_mm256_broadcast_ss(a2 + oo), bo, o2);
-    o3 = _mm256_fmadd_ps(_mm256_broadcast_ss(a3 + oo), bo, o3);
-    o4 = _mm256_fmadd_ps(_mm256_broadcast_ss(a4 + oo), bo, o4);
-    o5 = _mm256_fmadd_ps(_mm256_broadcast_ss(a5 + oo), bo, o5);
+    const __m256 bl = _mm256_loadu_ps(b);
+    const __m256 bh = _mm256_loadu_ps(b + 8);
+    const index_t o = p * cs_a;
+    fma_pair(pair_of<kUnitA>(a0, o, cs_a), bl, bh, l0, h0);
+    fma_pair(pair_of<kUnitA>(a1, o, cs_a), bl, bh, l1, h1);
+    fma_pair(pair_of<kUnitA>(a2, o, cs_a), bl, bh, l2, h2);
+    fma_pair(pair_of<kUnitA>(a3, o, cs_a), bl, bh, l3, h3);
+    fma_pair(pair_of<kUnitA>(a4, o, cs_a), bl, bh, l4, h4);
+    fma_pair(pair_of<kUnitA>(a5, o, cs_a), bl, bh, l5, h5);
     b += 16;
   }
   if (p < k) {
-    const __m256 be = _mm256_loadu_ps(b);
-    const index_t oe = p * cs_a;
-    e0 = _mm256_fmadd_ps(_mm256_broadcast_ss(a0 + oe), be, e0);
-    e1 = _mm256_fmadd_ps(_mm256_broadcast_ss(a1 + oe), be, e1);
-    e2 = _mm256_fmadd_ps(_mm256_broadcast_ss(a2 + oe), be, e2);
-    e3 = _mm256_fmadd_ps(_mm256_broadcast_ss(a3 + oe), be, e3);
-    e4 = _mm256_fmadd_ps(_mm256_broadcast_ss(a4 + oe), be, e4);
-    e5 = _mm256_fmadd_ps(_mm256_broadcast_ss(a5 + oe), be, e5);
+    const __m256 bl = _mm256_loadu_ps(b);
+    const __m256 bh = _mm256_loadu_ps(b + 8);
+    const index_t o = p * cs_a;
+    fma_pair(even_only(a0 + o), bl, bh, l0, h0);
+    fma_pair(even_only(a1 + o), bl, bh, l1, h1);
+    fma_pair(even_only(a2 + o), bl, bh, l2, h2);
+    fma_pair(even_only(a3 + o), bl, bh, l3, h3);
+    fma_pair(even_only(a4 + o), bl, bh, l4, h4);
+    fma_pair(even_only(a5 + o), bl, bh, l5, h5);
   }
   const __m256 valpha = _mm256_set1_ps(alpha);
-  const __m256 acc[kMr] = {_mm256_add_ps(e0, o0), _mm256_add_ps(e1, o1), _mm256_add_ps(e2, o2),
-                           _mm256_add_ps(e3, o3), _mm256_add_ps(e4, o4), _mm256_add_ps(e5, o5)};
+  const __m256 acc[kMr] = {fold_pairs(l0, h0), fold_pairs(l1, h1), fold_pairs(l2, h2),
+                           fold_pairs(l3, h3), fold_pairs(l4, h4), fold_pairs(l5, h5)};
   for (int i = 0; i < mv; ++i) {
     float* ci = c + i * ldc;
     if (nv == 8)
@@ -184,6 +211,15 @@ void gemm_f32_sup_6x8(index_t k, const float* GN_RESTRICT a, index_t rs_a, index
     else
       store_part(ci, acc[i], nv, valpha, beta);
   }
+}
+
+void gemm_f32_sup_6x8(index_t k, const float* GN_RESTRICT a, index_t rs_a, index_t cs_a,
+                      const float* GN_RESTRICT b, float* GN_RESTRICT c, index_t ldc, int mv,
+                      int nv, float alpha, float beta) {
+  if (cs_a == 1)
+    sup_6x8<true>(k, a, rs_a, cs_a, b, c, ldc, mv, nv, alpha, beta);
+  else
+    sup_6x8<false>(k, a, rs_a, cs_a, b, c, ldc, mv, nv, alpha, beta);
 }
 
 }  // namespace
