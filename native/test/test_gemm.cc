@@ -191,7 +191,9 @@ GN_TEST(gemm_tile_and_kc_edges) {
 GN_TEST(gemm_sup_columns_and_rows) {
   const index_t mr = gn::kernels().gemm_sup.run16 != nullptr ? gn::kernels().gemm_sup.mr : 6;
   const index_t ms[] = {1, mr - 1, mr, mr + 1, 3 * mr + 2};
-  const index_t ks[] = {1, 2, 3, 25, 150};
+  // k from 33 takes the quad-interleaved tail kernel for up to 4 columns, from 99 for 5 or 6
+  // (rows of A contiguous): every k % 4.
+  const index_t ks[] = {1, 2, 3, 25, 33, 99, 128, 150};
   std::vector<index_t> ns;
   for (index_t n = 1; n <= 40; ++n) ns.push_back(n);
   for (index_t n : {64, 100, 128}) ns.push_back(n);
@@ -208,14 +210,14 @@ GN_TEST(gemm_sup_columns_and_rows) {
 }
 
 // An infinite A(i, p) makes row i of C infinite, never NaN, on every path, whichever k step holds it
-// (the sup 8-wide kernel pairs steps p and p + 1 in one register and runs an odd k's last step
-// with zeros beside it: its B slot is zero, and inf * 0 there would be NaN). Both A layouts.
+// (the sup tail kernels hold two or four steps of a column in one register and run the last ones
+// with zeros beside them: their B is zero, and inf * 0 there would be NaN). Both A layouts.
 GN_TEST(gemm_infinite_a) {
   const float inf = std::numeric_limits<float>::infinity();
   for (GemmPath path : {GemmPath::kSup, GemmPath::kPacked, GemmPath::kSmall})
     for (bool ta : {false, true})
-      for (index_t n : {6, 8, 22})
-        for (index_t k : {3, 4, 25})
+      for (index_t n : {4, 6, 8, 22})
+        for (index_t k : {3, 4, 25, 99})
           for (index_t pinf : {index_t(0), k - 2, k - 1}) {
             PathGuard guard(path);
             const index_t m = 7, row = 2;

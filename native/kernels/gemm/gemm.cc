@@ -374,29 +374,38 @@ void small_product(const Product& g, bool may_thread) {
 
 // ---- unpacked-A (sup) path --------------------------------------------------------------------
 
-// Packed B of the sup path: n16 micro-panels 16 wide, then (when n % 16 is 1..8) one 8 wide.
+// Packed B of the sup path: n16 micro-panels 16 wide, then (when n % 16 is 1..8) one narrower
+// panel for the last columns: quad-interleaved for run_quads (1..6 columns, rows of A contiguous,
+// k long enough, where the ISA has it), else pair-interleaved 8 wide for run8.
 struct SupLayout {
-  index_t n16, tail8;  // panel counts (tail8 is 0 or 1)
-  index_t ps16, ps8;   // floats per panel
-  index_t floats() const { return n16 * ps16 + tail8 * ps8; }
+  index_t n16, tail;  // panel counts (tail is 0 or 1)
+  bool quads;          // the tail panel is run_quads' layout
+  index_t ps16, ps_tail;  // floats per panel
+  index_t floats() const { return n16 * ps16 + tail * ps_tail; }
 };
 
-SupLayout sup_layout(index_t n, index_t k) {
+SupLayout sup_layout(const Product& g) {
   SupLayout L;
-  const index_t rem = n % 16;
-  L.n16 = n / 16 + (rem > 8 ? 1 : 0);
-  L.tail8 = rem >= 1 && rem <= 8 ? 1 : 0;
-  L.ps16 = sgemm_panel_floats(16, k);
-  L.ps8 = sgemm_panel_floats(8, k);
+  const index_t rem = g.n % 16;
+  L.n16 = g.n / 16 + (rem > 8 ? 1 : 0);
+  L.tail = rem >= 1 && rem <= 8 ? 1 : 0;
+  // run_quads' fold costs more per row than run8's; it pays from these k (ukernel_avx2.cc).
+  L.quads = L.tail && rem <= 6 && g.cs_a == 1 && g.k >= (rem <= 4 ? 32 : 96) &&
+            kernels().gemm_sup.run_quads != nullptr;
+  L.ps16 = sgemm_panel_floats(16, g.k);
+  L.ps_tail = L.quads ? round_up(gemm_detail::pack_quads_floats(rem, g.k), 16) : sgemm_panel_floats(8, g.k);
   return L;
 }
 
 void sup_pack_b(const Product& g, const SupLayout& L, float* bpack) {
   const index_t cols16 = min_i(g.n, L.n16 * 16);
   if (cols16 > 0) gemm_detail::pack_panels(16, cols16, g.k, g.b, g.cs_b, g.rs_b, bpack, L.ps16);
-  if (L.tail8)
-    gemm_detail::pack_pairs8(g.n - cols16, g.k, g.b + cols16 * g.cs_b, g.cs_b, g.rs_b,
-                             bpack + L.n16 * L.ps16);
+  float* tail = bpack + L.n16 * L.ps16;
+  const float* src = g.b + cols16 * g.cs_b;
+  if (L.quads)
+    gemm_detail::pack_quads(g.n - cols16, g.k, src, g.cs_b, g.rs_b, tail);
+  else if (L.tail)
+    gemm_detail::pack_pairs8(g.n - cols16, g.k, src, g.cs_b, g.rs_b, tail);
 }
 
 // Row blocks t0 .. t1-1 (MR rows each) of C, every panel of B.
@@ -428,17 +437,17 @@ void sup_rows(const Product& g, const SupLayout& L, const float* bpack, index_t 
                g.beta);
       epilogue_block(g.ep, c + j, g.ldc, mv, nv, j);
     }
-    if (L.tail8) {
+    if (L.tail) {
       const index_t j = L.n16 * 16;
-      sk.run8(g.k, a, g.rs_a, g.cs_a, bpack + L.n16 * L.ps16, c + j, g.ldc, mv,
-              static_cast<int>(g.n - j), g.alpha, g.beta);
+      (L.quads ? sk.run_quads : sk.run8)(g.k, a, g.rs_a, g.cs_a, bpack + L.n16 * L.ps16, c + j, g.ldc, mv,
+                                         static_cast<int>(g.n - j), g.alpha, g.beta);
       epilogue_block(g.ep, c + j, g.ldc, mv, g.n - j, j);
     }
   }
 }
 
 void sup_product(const Product& g, bool may_thread, float* ws) {
-  const SupLayout L = sup_layout(g.n, g.k);
+  const SupLayout L = sup_layout(g);
   if (ws == nullptr)
     ws = scratch(kScratchGemm, static_cast<std::size_t>(L.floats()) * sizeof(float));
   sup_pack_b(g, L, ws);
@@ -671,7 +680,7 @@ index_t serial_workspace_floats(const Product& g) {
   if (g.m <= 0 || g.n <= 0 || g.k <= 0 || g.alpha == 0.f) return 0;
   const GemmPath path = shape_path(g.m, g.n, g.k, g.cs_a, g.rs_b, g.cs_b);
   if (path == GemmPath::kSmall) return 0;
-  if (path == GemmPath::kSup) return sup_layout(g.n, g.k).floats();
+  if (path == GemmPath::kSup) return sup_layout(g).floats();
   return make_plan(g, packed_ukernel(g.n)).workspace_floats(1);
 }
 

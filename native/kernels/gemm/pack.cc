@@ -191,5 +191,14 @@ void pack_pairs8(index_t cols, index_t kc, const float* src, index_t stride_r, i
   }
 }
 
+void pack_quads(index_t cols, index_t kc, const float* src, index_t stride_r, index_t stride_k, float* dst) {
+  const index_t nv = (cols + 1) / 2;
+  std::memset(dst, 0, sizeof(float) * static_cast<std::size_t>(pack_quads_floats(cols, kc)));
+  for (index_t p = 0; p < kc; ++p) {
+    float* d = dst + (p / 4) * 8 * nv + p % 4;
+    for (index_t j = 0; j < cols; ++j) d[(j / 2) * 8 + (j % 2) * 4] = src[j * stride_r + p * stride_k];
+  }
+}
+
 }  // namespace gemm_detail
 }  // namespace gn

@@ -34,6 +34,13 @@ void pack_panels(int r, index_t rows, index_t kc, const float* src, index_t stri
 void pack_pairs8(index_t cols, index_t kc, const float* src, index_t stride_r, index_t stride_k,
                  float* dst);
 
+// The sup path's panel of 1..6 columns for GemmSupKernels::run_quads: NV = ceil(cols / 2) vectors
+// of 8 per four steps, columns 2u and 2u + 1 in vector u, four steps per column:
+//   dst[(p / 4) * 8 * NV + (j / 2) * 8 + (j % 2) * 4 + p % 4] = src(p, j)
+// and 0 past `cols` (when odd) and past kc. Writes pack_quads_floats(cols, kc) floats.
+inline index_t pack_quads_floats(index_t cols, index_t kc) { return 8 * ((cols + 1) / 2) * ((kc + 3) / 4); }
+void pack_quads(index_t cols, index_t kc, const float* src, index_t stride_r, index_t stride_k, float* dst);
+
 }  // namespace gemm_detail
 
 // One full panel of the transpose case (stride_k == 1), r a multiple of 8, per ISA (IsaKernels::

@@ -55,6 +55,11 @@ struct GemmSupKernels {
   int mr;          // rows of A per call
   GemmSupFn run16;  // NR = 16
   GemmSupFn run8;   // NR = 8 (the last columns when n % 16 is 1..8)
+  // The last columns when n % 16 is 1..6, rows of A are contiguous (cs_a == 1) and k is long
+  // enough (gemm.cc, sup_layout), instead of run8; null where an ISA has none. b: four steps interleaved per column, the columns in pairs:
+  // b[(p / 4) * 8 * NV + (j / 2) * 8 + (j % 2) * 4 + p % 4], NV = ceil(nv / 2), zero past k
+  // (gemm_detail::pack_quads). Sums of the steps p % 4 == 0..3 apart, added (s0 + s1) + (s2 + s3).
+  GemmSupFn run_quads = nullptr;
 };
 
 // Each ISA unit defines its micro-kernel in its own namespace.

@@ -222,11 +222,93 @@ void gemm_f32_sup_6x8(index_t k, const float* GN_RESTRICT a, index_t rs_a, index
     sup_6x8<false>(k, a, rs_a, cs_a, b, c, ldc, mv, nv, alpha, beta);
 }
 
+// 1 to 6 columns on the quad-interleaved panel (ukernel.h, run_quads), rows of A contiguous:
+// per four k steps, one 16-byte broadcast of A(i, p .. p+3) per row against NV = ceil(nv / 2)
+// vectors of B, each half holding one column's four steps. Every lane does useful work where the
+// pair kernel's columns 7-8 (6 columns: a quarter of its FMAs) or 5-8 (4 columns: half) are
+// padding, and one broadcast feeds NV FMAs. Rows go R at a time (R x NV <= 12 accumulators), the
+// sums of steps p % 4 == 0, 1, 2, 3 apart, folded as (s0 + s1) + (s2 + s3) at the end.
+// One thread, best of 4 alternating runs, pair kernel -> this one (us): 128x6x1024 25.8 -> 21.0,
+// 1000x6x1024 174 -> 141, 4096x6x100 81 -> 73, 128x4x1024 25.2 -> 14.8, 4096x4x48 42.9 -> 34.5,
+// 4096x3x32 31.3 -> 27.9. Its fold (three hadds per row of 6 columns, against one) loses on short
+// k: 50176x6x25 346 -> 454, 4096x6x64 54 -> 55, 50176x4x25 338 -> 344, 8192x4x12 39 -> 47; the
+// driver takes it from k = 32 (up to 4 columns) or k = 96 (5 or 6).
+template <int NV>
+inline __m256 fold_quads(const __m256 (&v)[NV]) {
+  // hadd within each 128-bit half: column 2u in the low half, 2u + 1 in the high half, lane u;
+  // the permute interleaves the halves into column order.
+  __m256 q;
+  if (NV == 1) {
+    const __m256 h = _mm256_hadd_ps(v[0], v[0]);
+    q = _mm256_hadd_ps(h, h);
+  } else if (NV == 2) {
+    const __m256 h = _mm256_hadd_ps(v[0], v[NV - 1]);
+    q = _mm256_hadd_ps(h, h);
+  } else {
+    q = _mm256_hadd_ps(_mm256_hadd_ps(v[0], v[1]), _mm256_hadd_ps(v[NV - 1], v[NV - 1]));
+  }
+  return _mm256_permutevar8x32_ps(q, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+}
+
+template <int NV, int R>
+void quad_rows(index_t k, const float* const* rows, const float* GN_RESTRICT b, float* GN_RESTRICT c,
+               index_t ldc, int mv, int nv, float alpha, float beta) {
+  __m256 acc[R][NV];
+#pragma GCC unroll 12
+  for (int r = 0; r < R; ++r)
+#pragma GCC unroll 3
+    for (int u = 0; u < NV; ++u) acc[r][u] = _mm256_setzero_ps();
+  index_t p = 0;
+  for (; p + 4 <= k; p += 4) {
+    __m256 bv[NV];
+#pragma GCC unroll 3
+    for (int u = 0; u < NV; ++u) bv[u] = _mm256_loadu_ps(b + 8 * u);
+#pragma GCC unroll 12
+    for (int r = 0; r < R; ++r) {
+      const __m256 x = _mm256_broadcast_ps(reinterpret_cast<const __m128*>(rows[r] + p));
+#pragma GCC unroll 3
+      for (int u = 0; u < NV; ++u) acc[r][u] = _mm256_fmadd_ps(x, bv[u], acc[r][u]);
+    }
+    b += 8 * NV;
+  }
+  if (p < k) {  // the last 1-3 steps; the lanes past k load zeros (B is zero there too)
+    const __m128i m = _mm_cmpgt_epi32(_mm_set1_epi32(static_cast<int>(k - p)), _mm_setr_epi32(0, 1, 2, 3));
+    __m256 bv[NV];
+#pragma GCC unroll 3
+    for (int u = 0; u < NV; ++u) bv[u] = _mm256_loadu_ps(b + 8 * u);
+#pragma GCC unroll 12
+    for (int r = 0; r < R; ++r) {
+      const __m128 x4 = _mm_maskload_ps(rows[r] + p, m);
+      const __m256 x = _mm256_insertf128_ps(_mm256_castps128_ps256(x4), x4, 1);
+#pragma GCC unroll 3
+      for (int u = 0; u < NV; ++u) acc[r][u] = _mm256_fmadd_ps(x, bv[u], acc[r][u]);
+    }
+  }
+  const __m256 valpha = _mm256_set1_ps(alpha);
+#pragma GCC unroll 12
+  for (int r = 0; r < R; ++r)
+    if (r < mv) store_part(c + r * ldc, fold_quads<NV>(acc[r]), nv, valpha, beta);
+}
+
+void gemm_f32_sup_quads(index_t k, const float* GN_RESTRICT a, index_t rs_a, index_t /*cs_a == 1*/,
+                        const float* GN_RESTRICT b, float* GN_RESTRICT c, index_t ldc, int mv, int nv,
+                        float alpha, float beta) {
+  const float* r[kMr];
+  tile_rows(a, rs_a, mv, r);
+  switch ((nv + 1) / 2) {
+    case 1: quad_rows<1, 6>(k, r, b, c, ldc, mv, nv, alpha, beta); break;
+    case 2: quad_rows<2, 6>(k, r, b, c, ldc, mv, nv, alpha, beta); break;
+    default:
+      quad_rows<3, 3>(k, r, b, c, ldc, mv, nv, alpha, beta);
+      if (mv > 3) quad_rows<3, 3>(k, r + 3, b, c + 3 * ldc, ldc, mv - 3, nv, alpha, beta);
+  }
+}
+
 }  // namespace
 
 GemmUkernel gemm_ukernel() { return {kMr, kNr, kKc, kMc, kNc, gemm_f32_ukernel_6x16}; }
 
-GemmSupKernels gemm_sup_kernels() { return {kMr, gemm_f32_sup_6x16, gemm_f32_sup_6x8}; }
+GemmSupKernels gemm_sup_kernels() { return {kMr, gemm_f32_sup_6x16, gemm_f32_sup_6x8, gemm_f32_sup_quads}; }
 
 }  // namespace avx2
 }  // namespace gn
