@@ -221,7 +221,8 @@ GN_TEST(gemm_infinite_a) {
           for (index_t pinf : {index_t(0), k - 2, k - 1}) {
             PathGuard guard(path);
             const index_t m = 7, row = 2;
-            std::vector<float> a(static_cast<std::size_t>(m * k), 0.5f), b(static_cast<std::size_t>(k * n), 0.25f);
+            std::vector<float> a(static_cast<std::size_t>(m * k), 0.5f);
+            std::vector<float> b(static_cast<std::size_t>(k * n), 0.25f);
             a[ta ? pinf * m + row : row * k + pinf] = inf;
             std::vector<float> c(static_cast<std::size_t>(m * n), kNaN);
             gn::sgemm(ta, false, m, n, k, 1.f, a.data(), ta ? m : k, b.data(), n, 0.f, c.data(), n);

@@ -399,7 +399,8 @@ SupLayout sup_layout(const Product& g) {
   L.quads = L.tail && rem <= 6 && g.cs_a == 1 && g.k >= (rem <= 4 ? 32 : 96) &&
             kernels().gemm_sup.run_quads != nullptr;
   L.ps16 = sgemm_panel_floats(16, g.k);
-  L.ps_tail = L.quads ? round_up(gemm_detail::pack_quads_floats(rem, g.k), 16) : sgemm_panel_floats(8, g.k);
+  L.ps_tail = L.quads ? round_up(gemm_detail::pack_quads_floats(rem, g.k), 16)
+                      : sgemm_panel_floats(8, g.k);
   return L;
 }
 
@@ -445,8 +446,9 @@ void sup_rows(const Product& g, const SupLayout& L, const float* bpack, index_t 
     }
     if (L.tail) {
       const index_t j = L.n16 * 16;
-      (L.quads ? sk.run_quads : sk.run8)(g.k, a, g.rs_a, g.cs_a, bpack + L.n16 * L.ps16, c + j, g.ldc, mv,
-                                         static_cast<int>(g.n - j), g.alpha, g.beta);
+      const GemmSupFn run = L.quads ? sk.run_quads : sk.run8;
+      run(g.k, a, g.rs_a, g.cs_a, bpack + L.n16 * L.ps16, c + j, g.ldc, mv, static_cast<int>(g.n - j),
+          g.alpha, g.beta);
       epilogue_block(g.ep, c + j, g.ldc, mv, g.n - j, j);
     }
   }

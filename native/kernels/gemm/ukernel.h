@@ -40,13 +40,15 @@ struct GemmUkernel {
 //   a: MR rows, A(i, p) = a[i * rs_a + p * cs_a]; only rows i < mv are read;
 //   b: k x NR, packed k-major with row stride NR (b[p * NR + j]; columns past n are zero) for
 //      run16; for run8 two steps interleaved per column (b[(p / 2) * 16 + 2 * j + p % 2], zero
-//      past n and in the odd slots of an odd k's last pair: gemm_detail::pack_pairs8);
+//      past n and in the odd slots of an odd k's last pair: gemm_detail::pack_pairs8); for
+//      run_quads four (below);
 //   c: row-major, row stride ldc; only rows i < mv and columns j < nv are written (and read when
 //      beta != 0).
-// The whole k in one pass (no k-blocks), terms added in order of p; the 8-wide kernel keeps even
-// and odd p in separate sums and adds the two at the end. The sequence of operations for an element
-// depends only on k and on which kernel computes its column, so results do not depend on m, on the
-// cut between threads, or on the row's position within the tile.
+// The whole k in one pass (no k-blocks), terms added in order of p; run8 keeps even and odd p in
+// separate sums and adds the two at the end, run_quads the four p % 4. The sequence of operations
+// for an element depends only on k and on which kernel computes its column (chosen from the shape
+// and strides), so results do not depend on m, on the cut between threads, or on the row's
+// position within the tile.
 using GemmSupFn = void (*)(index_t k, const float* GN_RESTRICT a, index_t rs_a, index_t cs_a,
                            const float* GN_RESTRICT b, float* GN_RESTRICT c, index_t ldc, int mv,
                            int nv, float alpha, float beta);
@@ -56,9 +58,10 @@ struct GemmSupKernels {
   GemmSupFn run16;  // NR = 16
   GemmSupFn run8;   // NR = 8 (the last columns when n % 16 is 1..8)
   // The last columns when n % 16 is 1..6, rows of A are contiguous (cs_a == 1) and k is long
-  // enough (gemm.cc, sup_layout), instead of run8; null where an ISA has none. b: four steps interleaved per column, the columns in pairs:
-  // b[(p / 4) * 8 * NV + (j / 2) * 8 + (j % 2) * 4 + p % 4], NV = ceil(nv / 2), zero past k
-  // (gemm_detail::pack_quads). Sums of the steps p % 4 == 0..3 apart, added (s0 + s1) + (s2 + s3).
+  // enough (gemm.cc, sup_layout), instead of run8; null where an ISA has none. b: four steps
+  // interleaved per column, the columns in pairs: b[(p / 4) * 8 * NV + (j / 2) * 8 + (j % 2) * 4 +
+  // p % 4], NV = ceil(nv / 2), zero past k (gemm_detail::pack_quads). Sums of the steps p % 4 ==
+  // 0..3 apart, added (s0 + s1) + (s2 + s3).
   GemmSupFn run_quads = nullptr;
 };
 
