@@ -65,6 +65,8 @@ export interface Row {
   /** Filled in by the driver. */
   torchItem?: TorchItem;
   openblasShape?: { name: string; m: number; n: number; k: number; transA: boolean; transB: boolean };
+  /** Times the native call again (the GEMM rounds against OpenBLAS, run.ts); not in the JSON. */
+  retime?: () => Timing;
   rate?: number;
   level?: string;
   /** Achieved fraction of the measured peak / bandwidth. */
