@@ -204,8 +204,8 @@ void sup_6x8(index_t k, const float* GN_RESTRICT a, index_t rs_a, index_t cs_a,
   const __m256 valpha = _mm256_set1_ps(alpha);
   if (mv == kMr && beta == 0.f && nv > 4) {
     // The common case, a whole tile of 5-8 columns and C only written, without the per-row tests of
-    // the general path below (the same operations): 50176 x 6 x 25 346 -> 319 us, 50176 x 6 x 2
-    // 183 -> 155 us (one thread, best of 5 alternating runs). With nv > 4 known, store_first's
+    // the general path below (the same operations): 50176 x 6 x 25 334 -> 316 us, 50176 x 6 x 2
+    // 181 -> 153 us (one thread, best of 5 alternating runs). With nv > 4 known, store_first's
     // first test folds away: 175 -> 159 us at k = 2 against the same path without the condition.
     store_first(c + 0 * ldc, _mm256_mul_ps(valpha, fold_pairs(l0, h0)), nv);
     store_first(c + 1 * ldc, _mm256_mul_ps(valpha, fold_pairs(l1, h1)), nv);
