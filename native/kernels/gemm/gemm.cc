@@ -386,6 +386,8 @@ void small_product(const Product& g, bool may_thread) {
 struct SupLayout {
   index_t n16, tail;  // panel counts (tail is 0 or 1)
   bool quads;          // the tail panel is run_quads' layout
+  int tail_steps;       // its k steps per column and vectors per group (gemm_detail::pack_interleaved)
+  index_t tail_vectors;
   index_t ps16, ps_tail;  // floats per panel
   index_t floats() const { return n16 * ps16 + tail * ps_tail; }
 };
@@ -399,20 +401,18 @@ SupLayout sup_layout(const Product& g) {
   L.quads = L.tail && rem <= 6 && g.cs_a == 1 && g.k >= (rem <= 4 ? 32 : 96) &&
             kernels().gemm_sup.run_quads != nullptr;
   L.ps16 = sgemm_panel_floats(16, g.k);
-  L.ps_tail = L.quads ? round_up(gemm_detail::pack_quads_floats(rem, g.k), 16)
-                      : sgemm_panel_floats(8, g.k);
+  L.tail_steps = L.quads ? 4 : 2;
+  L.tail_vectors = L.quads ? (rem + 1) / 2 : 2;
+  L.ps_tail = round_up(gemm_detail::interleaved_floats(L.tail_steps, L.tail_vectors, g.k), 16);
   return L;
 }
 
 void sup_pack_b(const Product& g, const SupLayout& L, float* bpack) {
   const index_t cols16 = min_i(g.n, L.n16 * 16);
   if (cols16 > 0) gemm_detail::pack_panels(16, cols16, g.k, g.b, g.cs_b, g.rs_b, bpack, L.ps16);
-  float* tail = bpack + L.n16 * L.ps16;
-  const float* src = g.b + cols16 * g.cs_b;
-  if (L.quads)
-    gemm_detail::pack_quads(g.n - cols16, g.k, src, g.cs_b, g.rs_b, tail);
-  else if (L.tail)
-    gemm_detail::pack_pairs8(g.n - cols16, g.k, src, g.cs_b, g.rs_b, tail);
+  if (L.tail)
+    gemm_detail::pack_interleaved(L.tail_steps, L.tail_vectors, g.n - cols16, g.k, g.b + cols16 * g.cs_b, g.cs_b,
+                                  g.rs_b, bpack + L.n16 * L.ps16);
 }
 
 // Row blocks t0 .. t1-1 (MR rows each) of C, every panel of B.

@@ -181,22 +181,14 @@ void pack_panels(int r, index_t rows, index_t kc, const float* src, index_t stri
   }
 }
 
-void pack_pairs8(index_t cols, index_t kc, const float* src, index_t stride_r, index_t stride_k,
-                 float* dst) {
-  const index_t floats = 16 * ((kc + 1) / 2);
-  std::memset(dst, 0, sizeof(float) * static_cast<std::size_t>(floats));
+void pack_interleaved(int steps, index_t vectors, index_t cols, index_t kc, const float* src, index_t stride_r,
+                      index_t stride_k, float* dst) {
+  const index_t per_vector = 8 / steps;  // columns
+  std::memset(dst, 0, sizeof(float) * static_cast<std::size_t>(interleaved_floats(steps, vectors, kc)));
   for (index_t p = 0; p < kc; ++p) {
-    float* d = dst + (p / 2) * 16 + p % 2;
-    for (index_t j = 0; j < cols; ++j) d[2 * j] = src[j * stride_r + p * stride_k];
-  }
-}
-
-void pack_quads(index_t cols, index_t kc, const float* src, index_t stride_r, index_t stride_k, float* dst) {
-  const index_t nv = (cols + 1) / 2;
-  std::memset(dst, 0, sizeof(float) * static_cast<std::size_t>(pack_quads_floats(cols, kc)));
-  for (index_t p = 0; p < kc; ++p) {
-    float* d = dst + (p / 4) * 8 * nv + p % 4;
-    for (index_t j = 0; j < cols; ++j) d[(j / 2) * 8 + (j % 2) * 4] = src[j * stride_r + p * stride_k];
+    float* d = dst + (p / steps) * 8 * vectors + p % steps;
+    for (index_t j = 0; j < cols; ++j)
+      d[(j / per_vector) * 8 + (j % per_vector) * steps] = src[j * stride_r + p * stride_k];
   }
 }
 

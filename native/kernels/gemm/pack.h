@@ -26,20 +26,18 @@ namespace gemm_detail {
 void pack_panels(int r, index_t rows, index_t kc, const float* src, index_t stride_r,
                  index_t stride_k, float* dst, index_t panel_stride);
 
-// The sup path's 8-wide panel (ukernel.h, GemmSupKernels::run8): `cols` <= 8 columns, element
-// (step p, column j) at src[j * stride_r + p * stride_k], two steps interleaved per column:
-//   dst[(p / 2) * 16 + 2 * j + p % 2] = src(p, j)
-// and 0 for columns past `cols` and, when kc is odd, in the odd slots of the last pair.
-// Writes 16 * ceil(kc / 2) floats.
-void pack_pairs8(index_t cols, index_t kc, const float* src, index_t stride_r, index_t stride_k,
-                 float* dst);
-
-// The sup path's panel of 1..6 columns for GemmSupKernels::run_quads: NV = ceil(cols / 2) vectors
-// of 8 per four steps, columns 2u and 2u + 1 in vector u, four steps per column:
-//   dst[(p / 4) * 8 * NV + (j / 2) * 8 + (j % 2) * 4 + p % 4] = src(p, j)
-// and 0 past `cols` (when odd) and past kc. Writes pack_quads_floats(cols, kc) floats.
-inline index_t pack_quads_floats(index_t cols, index_t kc) { return 8 * ((cols + 1) / 2) * ((kc + 3) / 4); }
-void pack_quads(index_t cols, index_t kc, const float* src, index_t stride_r, index_t stride_k, float* dst);
+// The sup path's tail panels (ukernel.h: run8, run_quads): `steps` consecutive k steps of a column
+// side by side, 8 / steps columns per vector of 8 floats, `vectors` vectors per group of steps:
+//   dst[(p / steps) * 8 * vectors + (j / (8 / steps)) * 8 + (j % (8 / steps)) * steps + p % steps]
+//     = src(p, j) = src[j * stride_r + p * stride_k]
+// and 0 for the columns past `cols` and the steps past kc. run8 takes steps 2, vectors 2 (8
+// columns, two steps each: dst[(p / 2) * 16 + 2 * j + p % 2]); run_quads steps 4, vectors
+// ceil(cols / 2). Writes interleaved_floats(steps, vectors, kc) floats.
+inline index_t interleaved_floats(int steps, index_t vectors, index_t kc) {
+  return 8 * vectors * ((kc + steps - 1) / steps);
+}
+void pack_interleaved(int steps, index_t vectors, index_t cols, index_t kc, const float* src, index_t stride_r,
+                      index_t stride_k, float* dst);
 
 }  // namespace gemm_detail
 

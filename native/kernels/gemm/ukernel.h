@@ -40,7 +40,7 @@ struct GemmUkernel {
 //   a: MR rows, A(i, p) = a[i * rs_a + p * cs_a]; only rows i < mv are read;
 //   b: k x NR, packed k-major with row stride NR (b[p * NR + j]; columns past n are zero) for
 //      run16; for run8 two steps interleaved per column (b[(p / 2) * 16 + 2 * j + p % 2], zero
-//      past n and in the odd slots of an odd k's last pair: gemm_detail::pack_pairs8); for
+//      past n and in the odd slots of an odd k's last pair: gemm_detail::pack_interleaved); for
 //      run_quads four (below);
 //   c: row-major, row stride ldc; only rows i < mv and columns j < nv are written (and read when
 //      beta != 0).
@@ -60,7 +60,7 @@ struct GemmSupKernels {
   // The last columns when n % 16 is 1..6, rows of A are contiguous (cs_a == 1) and k is long
   // enough (gemm.cc, sup_layout), instead of run8; null where an ISA has none. b: four steps
   // interleaved per column, the columns in pairs: b[(p / 4) * 8 * NV + (j / 2) * 8 + (j % 2) * 4 +
-  // p % 4], NV = ceil(nv / 2), zero past k (gemm_detail::pack_quads). Sums of the steps p % 4 ==
+  // p % 4], NV = ceil(nv / 2), zero past k (gemm_detail::pack_interleaved). Sums of the steps p % 4 ==
   // 0..3 apart, added (s0 + s1) + (s2 + s3).
   GemmSupFn run_quads = nullptr;
 };

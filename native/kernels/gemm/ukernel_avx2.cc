@@ -285,7 +285,7 @@ void quad_rows(index_t k, const float* const* rows, const float* GN_RESTRICT b, 
     b += 8 * NV;
   }
   if (p < k) {  // the last 1-3 steps; the lanes past k load zeros (B is zero there too)
-    const __m128i m = _mm_cmpgt_epi32(_mm_set1_epi32(static_cast<int>(k - p)), _mm_setr_epi32(0, 1, 2, 3));
+    const __m128i m = _mm256_castsi256_si128(first_lanes(k - p));
     __m256 bv[NV];
 #pragma GCC unroll 3
     for (int u = 0; u < NV; ++u) bv[u] = _mm256_loadu_ps(b + 8 * u);
