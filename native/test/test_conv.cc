@@ -66,6 +66,11 @@ std::vector<Case> cases() {
       conv_case("depthwise_s2_odd_width", 2, 8, 15, 37, 8, 3, 3, 2, 2, 1, 1, 1, 1, 8),
       conv_case("depthwise_s3_d2", 2, 3, 13, 11, 6, 3, 3, 3, 3, 2, 2, 2, 2, 3),
       conv_case("depthwise_s9_scatter", 1, 2, 20, 19, 2, 3, 3, 9, 9, 1, 1, 1, 1, 2),
+      // Stride 2 reads split rows (even columns, then odd: depthwise_impl.inc's Padded): dilation 2
+      // (every tap in the even half) with a channel multiplier on an odd width, and a 5x5 window
+      // on 8-output rows (forward four rows at a time; backward-data in row pairs, the last alone).
+      conv_case("depthwise_s2_d2_mult2", 2, 3, 11, 13, 6, 3, 3, 2, 2, 2, 2, 2, 2, 3),
+      conv_case("depthwise_s2_k5_rows_of_8", 2, 4, 15, 16, 4, 5, 5, 2, 2, 2, 2, 1, 1, 4),
       // Rows of several chunks (4, 2 and 1 at a time, each group's last chunk partial under 8 and
       // 16 lanes): stride 1 with a channel multiplier (backward-data adds the second channel's
       // rows), and a 5x5 dilated window.

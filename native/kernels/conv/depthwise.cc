@@ -32,13 +32,77 @@ int threads_by_work(index_t units, index_t macs) {
 
 }  // namespace
 
+namespace {
+index_t floor_mod(index_t u, index_t m) { return ((u % m) + m) % m; }
+}  // namespace
+
+bool depthwise_phases(const DepthwisePlane& g, DepthwisePhases* f) {
+  const index_t S = g.sw, R = g.sh;
+  if (S > kDepthwiseMaxPhases || R > kDepthwiseMaxPhases || g.kh * g.kw > kDepthwiseMaxTaps) return false;
+  // Tap column q: phase (q dw - pw) mod S, dY column b + c.
+  index_t cmin = 0, cmax = 0, lo = 0, hi = 0;
+  for (index_t q = 0; q < g.kw; ++q) {
+    const index_t t = q * g.dw - g.pw, c = (floor_mod(t, S) - t) / S;
+    cmin = c < cmin ? c : cmin;
+    cmax = c > cmax ? c : cmax;
+  }
+  // Tap row r reaches row phase pa when (pa + ph - r dh) mod R == 0, from dY row i + d. lo / hi:
+  // the lowest and highest dY rows read, over the rows of dX.
+  for (index_t pa = 0; pa < R && pa < g.h; ++pa)
+    for (index_t r = 0; r < g.kh; ++r) {
+      const index_t u = pa + g.ph - r * g.dh;
+      if (floor_mod(u, R)) continue;
+      const index_t d = u / R, last = (g.h - 1 - pa) / R + d;
+      lo = d < lo ? d : lo;
+      hi = last > hi ? last : hi;
+    }
+  const index_t np = (g.w + S - 1) / S;  // columns of phase 0, the longest
+  f->top = -lo;
+  f->lpad = -cmin;
+  // One more row than read: the kernel runs dX rows in pairs and reads the second of a pair also
+  // when it does not exist (into lanes never stored).
+  f->rows = f->top + (g.oh > hi + 1 ? g.oh : hi + 1) + 1;
+  f->pitch = f->lpad + (g.ow > np + cmax ? g.ow : np + cmax);
+  f->plane = f->rows * f->pitch;
+  f->ppitch = (np + 15) / 16 * 16;
+  index_t e = 0;
+  for (index_t pa = 0; pa < R; ++pa)
+    for (index_t px = 0; px < S; ++px) {
+      f->first[pa * S + px] = e;
+      for (index_t r = 0; r < g.kh; ++r) {
+        const index_t u = pa + g.ph - r * g.dh;
+        if (floor_mod(u, R)) continue;
+        for (index_t q = 0; q < g.kw; ++q) {
+          const index_t t = q * g.dw - g.pw;
+          if (floor_mod(t, S) != px) continue;
+          f->tap[e] = r * g.kw + q;
+          f->off[e] = (u / R + f->top) * f->pitch + f->lpad + (px - t) / S;
+          ++e;
+        }
+      }
+    }
+  f->first[R * S] = e;
+  for (index_t px = 0; px < S; ++px) f->cols[px] = (g.w - px + S - 1) / S;
+  // The dY planes; then room for the whole-register reads of the last row's last chunk (up to
+  // ppitch + cmax floats past the row's start at lpad), then two dX rows' phases.
+  f->rowbuf = g.mult * f->plane + f->ppitch + cmax;
+  f->floats = f->rowbuf + 2 * S * f->ppitch;
+  return true;
+}
+
 index_t depthwise_buffer_floats(const DepthwisePlane& g) {
-  // The padded input (forward, backward-filter) or output (backward-data) plane, sized as
-  // depthwise_impl.inc's padded_for, plus the rotated taps; generously rounded.
+  // The padded input (forward, backward-filter) or output (backward-data, stride 1) plane, sized
+  // as depthwise_impl.inc's padded_for (one more column: split rows), plus the rotated taps;
+  // generously rounded. Strided
+  // backward-data: the layout of depthwise_phases.
   auto padded = [&](index_t oh, index_t ow, index_t sh, index_t sw) {
-    return ((oh - 1) * sh + (g.kh - 1) * g.dh + 1) * ((ow + 15) / 16 * 16 * sw + (g.kw - 1) * g.dw + 1);
+    return ((oh - 1) * sh + (g.kh - 1) * g.dh + 1) * ((ow + 15) / 16 * 16 * sw + (g.kw - 1) * g.dw + 2);
   };
-  const index_t a = padded(g.oh, g.ow, g.sh, g.sw), b = padded(g.h, g.w, 1, 1);
+  index_t a = padded(g.oh, g.ow, g.sh, g.sw), b = padded(g.h, g.w, 1, 1);
+  if (g.sh > 1 || g.sw > 1) {
+    DepthwisePhases f;
+    if (depthwise_phases(g, &f) && f.floats > b) b = f.floats;
+  }
   return ((a > b ? a : b) + g.kh * g.kw + 15) / 16 * 16;
 }
 
@@ -71,9 +135,11 @@ void depthwise_forward(const Conv2dShape& s, const float* x, const float* w, con
 void depthwise_backward_data(const Conv2dShape& s, const float* dy, const float* w, float* dx) {
   const DepthwisePlane g = plane_of(s);
   const index_t taps = s.kh * s.kw, P = s.oh * s.ow;
+  DepthwisePhases phases;
+  const DepthwisePhases* f = (g.sh > 1 || g.sw > 1) && depthwise_phases(g, &phases) ? &phases : nullptr;
   const DepthwiseKernels& k = kernels().depthwise;
   over_planes(s, g, [&](index_t q, index_t c, float* buf) {
-    k.backward_data(g, dy + q * g.mult * P, w + c * g.mult * taps, dx + q * s.h * s.w, buf);
+    k.backward_data(g, f, dy + q * g.mult * P, w + c * g.mult * taps, dx + q * s.h * s.w, buf);
   });
 }
 
@@ -84,18 +150,11 @@ void depthwise_backward_filter(const Conv2dShape& s, const float* x, const float
   const int nt = threads_by_work(s.c_in, s.n * g.mult * P * taps);
   float* bufs = zeroed_buffers(floats, nt);
   const DepthwiseKernels& k = kernels().depthwise;
+  const index_t xs = s.c_in * s.h * s.w, dys = s.c_in * g.mult * P;
 #pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
-  for (index_t c = 0; c < s.c_in; ++c) {
-    float* dwc = dw + c * g.mult * taps;
-    float* dbc = dbias ? dbias + c * g.mult : nullptr;
-    for (index_t t = 0; t < g.mult * taps; ++t) dwc[t] = 0.0f;
-    if (dbc)
-      for (index_t m = 0; m < g.mult; ++m) dbc[m] = 0.0f;
-    for (index_t n = 0; n < s.n; ++n) {
-      const index_t q = n * s.c_in + c;
-      k.backward_filter(g, x + q * s.h * s.w, dy + q * g.mult * P, dwc, dbc, bufs + floats * thread_rank());
-    }
-  }
+  for (index_t c = 0; c < s.c_in; ++c)
+    k.backward_filter(g, s.n, x + c * s.h * s.w, xs, dy + c * g.mult * P, dys, dw + c * g.mult * taps,
+                      dbias ? dbias + c * g.mult : nullptr, bufs + floats * thread_rank());
 }
 
 }  // namespace gn
