@@ -7,10 +7,10 @@
 // are contiguous. Backward-data is the same kernel on the padded dY with the weights rotated when
 // the stride is 1; otherwise dX is split into row and column phases (x mod stride), a register of
 // a phase's columns summing all the taps that reach them (a scatter through the weights for
-// strides beyond 8 or windows beyond 64 taps). Backward-filter sums, per tap, dY times the shifted padded input over the
-// batch in registers. Planes (forward, backward-data) or channels (backward-filter, the batch
-// summed in order) are split between threads, so results are bitwise the same for any thread
-// count.
+// strides beyond 8 or windows beyond 64 taps). Backward-filter sums, per tap, dY times the shifted
+// padded input over the batch in registers. Planes (forward, backward-data) or channels
+// (backward-filter, the batch summed in order) are split between threads, so results are bitwise
+// the same for any thread count.
 #ifndef GRADNODE_KERNELS_CONV_DEPTHWISE_H_
 #define GRADNODE_KERNELS_CONV_DEPTHWISE_H_
 
