@@ -71,6 +71,9 @@ std::vector<Case> cases() {
       // on 8-output rows (forward four rows at a time; backward-data in row pairs, the last alone).
       conv_case("depthwise_s2_d2_mult2", 2, 3, 11, 13, 6, 3, 3, 2, 2, 2, 2, 2, 2, 3),
       conv_case("depthwise_s2_k5_rows_of_8", 2, 4, 15, 16, 4, 5, 5, 2, 2, 2, 2, 1, 1, 4),
+      // A 9x9 window: 81 taps, beyond the phases' 64 (backward-data scatters; backward-filter
+      // sums the taps in blocks of 25).
+      conv_case("depthwise_s2_k9_beyond_phase_taps", 1, 2, 19, 20, 2, 9, 9, 2, 2, 4, 4, 1, 1, 2),
       // Rows of several chunks (4, 2 and 1 at a time, each group's last chunk partial under 8 and
       // 16 lanes): stride 1 with a channel multiplier (backward-data adds the second channel's
       // rows), and a 5x5 dilated window.
