@@ -30,10 +30,8 @@ int threads_by_work(index_t units, index_t macs) {
   return threads_for(units, macs >= kGrain ? 1 : kGrain / (macs > 0 ? macs : 1));
 }
 
-}  // namespace
-
-namespace {
 index_t floor_mod(index_t u, index_t m) { return ((u % m) + m) % m; }
+
 }  // namespace
 
 bool depthwise_phases(const DepthwisePlane& g, DepthwisePhases* f) {
@@ -93,8 +91,7 @@ bool depthwise_phases(const DepthwisePlane& g, DepthwisePhases* f) {
 index_t depthwise_buffer_floats(const DepthwisePlane& g) {
   // The padded input (forward, backward-filter) or output (backward-data, stride 1) plane, sized
   // as depthwise_impl.inc's padded_for (one more column: split rows), plus the rotated taps;
-  // generously rounded. Strided
-  // backward-data: the layout of depthwise_phases.
+  // generously rounded. Strided backward-data: the layout of depthwise_phases.
   auto padded = [&](index_t oh, index_t ow, index_t sh, index_t sw) {
     return ((oh - 1) * sh + (g.kh - 1) * g.dh + 1) * ((ow + 15) / 16 * 16 * sw + (g.kw - 1) * g.dw + 2);
   };
