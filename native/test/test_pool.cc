@@ -192,6 +192,38 @@ GN_TEST(pool_max_nan_inf) {
   }
 }
 
+// One NaN in a plane of finite values, at every position in turn: each window holding it must
+// give NaN and its index, whichever tap reads it (first, middle or last of the window, in the
+// first or a later window row), on the window kernels' shapes. (With NaN frequent, as in
+// pool_window_kernels_match_baseline, some window of every plane ends on a NaN, which hid a kernel
+// that let a later value replace a NaN unless the window's last tap was one.)
+GN_TEST(pool_max_lone_nan) {
+  const Case shapes[] = {pool_case("k3_s2_p1", 1, 1, 7, 21, 3, 3, 2, 2, 1, 1),
+                         pool_case("k3_s1_p1", 1, 1, 6, 19, 3, 3, 1, 1, 1, 1),
+                         pool_case("k2_s1", 1, 1, 4, 17, 2, 2, 1, 1, 0, 0),
+                         pool_case("k4_s2_p2_ceil", 1, 1, 7, 19, 4, 4, 2, 2, 2, 2, 5, 11)};
+  std::uint64_t seed = 300;
+  for (const Case& c : shapes) {
+    require_valid(c);
+    const Pool2dShape& s = c.s;
+    gn_test::Rng rng(seed++);
+    std::vector<float> x(x_size(s));
+    for (auto& v : x) v = static_cast<float>(rng.integer(0, 3));  // ties too
+    for (index_t p = 0; p < x_size(s); ++p) {
+      std::vector<float> xp = x;
+      xp[p] = kNaN;
+      std::vector<float> y(y_size(s), 7.f);
+      std::vector<std::int32_t> am(y_size(s), -1);
+      gn::maxpool2d_forward(s, xp.data(), y.data(), am.data());
+      const std::vector<std::int32_t> want = ref_argmax(s, xp);
+      const std::string what = describe(c) + " NaN at " + std::to_string(p);
+      check_argmax(what, am, want);
+      for (index_t o = 0; o < y_size(s); ++o)
+        GN_CHECK(std::isnan(y[o]) == (want[o] == p) && (want[o] == p || y[o] == xp[want[o]]))
+            << what << ": output " << o << " is " << y[o];
+    }
+  }
+}
 // Backward scatters dy to the argmax, accumulating where overlapping windows chose the same
 // input (3x3 stride 2, and ties make that frequent).
 GN_TEST(pool_max_backward) {

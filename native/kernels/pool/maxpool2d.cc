@@ -372,10 +372,15 @@ void maxpool2d_forward(const Pool2dShape& s, const float* x, float* y, std::int3
     });
     return;
   }
-  const PoolMaxForwardFn isa_window = s.stride_w <= 2 ? kernels().pool_window.max_forward[s.stride_w - 1] : nullptr;
+  // The window kernels' scratch (pool_ukernel.h) holds kh rows of outputs: windows past 2^20 such
+  // entries (never in a real network) take the baseline path instead.
+  const PoolMaxForwardFn isa_window = s.stride_w <= 2 && s.kh * (s.ow + 7) <= (index_t(1) << 20)
+                                          ? kernels().pool_window.max_forward[s.stride_w - 1]
+                                          : nullptr;
   if (isa_window) {
-    for_each_plane(s.n * s.c, pool_threads(s, kMaxForwardCost), 0, [&](index_t q, char*) {
-      isa_window(s, x + q * hw, y + q * ohw, argmax + q * ohw);
+    const index_t floats = 4 * ((s.ow - 1) * s.stride_w + s.kw + 32) + 2 * s.kh * (s.ow + 7);
+    for_each_plane(s.n * s.c, pool_threads(s, kMaxForwardCost), sizeof(float) * floats, [&](index_t q, char* buf) {
+      isa_window(s, x + q * hw, y + q * ohw, argmax + q * ohw, reinterpret_cast<float*>(buf));
     });
     return;
   }

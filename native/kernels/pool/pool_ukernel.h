@@ -28,7 +28,10 @@ using MaxPool2x2BackwardFn = void (*)(const Pool2dShape& s, const float* dy, con
 // ResNet stem's 3x3 / stride 2 / pad 1, 3x3 / stride 1): the values of the baseline's separable
 // path bit for bit (argmax included). The average kernels' divisor follows count_include_pad as
 // avgpool2d.cc's does; count: its column counts of the ow outputs (column_counts there).
-using PoolMaxForwardFn = void (*)(const Pool2dShape& s, const float* x, float* y, std::int32_t* argmax);
+// max_forward's scratch: this thread's len + 32 + 2 * kh * (ow + 7) floats, 32-byte aligned, with
+// len = (ow - 1) * stride_w + kw (a kernel that needs none ignores it).
+using PoolMaxForwardFn = void (*)(const Pool2dShape& s, const float* x, float* y, std::int32_t* argmax,
+                                  float* scratch);
 using PoolAvgForwardFn = void (*)(const Pool2dShape& s, const float* x, float* y, bool count_include_pad,
                                   const float* count);
 

@@ -1,11 +1,12 @@
-// Max and average pooling forward for AVX2 with any window and a column stride of 2 (pool_ukernel.h;
-// see pool_window_kernels() below for stride 1): pool_window_avx512.cc on 8 lanes, with the same
-// values (the baseline's, bit for bit) and the same structure: per window row and tap, two loads
-// and a shuffle, four output rows interleaved, groups whose windows lie inside the input without
-// row checks. AVX2 has no mask registers: lane masks are vectors (vmaskmovps for loads that a row
-// end or the padding cuts, blends where AVX-512 uses masked moves); stores go through
-// store_first (../lanes_avx2.h), as a masked store costs 12-15 cycles on Zen3; row-end loads through
-// load_first.
+// Pooling window kernels for AVX2 (pool_ukernel.h), one plane per call, the baseline's values bit
+// for bit. Max forward, column stride 1 or 2: separable, each input row's maxima over the windows'
+// columns, then each output's over its window rows (max_plane below). Average forward, column
+// stride 2: pool_window_avx512.cc's structure on 8 lanes (per window row and tap, two loads and a
+// shuffle, four output rows interleaved, groups whose windows lie inside the input without row
+// checks). Average backward, column stride 1 or 2. AVX2 has no mask registers: lane masks are
+// vectors (vmaskmovps for loads that a row end or the padding cuts, blends where AVX-512 uses
+// masked moves); stores go through store_first (../lanes_avx2.h), as a masked store costs 12-15
+// cycles on Zen3; row-end loads through load_first.
 //
 // ISA unit (compiled with -mavx2 -mfma): everything lives in gn::avx2, helpers in an anonymous
 // namespace, and only intrinsics and project headers are included (KERNELS.md §6.5); the window
@@ -52,66 +53,156 @@ inline __m256i blend_i(__m256i a, __m256i b, __m256 mask) {  // mask ? b : a
   return _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(a), _mm256_castsi256_ps(b), mask));
 }
 
-// kExact: the NaN rule in full (a NaN best keeps its place); without it a later NaN replaces an
-// earlier one and *nan is set, and the plane is redone (for_each_max_group, pool_window_geometry.inc).
-template <index_t SW, bool kExact, bool kClip>
-void max_group(const Pool2dShape& s, const float* x, const RowGroup& rg, index_t i0, float* y,
-               std::int32_t* argmax, Clip<kClip>, Exact<kExact>, bool* nan) {
-  const __m256 ninf = _mm256_set1_ps(-__builtin_inff());
-  const __m256i lane = _mm256_setr_epi32(0, SW, 2 * SW, 3 * SW, 4 * SW, 5 * SW, 6 * SW, 7 * SW);
-  const index_t rows = s.oh - i0 < G ? s.oh - i0 : G;
-  for (index_t j = 0; j < s.ow; j += 8) {
-    const index_t n = s.ow - j < 8 ? s.ow - j : 8;
-    const index_t c_start = j * SW - s.pad_w;  // window column of lane 0
-    // As in pool_window_avx512.cc: -inf and the index of the window's first pixel to start from.
-    const __m256i first_col = _mm256_max_epi32(
-        _mm256_add_epi32(lane, _mm256_set1_epi32(static_cast<std::int32_t>(c_start))), _mm256_setzero_si256());
-    __m256 best[G];
-    __m256i at[G];
-#pragma GCC unroll 4
-    for (index_t g = 0; g < G; ++g) {
-      best[g] = ninf;
-      at[g] = _mm256_add_epi32(first_col, _mm256_set1_epi32(static_cast<std::int32_t>(rg.r0[g] * s.w)));
+// Max forward, separable: each input row's maxima over the windows' columns first (horizontal),
+// then each output's over its window rows (vertical). Horizontal first, because then both passes
+// keep the earlier candidate on a tie: the first maximum of a row (its first NaN), then the first
+// row holding the window's maximum (its first NaN) is the first maximum in row-major order, with no
+// index compares; and the rows that neighbouring windows share are reduced once.
+//
+// kExact: take_max's rule in full, v wins if larger or NaN over a best that is not (NLE_UQ: v >
+// best or unordered; and best ordered). Without it, v wins only if larger (LT_OQ(best, v), one
+// compare), which is the same rule when no pixel is NaN: the copy of the input rows checks that,
+// and a plane holding a NaN is computed again with kExact.
+template <bool kExact>
+inline void take_max(__m256 v, __m256i at_v, __m256& best, __m256i& at) {
+  const __m256 wins = kExact ? _mm256_and_ps(_mm256_cmp_ps(v, best, _CMP_NLE_UQ), _mm256_cmp_ps(best, best, _CMP_ORD_Q))
+                             : _mm256_cmp_ps(best, v, _CMP_LT_OQ);
+  best = _mm256_blendv_ps(best, v, wins);
+  at = blend_i(at, at_v, wins);
+}
+
+// The padded row (PaddedRow in pool_internal.h: padded column p = c + pad_w, -inf where c lies
+// outside the input) of stride 2 is split into its even entries ev[p / 2] and odd ones od[p / 2],
+// so that tap t of outputs j.. is the contiguous run (t odd ? od : ev) + j + t / 2; stride 1 uses
+// ev alone. Only the real columns are written per row (the -inf stay from the plane's start).
+// nan: set in some lane if a pixel copied is NaN.
+template <index_t SW>
+void copy_row(const float* xr, index_t n, index_t pw, float* ev, float* od, __m256& nan) {
+  if (SW == 1) {
+    index_t c = 0;
+    for (; c + 8 <= n; c += 8) {
+      const __m256 v = _mm256_loadu_ps(xr + c);
+      nan = _mm256_or_ps(nan, _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
+      _mm256_storeu_ps(ev + pw + c, v);
     }
-    for (index_t dr = 0; dr < s.kh; ++dr) {
-      for (index_t t = 0; t < s.kw; ++t) {
-        const index_t c0 = c_start + t;
-        index_t lo, hi;
-        lanes_inside<SW>(c0, n, s.w, &lo, &hi);
-        if (lo >= hi) continue;
-#pragma GCC unroll 4
-        for (index_t g = 0; g < G; ++g) {
-          index_t r = rg.top[g] + dr;
-          bool in = true;
-          if (kClip) {  // a row outside the window: read row r0, change nothing
-            in = r >= rg.r0[g] && r < rg.r1[g];
-            r = in ? r : rg.r0[g];
-          }
-          const __m256 v = load_lanes<SW>(x + r * s.w, c0, lo, hi, ninf);
-          // Larger, or NaN over a best that is not (NLE_UQ: v > best or unordered; and best ordered).
-          __m256 wins = _mm256_cmp_ps(v, best[g], _CMP_NLE_UQ);
-          if (kExact) wins = _mm256_and_ps(wins, _mm256_cmp_ps(best[g], best[g], _CMP_ORD_Q));
-          if (kClip) wins = _mm256_and_ps(wins, _mm256_castsi256_ps(_mm256_set1_epi32(in ? -1 : 0)));
-          best[g] = _mm256_blendv_ps(best[g], v, wins);
-          at[g] = blend_i(at[g], _mm256_add_epi32(lane, _mm256_set1_epi32(static_cast<std::int32_t>(r * s.w + c0))), wins);
-        }
-      }
+    for (; c < n; ++c) {
+      ev[pw + c] = xr[c];
+      if (xr[c] != xr[c]) nan = _mm256_castsi256_ps(_mm256_set1_epi32(-1));
     }
-#pragma GCC unroll 4
-    for (index_t g = 0; g < G; ++g) {  // (a loop to `rows` would leave best and at in memory)
-      if (g >= rows) break;
-      if (!kExact && _mm256_movemask_ps(_mm256_cmp_ps(best[g], best[g], _CMP_UNORD_Q)) != 0) *nan = true;
-      store_first(y + (i0 + g) * s.ow + j, best[g], n);
-      store_first(argmax + (i0 + g) * s.ow + j, at[g], n);
-    }
+    return;
+  }
+  // Column c lands in padded p = c + pw: even columns in one half, odd ones in the other.
+  float* to_even = (pw & 1 ? od : ev) + pw / 2;
+  float* to_odd = (pw & 1 ? ev + 1 : od) + pw / 2;
+  index_t m = 0;
+  for (; 2 * m + 16 <= n; m += 8) {
+    const __m256 a = _mm256_loadu_ps(xr + 2 * m), b = _mm256_loadu_ps(xr + 2 * m + 8);
+    nan = _mm256_or_ps(nan, _mm256_cmp_ps(a, b, _CMP_UNORD_Q));
+    // a0 a2 b0 b2 | a4 a6 b4 b6, then the 64-bit pairs reordered: a0 a2 a4 a6 b0 b2 b4 b6.
+    const __m256 e = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0));
+    const __m256 o = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1));
+    _mm256_storeu_ps(to_even + m, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(e), _MM_SHUFFLE(3, 1, 2, 0))));
+    _mm256_storeu_ps(to_odd + m, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(o), _MM_SHUFFLE(3, 1, 2, 0))));
+  }
+  for (index_t c = 2 * m; c < n; ++c) {
+    (c & 1 ? to_odd : to_even)[c / 2] = xr[c];
+    if (xr[c] != xr[c]) nan = _mm256_castsi256_ps(_mm256_set1_epi32(-1));
   }
 }
 
+// Row r's maxima: hv[j] over the padded columns j * SW .. j * SW + kw - 1, ha[j] its flat index;
+// a window whose pixels are all -inf keeps its first real one (the padding never wins). KW: kw as
+// a constant (the taps unrolled), or 0 to read it from s.
+template <index_t SW, index_t KW, bool kExact>
+void row_max(const Pool2dShape& s, index_t r, const float* ev, const float* od, float* hv, std::int32_t* ha) {
+  const index_t kw = KW ? KW : s.kw;
+  const __m256i lane = _mm256_setr_epi32(0, SW, 2 * SW, 3 * SW, 4 * SW, 5 * SW, 6 * SW, 7 * SW);
+  const __m256 ninf = _mm256_set1_ps(-__builtin_inff());
+  // Flat index of lane 0's window column 0 for outputs 0.. (the next block adds 8 * SW).
+  __m256i at0 = _mm256_add_epi32(lane, _mm256_set1_epi32(static_cast<std::int32_t>(r * s.w - s.pad_w)));
+  const __m256i row = _mm256_set1_epi32(static_cast<std::int32_t>(r * s.w));
+  const __m256i step = _mm256_set1_epi32(static_cast<std::int32_t>(8 * SW));
+  for (index_t j = 0; j < s.ow; j += 8, at0 = _mm256_add_epi32(at0, step)) {
+    __m256 best = ninf;
+    __m256i at = _mm256_max_epi32(at0, row);  // the window's first real column
+#pragma GCC unroll 8
+    for (index_t t = 0; t < kw; ++t) {
+      const float* src = SW == 1 ? ev + j + t : (t & 1 ? od : ev) + j + t / 2;
+      take_max<kExact>(_mm256_loadu_ps(src), _mm256_add_epi32(at0, _mm256_set1_epi32(static_cast<std::int32_t>(t))),
+                       best, at);
+    }
+    _mm256_store_ps(hv + j, best);
+    _mm256_store_si256(reinterpret_cast<__m256i*>(ha + j), at);
+  }
+}
+
+// scratch (pool_ukernel.h): the split padded rows of kCopyRows input rows, then the row maxima
+// of the last kh input rows, row r in slot r % kh (an output's window rows are at most kh
+// consecutive rows, and rows are reduced in order as the outputs need them). Rows are copied
+// kCopyRows at a time before any of them is read: a load right after the copy of its row spans
+// two stores still in flight and waits for both (store forwarding fails). Returns false, having
+// stopped, when !kExact and a pixel is NaN.
+constexpr index_t kCopyRows = 4;
+
+template <index_t SW, index_t KW, bool kExact>
+bool max_plane(const Pool2dShape& s, const float* x, float* y, std::int32_t* argmax, float* scratch) {
+  const index_t len = (s.ow - 1) * SW + s.kw, real_end = len - s.pad_w < s.w ? len - s.pad_w : s.w;
+  const index_t half = ((len + 1) / 2 + 15) / 8 * 8, owp = (s.ow + 7) / 8 * 8;
+  float* rows = scratch;  // kCopyRows split rows of 2 * half entries
+  float* hv = rows + kCopyRows * 2 * half;
+  std::int32_t* ha = reinterpret_cast<std::int32_t*>(hv + s.kh * owp);
+  const __m256 ninf = _mm256_set1_ps(-__builtin_inff());
+  for (index_t p = 0; p < kCopyRows * 2 * half; p += 8) _mm256_storeu_ps(rows + p, ninf);
+  index_t next = 0, next_slot = 0;  // the first row not reduced yet, and its slot
+  index_t copied0 = 0, copied1 = 0;  // the rows in `rows`
+  for (index_t i = 0; i < s.oh; ++i) {
+    index_t r0, r1, unused;
+    window(i, s.stride_h, s.pad_h, s.kh, s.h, &r0, &r1, &unused);
+    if (next < r0) {  // rows between windows (stride above the window) are skipped
+      next = r0;
+      next_slot = r0 % s.kh;
+    }
+    const index_t slot0 = next_slot - (next - r0) < 0 ? next_slot - (next - r0) + s.kh : next_slot - (next - r0);
+    for (; next < r1; ++next, next_slot = next_slot + 1 == s.kh ? 0 : next_slot + 1) {
+      if (next >= copied1) {
+        copied0 = next;
+        copied1 = next + kCopyRows < s.h ? next + kCopyRows : s.h;
+        __m256 nan = _mm256_setzero_ps();
+        for (index_t q = copied0; q < copied1; ++q) {
+          float* ev = rows + (q - copied0) * 2 * half;
+          copy_row<SW>(x + q * s.w, real_end, s.pad_w, ev, ev + half, nan);
+        }
+        if (!kExact && _mm256_movemask_ps(nan) != 0) return false;
+      }
+      const float* ev = rows + (next - copied0) * 2 * half;
+      row_max<SW, KW, kExact>(s, next, ev, ev + half, hv + next_slot * owp, ha + next_slot * owp);
+    }
+    for (index_t j = 0; j < s.ow; j += 8) {
+      __m256 best = _mm256_load_ps(hv + slot0 * owp + j);
+      __m256i at = _mm256_load_si256(reinterpret_cast<const __m256i*>(ha + slot0 * owp + j));
+      for (index_t r = r0 + 1, slot = slot0 + 1; r < r1; ++r, ++slot) {
+        if (slot == s.kh) slot = 0;
+        take_max<kExact>(_mm256_load_ps(hv + slot * owp + j),
+                         _mm256_load_si256(reinterpret_cast<const __m256i*>(ha + slot * owp + j)), best, at);
+      }
+      store_first(y + i * s.ow + j, best, s.ow - j);
+      store_first(argmax + i * s.ow + j, at, s.ow - j);
+    }
+  }
+  return true;
+}
+
+template <index_t SW, index_t KW>
+void max_plane(const Pool2dShape& s, const float* x, float* y, std::int32_t* argmax, float* scratch) {
+  if (!max_plane<SW, KW, false>(s, x, y, argmax, scratch)) max_plane<SW, KW, true>(s, x, y, argmax, scratch);
+}
+
 template <index_t SW>
-void max_forward(const Pool2dShape& s, const float* x, float* y, std::int32_t* argmax) {
-  for_each_max_group(s, [&](const RowGroup& rg, index_t i0, auto clip, auto exact, bool* nan) {
-    max_group<SW>(s, x, rg, i0, y, argmax, clip, exact, nan);
-  });
+void max_forward(const Pool2dShape& s, const float* x, float* y, std::int32_t* argmax, float* scratch) {
+  if (s.kw == 3)
+    max_plane<SW, 3>(s, x, y, argmax, scratch);
+  else
+    max_plane<SW, 0>(s, x, y, argmax, scratch);
 }
 
 template <index_t SW, bool kClip>
@@ -241,12 +332,13 @@ void avg_backward(const Pool2dShape& s, const float* dy, float* dx, bool count_i
 
 }  // namespace
 
-// Column stride 2 only: with stride 1 the baseline's separable path, which reads each pixel once
-// per window row rather than once per tap, was faster (k3 s1 p1 on N32 C16 32x32, 2 threads: max
-// 525 us against 564, average 260 against 304; stride 2, the ResNet stem: max 535 -> 218 us,
-// average 357 -> 120 us).
+// Average forward for column stride 2 only: with stride 1 the baseline's separable path, which
+// reads each pixel once per window row rather than once per tap, was faster (k3 s1 p1 on N32 C16
+// 32x32, 2 threads: 260 us against 304; stride 2, the ResNet stem: 357 -> 120 us). Max forward,
+// both strides, against the per-tap kernel this file had before (stride 2) and the baseline
+// (stride 1): docs/benchmarks.md, 2026-12-07 16:xx.
 PoolWindowKernels pool_window_kernels() {
-  return {{nullptr, max_forward<2>}, {nullptr, avg_forward<2>}, {avg_backward<1>, avg_backward<2>}};
+  return {{max_forward<1>, max_forward<2>}, {nullptr, avg_forward<2>}, {avg_backward<1>, avg_backward<2>}};
 }
 
 }  // namespace avx2

@@ -11,7 +11,7 @@
 // Same values as the baseline, bit for bit:
 //   max:     candidates in row-major window order, a later one wins when it is larger, or NaN where
 //            the best so far is not (the first maximum, the first NaN), which is the baseline's
-//            first maximum by flat index (a plane holding a NaN is computed twice: for_each_max_group);
+//            first maximum by flat index;
 //   average: per tap, the window rows summed top to bottom (padding columns give 0), the taps
 //            added left to right, then one division by rows * columns of the divisor: the
 //            baseline's column sums and taps, in the same order.
@@ -72,12 +72,12 @@ inline __m512 load_lanes(const float* p, const TapLanes& tl, __m512 fill) {
 // out where they are used.
 constexpr index_t kMaxTaps = 16;
 
-// kExact: the NaN rule in full, i.e. a NaN best keeps its place (the first NaN wins). Without it a
-// later NaN replaces an earlier one: the same values, but argmax may name the wrong NaN, so
-// for_each_max_group (pool_window_geometry.inc) redoes a plane whose output holds a NaN with kExact.
-template <index_t SW, bool kExact, bool kClip>
+// The NaN rule in full: a NaN best keeps its place (the first NaN wins). (A faster update without
+// it, with a plane redone when its output held a NaN, let a later value replace a NaN that was not
+// its window's last pixel; pool_max_lone_nan in native/test/test_pool.cc.)
+template <index_t SW, bool kClip>
 void max_group(const Pool2dShape& s, const float* x, const RowGroup& rg, index_t i0, float* y,
-               std::int32_t* argmax, Clip<kClip>, Exact<kExact>, bool* nan) {
+               std::int32_t* argmax, Clip<kClip>) {
   const index_t w = s.w, kh = s.kh, kw = s.kw, ow = s.ow;
   const __m512 ninf = _mm512_set1_ps(-__builtin_inff());
   const __m512i lane = _mm512_setr_epi32(0, SW, 2 * SW, 3 * SW, 4 * SW, 5 * SW, 6 * SW, 7 * SW, 8 * SW, 9 * SW,
@@ -122,7 +122,7 @@ void max_group(const Pool2dShape& s, const float* x, const RowGroup& rg, index_t
           }
           const __m512 v = load_lanes<SW>(x + r * w + c0, tl, ninf);
           // Larger, or NaN over a best that is not (NLE_UQ: v > best or unordered; and best ordered).
-          if (kExact) live = static_cast<__mmask16>(live & _mm512_cmp_ps_mask(best[g], best[g], _CMP_ORD_Q));
+          live = static_cast<__mmask16>(live & _mm512_cmp_ps_mask(best[g], best[g], _CMP_ORD_Q));
           const __mmask16 wins = _mm512_mask_cmp_ps_mask(live, v, best[g], _CMP_NLE_UQ);
           best[g] = _mm512_mask_mov_ps(best[g], wins, v);
           at[g] = _mm512_mask_add_epi32(at[g], wins, top_at[g], off);
@@ -132,7 +132,6 @@ void max_group(const Pool2dShape& s, const float* x, const RowGroup& rg, index_t
 #pragma GCC unroll 4
     for (index_t g = 0; g < G; ++g) {  // (a loop to `rows` would leave best and at in memory)
       if (g >= rows) break;
-      if (!kExact && _mm512_cmp_ps_mask(best[g], best[g], _CMP_UNORD_Q) != 0) *nan = true;
       _mm512_mask_storeu_ps(y + (i0 + g) * ow + j, first(n), best[g]);
       _mm512_mask_storeu_epi32(argmax + (i0 + g) * ow + j, first(n), at[g]);
     }
@@ -140,10 +139,8 @@ void max_group(const Pool2dShape& s, const float* x, const RowGroup& rg, index_t
 }
 
 template <index_t SW>
-void max_forward(const Pool2dShape& s, const float* x, float* y, std::int32_t* argmax) {
-  for_each_max_group(s, [&](const RowGroup& rg, index_t i0, auto clip, auto exact, bool* nan) {
-    max_group<SW>(s, x, rg, i0, y, argmax, clip, exact, nan);
-  });
+void max_forward(const Pool2dShape& s, const float* x, float* y, std::int32_t* argmax, float*) {
+  for_each_row_group(s, false, [&](const RowGroup& rg, index_t i0, auto clip) { max_group<SW>(s, x, rg, i0, y, argmax, clip); });
 }
 
 template <index_t SW, bool kClip>
