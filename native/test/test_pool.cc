@@ -194,14 +194,17 @@ GN_TEST(pool_max_nan_inf) {
 
 // One NaN in a plane of finite values, at every position in turn: each window holding it must
 // give NaN and its index, whichever tap reads it (first, middle or last of the window, in the
-// first or a later window row), on the window kernels' shapes. (With NaN frequent, as in
-// pool_window_kernels_match_baseline, some window of every plane ends on a NaN, which hid a kernel
-// that let a later value replace a NaN unless the window's last tap was one.)
+// first or a later window row), on the window kernels' shapes, 2x2 / stride 2 and global pooling.
+// (With NaN frequent, as in pool_window_kernels_match_baseline, some window of every plane ends on
+// a NaN, which hid a kernel that let a later value replace a NaN unless the window's last tap was
+// one.)
 GN_TEST(pool_max_lone_nan) {
   const Case shapes[] = {pool_case("k3_s2_p1", 1, 1, 7, 21, 3, 3, 2, 2, 1, 1),
                          pool_case("k3_s1_p1", 1, 1, 6, 19, 3, 3, 1, 1, 1, 1),
                          pool_case("k2_s1", 1, 1, 4, 17, 2, 2, 1, 1, 0, 0),
-                         pool_case("k4_s2_p2_ceil", 1, 1, 7, 19, 4, 4, 2, 2, 2, 2, 5, 11)};
+                         pool_case("k4_s2_p2_ceil", 1, 1, 7, 19, 4, 4, 2, 2, 2, 2, 5, 11),
+                         pool_case("k2_s2", 1, 1, 4, 34, 2, 2, 2, 2, 0, 0),
+                         pool_case("global", 1, 1, 6, 5, 6, 5, 1, 1, 0, 0)};
   std::uint64_t seed = 300;
   for (const Case& c : shapes) {
     require_valid(c);
