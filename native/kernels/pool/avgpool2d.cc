@@ -271,7 +271,7 @@ void avgpool2d_backward(const Pool2dShape& s, const float* dy, float* dx, bool c
   const std::vector<float> count = column_counts(s, count_include_pad);
   const PoolAvgBackwardFn isa_window = s.stride_w <= 2 ? kernels().pool_window.avg_backward[s.stride_w - 1] : nullptr;
   if (isa_window) {
-    for_each_plane(s.n * s.c, pool_threads(s), sizeof(float) * s.oh * (s.ow + s.w), [&](index_t q, char* buf) {
+    for_each_plane(s.n * s.c, pool_threads(s), sizeof(float) * s.oh * (2 * s.w + s.kw + s.pad_w + 64), [&](index_t q, char* buf) {
       isa_window(s, dy + q * ohw, dx + q * hw, count_include_pad, count.data(), reinterpret_cast<float*>(buf));
     });
     return;

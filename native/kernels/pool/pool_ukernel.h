@@ -36,7 +36,7 @@ using PoolAvgForwardFn = void (*)(const Pool2dShape& s, const float* x, float* y
                                   const float* count);
 
 // avg_backward: dx of average pooling (every pixel written), the baseline's bits; scratch:
-// oh * (ow + w) floats of this thread's.
+// oh * (2 * w + kw + pad_w + 64) floats of this thread's, 32-byte aligned.
 using PoolAvgBackwardFn = void (*)(const Pool2dShape& s, const float* dy, float* dx, bool count_include_pad,
                                    const float* count, float* scratch);
 

@@ -255,77 +255,84 @@ void avg_forward(const Pool2dShape& s, const float* x, float* y, bool count_incl
   });
 }
 
-// Average backward: pool_window_avx512.cc's avg_backward on 8 lanes (the same operations in the
-// same order, so the baseline's bits); stride 2 spreads 5 consecutive g over the lanes with
-// vpermps. Lane masks as vectors, from TapStep's bits.
-inline __m256i lanes_of(std::uint32_t bits) {
-  const __m256i bit = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
-  return _mm256_cmpeq_epi32(_mm256_and_si256(_mm256_set1_epi32(static_cast<std::int32_t>(bits)), bit), bit);
-}
-
-struct Step {
-  __m256i lanes, load;
-  index_t j0;
-  bool odd;
-};
-
-template <index_t SW>
-Step vector_step(const Pool2dShape& s, index_t b, index_t t) {
-  const TapStep st = tap_step<SW, 8>(s, 8 * b, t);
-  return {lanes_of(st.lanes), lanes_of(st.load), st.j0, st.odd};
-}
-
+// Average backward, the baseline's operations in its order (avgpool2d.cc's backward_plane). Per
+// output row i: g = dy / divisor, into a row with zeros around it (row i of gp); then row i of
+// grad, where column c (padded p = c + pad_w) adds g[j] for every tap t with j * SW + t = p, t
+// ascending, from +0 (a g outside the outputs is one of the zeros, and adding +0 changes no sum
+// that starts from +0: such a sum is never -0); then each dx row, the sum of the grad rows of the
+// windows covering it, in window order, or 0. Every tap is a plain load, no lane masks; stride 2
+// sums 8 even and 8 odd columns apart and interleaves them. scratch: gp, then grad.
 template <index_t SW>
 void avg_backward(const Pool2dShape& s, const float* dy, float* dx, bool count_include_pad, const float* count,
                   float* scratch) {
-  const index_t blocks = (s.w + 7) / 8;
-  float* gbuf = scratch;
-  float* grad = gbuf + s.oh * s.ow;
-  constexpr index_t kMaxSteps = 48;  // rows of 128 columns under 3x3; past that, worked out in place
-  Step steps[kMaxSteps];
-  const bool planned = blocks * s.kw <= kMaxSteps;
-  if (planned)
-    for (index_t b = 0; b < blocks; ++b)
-      for (index_t t = 0; t < s.kw; ++t) steps[b * s.kw + t] = vector_step<SW>(s, b, t);
+  // The sizes in locals: a vector store may alias anything, so fields of s would be read again
+  // after each one.
+  const index_t h = s.h, w = s.w, oh = s.oh, ow = s.ow, kh = s.kh, kw = s.kw, sh = s.stride_h, ph = s.pad_h,
+                pw = s.pad_w;
+  const index_t lead = ((kw - 1) / SW + 8) / 8 * 8;  // zeros before g[0]: taps reach j >= -(kw - 1) / SW
+  const index_t wp = (w + 15) / 16 * 16;             // grad's row pitch
+  const index_t gpitch = (lead + (wp + pw) / SW + 15) / 8 * 8;
+  float* gp = scratch;
+  float* grad = gp + oh * gpitch;
   const __m256 zero = _mm256_setzero_ps();
-  for (index_t i = 0; i < s.oh; ++i) {
+  for (index_t i = 0; i < oh; ++i) {
     index_t r0, r1, padded;
-    window(i, s.stride_h, s.pad_h, s.kh, s.h, &r0, &r1, &padded);
+    window(i, sh, ph, kh, h, &r0, &r1, &padded);
     const __m256 rows = _mm256_set1_ps(static_cast<float>(count_include_pad ? padded : r1 - r0));
-    for (index_t j = 0; j < s.ow; j += 8) {
-      const index_t n = s.ow - j;
-      store_first(gbuf + i * s.ow + j,
-                  _mm256_div_ps(load_first(dy + i * s.ow + j, n), _mm256_mul_ps(rows, load_first(count + j, n))), n);
+    float* gi = gp + i * gpitch;
+    // One loop for the zeros and g (separate loops of zero stores became memset calls).
+    for (index_t k = 0; k < gpitch; k += 8) {
+      const index_t j = k - lead, n = ow - j;
+      __m256 g = zero;
+      if (j >= 0 && n > 0) {
+        g = _mm256_div_ps(load_first(dy + i * ow + j, n), _mm256_mul_ps(rows, load_first(count + j, n)));
+        g = _mm256_and_ps(g, _mm256_castsi256_ps(first_lanes(n)));  // 0 / 0 past ow
+      }
+      _mm256_store_ps(gi + k, g);
     }
   }
-  const __m256i spread_even = _mm256_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3);
-  const __m256i spread_odd = _mm256_setr_epi32(0, 1, 1, 2, 2, 3, 3, 4);
-  for (index_t i = 0; i < s.oh; ++i) {
-    const float* gi = gbuf + i * s.ow;
-    for (index_t b = 0; b < blocks; ++b) {
-      __m256 sum = zero;
-      for (index_t t = 0; t < s.kw; ++t) {
-        const Step st = planned ? steps[b * s.kw + t] : vector_step<SW>(s, b, t);
-        __m256 gv = _mm256_maskload_ps(gi + st.j0, st.load);
-        if (SW == 2) gv = _mm256_permutevar8x32_ps(gv, st.odd ? spread_odd : spread_even);
-        sum = _mm256_blendv_ps(sum, _mm256_add_ps(sum, gv), _mm256_castsi256_ps(st.lanes));
+  for (index_t i = 0; i < oh; ++i) {
+    const float* gi = gp + i * gpitch + lead;
+    float* gr = grad + i * wp;
+    if (SW == 1) {
+      for (index_t c = 0; c < wp; c += 8) {
+        __m256 sum = zero;
+        for (index_t t = 0; t < kw; ++t) sum = _mm256_add_ps(sum, _mm256_loadu_ps(gi + c + pw - t));
+        _mm256_store_ps(gr + c, sum);
       }
-      store_first(grad + i * s.w + 8 * b, sum, s.w - 8 * b);
+      continue;
+    }
+    // Columns c + 2l take the taps t of pad_w's parity (p - t even), columns c + 2l + 1 the others.
+    const index_t te = pw & 1, to = 1 - te;
+    for (index_t c = 0; c < wp; c += 16) {
+      __m256 even = zero, odd = zero;
+      for (index_t t = te; t < kw; t += 2) even = _mm256_add_ps(even, _mm256_loadu_ps(gi + (c + pw - t) / 2));
+      for (index_t t = to; t < kw; t += 2) odd = _mm256_add_ps(odd, _mm256_loadu_ps(gi + (c + 1 + pw - t) / 2));
+      const __m256 lo = _mm256_unpacklo_ps(even, odd), hi = _mm256_unpackhi_ps(even, odd);
+      _mm256_store_ps(gr + c, _mm256_permute2f128_ps(lo, hi, 0x20));
+      _mm256_store_ps(gr + c + 8, _mm256_permute2f128_ps(lo, hi, 0x31));
     }
   }
   index_t lo_i = 0, hi_i = 0;  // windows lo_i .. hi_i - 1 cover r
-  for (index_t r = 0; r < s.h; ++r) {
-    while (lo_i < s.oh && lo_i * s.stride_h - s.pad_h + s.kh <= r) ++lo_i;
-    while (hi_i < s.oh && hi_i * s.stride_h - s.pad_h <= r) ++hi_i;
-    float* dxr = dx + r * s.w;
-    for (index_t c = 0; c < s.w; c += 8) {
-      const index_t n = s.w - c;
-      __m256 acc = zero;
-      if (lo_i < hi_i) {
-        acc = load_first(grad + lo_i * s.w + c, n);
-        for (index_t i = lo_i + 1; i < hi_i; ++i) acc = _mm256_add_ps(acc, load_first(grad + i * s.w + c, n));
-      }
-      store_first(dxr + c, acc, n);
+  for (index_t r = 0; r < h; ++r) {
+    while (lo_i < oh && lo_i * sh - ph + kh <= r) ++lo_i;
+    while (hi_i < oh && hi_i * sh - ph <= r) ++hi_i;
+    float* dxr = dx + r * w;
+    if (lo_i >= hi_i) {
+      for (index_t c = 0; c < w; c += 8) store_first(dxr + c, zero, w - c);
+      continue;
+    }
+    const float* g0 = grad + lo_i * wp;
+    index_t c = 0;
+    for (; c + 8 <= w; c += 8) {
+      __m256 acc = _mm256_load_ps(g0 + c);
+      for (index_t i = lo_i + 1; i < hi_i; ++i) acc = _mm256_add_ps(acc, _mm256_load_ps(grad + i * wp + c));
+      _mm256_storeu_ps(dxr + c, acc);
+    }
+    if (c < w) {
+      __m256 acc = _mm256_load_ps(g0 + c);
+      for (index_t i = lo_i + 1; i < hi_i; ++i) acc = _mm256_add_ps(acc, _mm256_load_ps(grad + i * wp + c));
+      store_first(dxr + c, acc, w - c);
     }
   }
 }
