@@ -241,8 +241,9 @@ void avgpool2d_forward(const Pool2dShape& s, const float* x, float* y, bool coun
   const std::vector<float> count = column_counts(s, count_include_pad);
   const PoolAvgForwardFn isa_window = s.stride_w <= 2 ? kernels().pool_window.avg_forward[s.stride_w - 1] : nullptr;
   if (isa_window) {
-    for_each_plane(s.n * s.c, pool_threads(s), 0, [&](index_t q, char*) {
-      isa_window(s, x + q * hw, y + q * ohw, count_include_pad, count.data());
+    const index_t floats = 4 * ((s.ow - 1) * s.stride_w + s.kw + 32);
+    for_each_plane(s.n * s.c, pool_threads(s), sizeof(float) * floats, [&](index_t q, char* buf) {
+      isa_window(s, x + q * hw, y + q * ohw, count_include_pad, count.data(), reinterpret_cast<float*>(buf));
     });
     return;
   }

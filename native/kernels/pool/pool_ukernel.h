@@ -28,12 +28,13 @@ using MaxPool2x2BackwardFn = void (*)(const Pool2dShape& s, const float* dy, con
 // ResNet stem's 3x3 / stride 2 / pad 1, 3x3 / stride 1): the values of the baseline's separable
 // path bit for bit (argmax included). The average kernels' divisor follows count_include_pad as
 // avgpool2d.cc's does; count: its column counts of the ow outputs (column_counts there).
-// max_forward's scratch: this thread's len + 32 + 2 * kh * (ow + 7) floats, 32-byte aligned, with
-// len = (ow - 1) * stride_w + kw (a kernel that needs none ignores it).
+// scratch: this thread's, 32-byte aligned (a kernel that needs none ignores it): for max_forward
+// 4 * (len + 32) + 2 * kh * (ow + 7) floats, for avg_forward 4 * (len + 32), with
+// len = (ow - 1) * stride_w + kw.
 using PoolMaxForwardFn = void (*)(const Pool2dShape& s, const float* x, float* y, std::int32_t* argmax,
                                   float* scratch);
 using PoolAvgForwardFn = void (*)(const Pool2dShape& s, const float* x, float* y, bool count_include_pad,
-                                  const float* count);
+                                  const float* count, float* scratch);
 
 // avg_backward: dx of average pooling (every pixel written), the baseline's bits; scratch:
 // oh * (2 * w + kw + pad_w + 64) floats of this thread's, 32-byte aligned.

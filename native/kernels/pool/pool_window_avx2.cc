@@ -20,33 +20,17 @@ namespace gn {
 namespace avx2 {
 namespace {
 
-constexpr index_t G = 4;
+constexpr index_t G = 4;  // (the geometry's row groups; this unit uses its window() only)
 
 #include "pool_window_geometry.inc"
 
-// All ones in the lanes l with lo <= l < hi (lanes 0..7 of `pos`, shifted by `base`).
-inline __m256i lanes_between(index_t lo, index_t hi, index_t base = 0) {
-  const __m256i pos = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-  return _mm256_andnot_si256(_mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<std::int32_t>(lo - base)), pos),
-                             _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<std::int32_t>(hi - base)), pos));
-}
-
-// Pixels row[c0 + SW * l] of lanes l in [lo, hi), `fill` elsewhere; stride 2 only (the kernels
-// leave stride 1 to the baseline, see pool_window_kernels()). The 16 columns from c0 in two loads:
-// columns 2 lo .. 2 hi - 2 (the odd ones between are inside the row too; the last column, which
-// no lane reads, may lie past the input, so the second load is always masked), then the even ones.
-template <index_t SW>
-inline __m256 load_lanes(const float* row, index_t c0, index_t lo, index_t hi, __m256 fill) {
-  static_assert(SW == 2, "AVX2 window kernels: column stride 2");
-  if (lo >= hi) return fill;
-  const bool all = lo == 0 && hi == 8;  // a plain first load and no blend (most steps)
-  const __m256i in = lanes_between(lo, hi);
-  const __m256 a = all ? _mm256_loadu_ps(row + c0) : _mm256_maskload_ps(row + c0, lanes_between(2 * lo, 2 * hi - 1));
-  const __m256 b = _mm256_maskload_ps(row + c0 + 8, lanes_between(2 * lo, 2 * hi - 1, 8));
+// Columns 0, 2, .. 14 of the 16 in a, b to even[0..7], columns 1, 3, .. 15 to odd[0..7].
+inline void store_split(__m256 a, __m256 b, float* even, float* odd) {
   // a0 a2 b0 b2 | a4 a6 b4 b6, then the 64-bit pairs reordered: a0 a2 a4 a6 b0 b2 b4 b6.
   const __m256 e = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0));
-  const __m256 v = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(e), _MM_SHUFFLE(3, 1, 2, 0)));
-  return all ? v : _mm256_blendv_ps(fill, v, _mm256_castsi256_ps(in));
+  const __m256 o = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1));
+  _mm256_storeu_ps(even, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(e), _MM_SHUFFLE(3, 1, 2, 0))));
+  _mm256_storeu_ps(odd, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(o), _MM_SHUFFLE(3, 1, 2, 0))));
 }
 
 inline __m256i blend_i(__m256i a, __m256i b, __m256 mask) {  // mask ? b : a
@@ -98,11 +82,7 @@ void copy_row(const float* xr, index_t n, index_t pw, float* ev, float* od, __m2
   for (; 2 * m + 16 <= n; m += 8) {
     const __m256 a = _mm256_loadu_ps(xr + 2 * m), b = _mm256_loadu_ps(xr + 2 * m + 8);
     nan = _mm256_or_ps(nan, _mm256_cmp_ps(a, b, _CMP_UNORD_Q));
-    // a0 a2 b0 b2 | a4 a6 b4 b6, then the 64-bit pairs reordered: a0 a2 a4 a6 b0 b2 b4 b6.
-    const __m256 e = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0));
-    const __m256 o = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1));
-    _mm256_storeu_ps(to_even + m, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(e), _MM_SHUFFLE(3, 1, 2, 0))));
-    _mm256_storeu_ps(to_odd + m, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(o), _MM_SHUFFLE(3, 1, 2, 0))));
+    store_split(a, b, to_even + m, to_odd + m);
   }
   for (index_t c = 2 * m; c < n; ++c) {
     (c & 1 ? to_odd : to_even)[c / 2] = xr[c];
@@ -205,54 +185,71 @@ void max_forward(const Pool2dShape& s, const float* x, float* y, std::int32_t* a
     max_plane<SW, 0>(s, x, y, argmax, scratch);
 }
 
-template <index_t SW, bool kClip>
-void avg_group(const Pool2dShape& s, const float* x, const RowGroup& rg, index_t i0, float* y,
-               const float* count, Clip<kClip>) {
-  const __m256 zero = _mm256_setzero_ps();
-  const index_t rows = s.oh - i0 < G ? s.oh - i0 : G;
-  for (index_t j = 0; j < s.ow; j += 8) {
-    const index_t n = s.ow - j < 8 ? s.ow - j : 8;
-    __m256 sum[G] = {zero, zero, zero, zero};
-    for (index_t t = 0; t < s.kw; ++t) {
-      const index_t c0 = j * SW - s.pad_w + t;
-      index_t lo, hi;
-      lanes_inside<SW>(c0, n, s.w, &lo, &hi);
-      // Per tap, the window's rows top to bottom; a row outside the window adds nothing (a blend,
-      // not an added 0, which would turn a -0 sum into +0).
-      __m256 col[G];
-#pragma GCC unroll 4
-      for (index_t g = 0; g < G; ++g) col[g] = load_lanes<SW>(x + rg.r0[g] * s.w, c0, lo, hi, zero);
-      for (index_t dr = 1; dr < s.kh; ++dr) {
-#pragma GCC unroll 4
-        for (index_t g = 0; g < G; ++g) {
-          const index_t r = rg.r0[g] + dr;
-          if (kClip) {
-            const bool in = r < rg.r1[g];
-            const __m256 v = load_lanes<SW>(x + (in ? r : rg.r0[g]) * s.w, c0, lo, hi, zero);
-            col[g] = _mm256_blendv_ps(col[g], _mm256_add_ps(col[g], v), _mm256_castsi256_ps(_mm256_set1_epi32(in ? -1 : 0)));
-          } else {
-            col[g] = _mm256_add_ps(col[g], load_lanes<SW>(x + r * s.w, c0, lo, hi, zero));
-          }
-        }
-      }
-#pragma GCC unroll 4
-      for (index_t g = 0; g < G; ++g) sum[g] = t == 0 ? col[g] : _mm256_add_ps(sum[g], col[g]);
+// Average forward, the baseline's operations in its order (avgpool2d.cc's forward_plane): per
+// output row, the window rows summed top to bottom column by column into the padded row (zeros in
+// the padding; stride 2 split into its even and odd entries as for the max), then the taps left to
+// right from the first one's sum, then one division by rows * columns of the divisor. The column
+// sums of kCopyRows output rows are written before any is read (store forwarding, as for the max).
+// scratch: kCopyRows padded rows of 2 * half entries.
+template <index_t SW>
+void col_sums(const float* x, index_t w, index_t r0, index_t r1, index_t n, index_t pw, float* ev, float* od) {
+  const auto sum16 = [&](index_t c, index_t m, __m256& a, __m256& b) {  // columns c .. c + 15, m of them real
+    a = load_first(x + r0 * w + c, m);
+    b = load_first(x + r0 * w + c + 8, m - 8);
+    for (index_t r = r0 + 1; r < r1; ++r) {
+      a = _mm256_add_ps(a, load_first(x + r * w + c, m));
+      b = _mm256_add_ps(b, load_first(x + r * w + c + 8, m - 8));
     }
-    const __m256 count_cols = load_first(count + j, n);
-#pragma GCC unroll 4
-    for (index_t g = 0; g < G; ++g) {
-      if (g >= rows) break;
-      store_first(y + (i0 + g) * s.ow + j,
-                  _mm256_div_ps(sum[g], _mm256_mul_ps(_mm256_set1_ps(rg.count[g]), count_cols)), n);
+  };
+  if (SW == 1) {
+    for (index_t c = 0; c < n; c += 16) {
+      __m256 a, b;
+      sum16(c, n - c, a, b);
+      _mm256_storeu_ps(ev + pw + c, a);
+      _mm256_storeu_ps(ev + pw + c + 8, b);
     }
+    return;
+  }
+  float* to_even = (pw & 1 ? od : ev) + pw / 2;
+  float* to_odd = (pw & 1 ? ev + 1 : od) + pw / 2;
+  for (index_t c = 0; c < n; c += 16) {
+    __m256 a, b;
+    sum16(c, n - c, a, b);
+    store_split(a, b, to_even + c / 2, to_odd + c / 2);
   }
 }
 
 template <index_t SW>
-void avg_forward(const Pool2dShape& s, const float* x, float* y, bool count_include_pad, const float* count) {
-  for_each_row_group(s, count_include_pad, [&](const RowGroup& rg, index_t i0, auto clip) {
-    avg_group<SW>(s, x, rg, i0, y, count, clip);
-  });
+void avg_forward(const Pool2dShape& s, const float* x, float* y, bool count_include_pad, const float* count,
+                 float* scratch) {
+  const index_t h = s.h, w = s.w, oh = s.oh, ow = s.ow, kh = s.kh, kw = s.kw, sh = s.stride_h, ph = s.pad_h,
+                pw = s.pad_w;
+  const index_t len = (ow - 1) * SW + kw, real_end = len - pw < w ? len - pw : w;
+  const index_t half = ((len + 1) / 2 + 15) / 8 * 8;
+  const __m256 zero = _mm256_setzero_ps();
+  for (index_t p = 0; p < kCopyRows * 2 * half; p += 8) _mm256_storeu_ps(scratch + p, zero);
+  for (index_t i0 = 0; i0 < oh; i0 += kCopyRows) {
+    const index_t i1 = i0 + kCopyRows < oh ? i0 + kCopyRows : oh;
+    for (index_t i = i0; i < i1; ++i) {
+      index_t r0, r1, unused;
+      window(i, sh, ph, kh, h, &r0, &r1, &unused);
+      float* ev = scratch + (i - i0) * 2 * half;
+      col_sums<SW>(x, w, r0, r1, real_end, pw, ev, ev + half);
+    }
+    for (index_t i = i0; i < i1; ++i) {
+      index_t r0, r1, padded;
+      window(i, sh, ph, kh, h, &r0, &r1, &padded);
+      const __m256 rows = _mm256_set1_ps(static_cast<float>(count_include_pad ? padded : r1 - r0));
+      const float* ev = scratch + (i - i0) * 2 * half;
+      const float* od = ev + half;
+      for (index_t j = 0; j < ow; j += 8) {
+        __m256 sum = _mm256_loadu_ps(ev + j);
+        for (index_t t = 1; t < kw; ++t)
+          sum = _mm256_add_ps(sum, _mm256_loadu_ps(SW == 1 ? ev + j + t : (t & 1 ? od : ev) + j + t / 2));
+        store_first(y + i * ow + j, _mm256_div_ps(sum, _mm256_mul_ps(rows, load_first(count + j, ow - j))), ow - j);
+      }
+    }
+  }
 }
 
 // Average backward, the baseline's operations in its order (avgpool2d.cc's backward_plane). Per
@@ -345,7 +342,7 @@ void avg_backward(const Pool2dShape& s, const float* dy, float* dx, bool count_i
 // both strides, against the per-tap kernel this file had before (stride 2) and the baseline
 // (stride 1): docs/benchmarks.md, 2026-12-07 16:xx.
 PoolWindowKernels pool_window_kernels() {
-  return {{max_forward<1>, max_forward<2>}, {nullptr, avg_forward<2>}, {avg_backward<1>, avg_backward<2>}};
+  return {{max_forward<1>, max_forward<2>}, {avg_forward<1>, avg_forward<2>}, {avg_backward<1>, avg_backward<2>}};
 }
 
 }  // namespace avx2

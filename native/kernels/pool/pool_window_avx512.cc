@@ -187,7 +187,8 @@ void avg_group(const Pool2dShape& s, const float* x, const RowGroup& rg, index_t
 }
 
 template <index_t SW>
-void avg_forward(const Pool2dShape& s, const float* x, float* y, bool count_include_pad, const float* count) {
+void avg_forward(const Pool2dShape& s, const float* x, float* y, bool count_include_pad, const float* count,
+                 float*) {
   for_each_row_group(s, count_include_pad, [&](const RowGroup& rg, index_t i0, auto clip) {
     avg_group<SW>(s, x, rg, i0, y, count, clip);
   });
