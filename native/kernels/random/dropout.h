@@ -5,24 +5,13 @@
 #ifndef GRADNODE_KERNELS_RANDOM_DROPOUT_H_
 #define GRADNODE_KERNELS_RANDOM_DROPOUT_H_
 
+#include <stdint.h>
+
 #include "../common.h"
 
 namespace gn {
 
-// A 32-bit integer hash (a two-multiply xorshift mixer with good avalanche).
-inline std::uint32_t mix32(std::uint32_t x) {
-  x ^= x >> 16;
-  x *= 0x7feb352du;
-  x ^= x >> 15;
-  x *= 0x846ca68bu;
-  x ^= x >> 16;
-  return x;
-}
-
-// The random 24-bit value of element i.
-inline std::uint32_t dropout_bits(std::uint64_t i, std::uint32_t seed0, std::uint32_t seed1) {
-  return mix32(mix32(static_cast<std::uint32_t>(i) ^ seed0) + seed1) >> 8;
-}
+#include "dropout_hash.inc"
 
 // mask[i] = bits(i) < threshold ? 0 : scale; y[i] = x[i] * mask[i].
 void dropout_forward(const float* x, float* y, float* mask, index_t n, std::uint32_t threshold, float scale,
