@@ -227,6 +227,7 @@ GN_TEST(pool_max_lone_nan) {
     }
   }
 }
+
 // Backward scatters dy to the argmax, accumulating where overlapping windows chose the same
 // input (3x3 stride 2, and ties make that frequent).
 GN_TEST(pool_max_backward) {
