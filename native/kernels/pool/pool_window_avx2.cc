@@ -1,12 +1,13 @@
-// Pooling window kernels for AVX2 (pool_ukernel.h), one plane per call, the baseline's values bit
-// for bit. Max forward, column stride 1 or 2: separable, each input row's maxima over the windows'
-// columns, then each output's over its window rows (max_plane below). Average forward, column
-// stride 2: pool_window_avx512.cc's structure on 8 lanes (per window row and tap, two loads and a
-// shuffle, four output rows interleaved, groups whose windows lie inside the input without row
-// checks). Average backward, column stride 1 or 2. AVX2 has no mask registers: lane masks are
-// vectors (vmaskmovps for loads that a row end or the padding cuts, blends where AVX-512 uses
-// masked moves); stores go through store_first (../lanes_avx2.h), as a masked store costs 12-15
-// cycles on Zen3; row-end loads through load_first.
+// Pooling window kernels for AVX2 (pool_ukernel.h), one plane per call, any window with a column
+// stride of 1 or 2, the baseline's values bit for bit. All three are separable, as the baseline
+// (maxpool2d.cc, avgpool2d.cc) is, but with the rows buffered so that every tap is one plain load:
+// max forward takes each input row's maxima over the windows' columns, then each output's over its
+// window rows (max_plane); average forward the window rows' column sums, then the taps; average
+// backward spreads each output row's share over zero-padded rows, then sums the window rows. Stride
+// 2 splits rows into their even and odd columns. (pool_window_avx512.cc instead reads every tap
+// straight from x with masked loads; on AVX2, without mask registers, that cost two loads, a
+// shuffle, a permute and blends per tap.) Row ends: store_first / load_first (../lanes_avx2.h), as
+// a masked store costs 12-15 cycles on Zen3.
 //
 // ISA unit (compiled with -mavx2 -mfma): everything lives in gn::avx2, helpers in an anonymous
 // namespace, and only intrinsics and project headers are included (KERNELS.md §6.5); the window
@@ -336,11 +337,8 @@ void avg_backward(const Pool2dShape& s, const float* dy, float* dx, bool count_i
 
 }  // namespace
 
-// Average forward for column stride 2 only: with stride 1 the baseline's separable path, which
-// reads each pixel once per window row rather than once per tap, was faster (k3 s1 p1 on N32 C16
-// 32x32, 2 threads: 260 us against 304; stride 2, the ResNet stem: 357 -> 120 us). Max forward,
-// both strides, against the per-tap kernel this file had before (stride 2) and the baseline
-// (stride 1): docs/benchmarks.md, 2026-12-07 16:xx.
+// Every kernel for both column strides. Against the per-tap kernels this file had before (stride 2)
+// and the baseline (stride 1): docs/benchmarks.md, "2026-12-07 16:30 UTC".
 PoolWindowKernels pool_window_kernels() {
   return {{max_forward<1>, max_forward<2>}, {avg_forward<1>, avg_forward<2>}, {avg_backward<1>, avg_backward<2>}};
 }
