@@ -46,8 +46,8 @@ struct IsaKernels {
                                  // an ISA has none (the baseline SSE2 path runs)
   WinogradKernels winograd;  // Winograd tile transforms (conv/winograd_ukernel.h); nullptr: the
                              // baseline's 4-lane ones
-  PoolWindowKernels pool_window;  // max / average forward, any window, column stride 1 or 2
-                                  // (pool/pool_ukernel.h); nullptr: the baseline path
+  PoolWindowKernels pool_window;  // max / average forward and average backward, any window, column
+                                  // stride 1 or 2 (pool/pool_ukernel.h); nullptr: the baseline path
   DepthwiseKernels depthwise;  // depthwise convolution planes (conv/depthwise.h)
   Col2imKernels col2im;  // col2im of the flat layout (conv/col2im_ukernel.h); nullptr: the baseline
 };

@@ -1,6 +1,6 @@
 import type { FloatArray } from '../backend';
 
-// The counter-based random stream of dropout (native/kernels/random/dropout.h computes the same).
+// The counter-based random stream of dropout (native/kernels/random/dropout_hash.inc computes the same).
 
 /** A 32-bit integer hash (a two-multiply xorshift mixer). */
 export function mix32(v: number): number {
