@@ -103,8 +103,8 @@ struct VmathKernels {
                              const float* dc, float* dgates, float* dc_prev, index_t rows, index_t hidden);
   // Dropout (random/dropout.h) of elements i0 .. i0 + n - 1, at x + 0 .. n - 1: mask = bits(i) <
   // threshold ? 0 : scale, y = x * mask.
-  void (*dropout)(const float* x, float* y, float* mask, index_t i0, index_t n, uint32_t threshold, float scale,
-                  uint32_t seed0, uint32_t seed1);
+  void (*dropout)(const float* x, float* y, float* mask, index_t i0, index_t n, std::uint32_t threshold, float scale,
+                  std::uint32_t seed0, std::uint32_t seed1);
   // Reduction blocks (reduce/reduce_blocks.inc; driven by reduce/reduce.cc): rows [0, rows) of the
   // columns [0, w) of a tile with row stride `inner` (w == inner == 1: one contiguous row). Sums in
   // double; max / min propagate NaN; arg: the first extreme (or first NaN), its row offset by r0.

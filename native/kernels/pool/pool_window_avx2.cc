@@ -91,19 +91,20 @@ void copy_row(const float* xr, index_t n, index_t pw, float* ev, float* od, __m2
   }
 }
 
-// Row r's maxima: hv[j] over the padded columns j * SW .. j * SW + kw - 1, ha[j] its flat index;
-// a window whose pixels are all -inf keeps its first real one (the padding never wins). KW: kw as
-// a constant (the taps unrolled), or 0 to read it from s.
+// Row r (of a plane w wide) reduced over the windows of ow outputs: hv[j] the maximum of padded
+// columns j * SW .. j * SW + kw - 1, ha[j] its flat index; a window whose pixels are all -inf keeps
+// its first real one (the padding never wins). KW: kw as a constant (the taps unrolled), or 0.
 template <index_t SW, index_t KW, bool kExact>
-void row_max(const Pool2dShape& s, index_t r, const float* ev, const float* od, float* hv, std::int32_t* ha) {
-  const index_t kw = KW ? KW : s.kw;
+void row_max(index_t r, index_t w, index_t pw, index_t ow, index_t kw_any, const float* ev, const float* od, float* hv,
+             std::int32_t* ha) {
+  const index_t kw = KW ? KW : kw_any;
   const __m256i lane = _mm256_setr_epi32(0, SW, 2 * SW, 3 * SW, 4 * SW, 5 * SW, 6 * SW, 7 * SW);
   const __m256 ninf = _mm256_set1_ps(-__builtin_inff());
   // Flat index of lane 0's window column 0 for outputs 0.. (the next block adds 8 * SW).
-  __m256i at0 = _mm256_add_epi32(lane, _mm256_set1_epi32(static_cast<std::int32_t>(r * s.w - s.pad_w)));
-  const __m256i row = _mm256_set1_epi32(static_cast<std::int32_t>(r * s.w));
+  __m256i at0 = _mm256_add_epi32(lane, _mm256_set1_epi32(static_cast<std::int32_t>(r * w - pw)));
+  const __m256i row = _mm256_set1_epi32(static_cast<std::int32_t>(r * w));
   const __m256i step = _mm256_set1_epi32(static_cast<std::int32_t>(8 * SW));
-  for (index_t j = 0; j < s.ow; j += 8, at0 = _mm256_add_epi32(at0, step)) {
+  for (index_t j = 0; j < ow; j += 8, at0 = _mm256_add_epi32(at0, step)) {
     __m256 best = ninf;
     __m256i at = _mm256_max_epi32(at0, row);  // the window's first real column
 #pragma GCC unroll 8
@@ -127,47 +128,51 @@ constexpr index_t kCopyRows = 4;
 
 template <index_t SW, index_t KW, bool kExact>
 bool max_plane(const Pool2dShape& s, const float* x, float* y, std::int32_t* argmax, float* scratch) {
-  const index_t len = (s.ow - 1) * SW + s.kw, real_end = len - s.pad_w < s.w ? len - s.pad_w : s.w;
-  const index_t half = ((len + 1) / 2 + 15) / 8 * 8, owp = (s.ow + 7) / 8 * 8;
+  // The sizes in locals: a vector store may alias anything, so fields of s would be read again
+  // after each one.
+  const index_t h = s.h, w = s.w, oh = s.oh, ow = s.ow, kh = s.kh, kw = s.kw, sh = s.stride_h, ph = s.pad_h,
+                pw = s.pad_w;
+  const index_t len = (ow - 1) * SW + kw, real_end = len - pw < w ? len - pw : w;
+  const index_t half = ((len + 1) / 2 + 15) / 8 * 8, owp = (ow + 7) / 8 * 8;
   float* rows = scratch;  // kCopyRows split rows of 2 * half entries
   float* hv = rows + kCopyRows * 2 * half;
-  std::int32_t* ha = reinterpret_cast<std::int32_t*>(hv + s.kh * owp);
+  std::int32_t* ha = reinterpret_cast<std::int32_t*>(hv + kh * owp);
   const __m256 ninf = _mm256_set1_ps(-__builtin_inff());
   for (index_t p = 0; p < kCopyRows * 2 * half; p += 8) _mm256_storeu_ps(rows + p, ninf);
   index_t next = 0, next_slot = 0;  // the first row not reduced yet, and its slot
   index_t copied0 = 0, copied1 = 0;  // the rows in `rows`
-  for (index_t i = 0; i < s.oh; ++i) {
+  for (index_t i = 0; i < oh; ++i) {
     index_t r0, r1, unused;
-    window(i, s.stride_h, s.pad_h, s.kh, s.h, &r0, &r1, &unused);
+    window(i, sh, ph, kh, h, &r0, &r1, &unused);
     if (next < r0) {  // rows between windows (stride above the window) are skipped
       next = r0;
-      next_slot = r0 % s.kh;
+      next_slot = r0 % kh;
     }
-    const index_t slot0 = next_slot - (next - r0) < 0 ? next_slot - (next - r0) + s.kh : next_slot - (next - r0);
-    for (; next < r1; ++next, next_slot = next_slot + 1 == s.kh ? 0 : next_slot + 1) {
+    const index_t slot0 = next_slot - (next - r0) < 0 ? next_slot - (next - r0) + kh : next_slot - (next - r0);
+    for (; next < r1; ++next, next_slot = next_slot + 1 == kh ? 0 : next_slot + 1) {
       if (next >= copied1) {
         copied0 = next;
-        copied1 = next + kCopyRows < s.h ? next + kCopyRows : s.h;
+        copied1 = next + kCopyRows < h ? next + kCopyRows : h;
         __m256 nan = _mm256_setzero_ps();
         for (index_t q = copied0; q < copied1; ++q) {
           float* ev = rows + (q - copied0) * 2 * half;
-          copy_row<SW>(x + q * s.w, real_end, s.pad_w, ev, ev + half, nan);
+          copy_row<SW>(x + q * w, real_end, pw, ev, ev + half, nan);
         }
         if (!kExact && _mm256_movemask_ps(nan) != 0) return false;
       }
       const float* ev = rows + (next - copied0) * 2 * half;
-      row_max<SW, KW, kExact>(s, next, ev, ev + half, hv + next_slot * owp, ha + next_slot * owp);
+      row_max<SW, KW, kExact>(next, w, pw, ow, kw, ev, ev + half, hv + next_slot * owp, ha + next_slot * owp);
     }
-    for (index_t j = 0; j < s.ow; j += 8) {
+    for (index_t j = 0; j < ow; j += 8) {
       __m256 best = _mm256_load_ps(hv + slot0 * owp + j);
       __m256i at = _mm256_load_si256(reinterpret_cast<const __m256i*>(ha + slot0 * owp + j));
       for (index_t r = r0 + 1, slot = slot0 + 1; r < r1; ++r, ++slot) {
-        if (slot == s.kh) slot = 0;
+        if (slot == kh) slot = 0;
         take_max<kExact>(_mm256_load_ps(hv + slot * owp + j),
                          _mm256_load_si256(reinterpret_cast<const __m256i*>(ha + slot * owp + j)), best, at);
       }
-      store_first(y + i * s.ow + j, best, s.ow - j);
-      store_first(argmax + i * s.ow + j, at, s.ow - j);
+      store_first(y + i * ow + j, best, ow - j);
+      store_first(argmax + i * ow + j, at, ow - j);
     }
   }
   return true;
@@ -320,6 +325,7 @@ void avg_backward(const Pool2dShape& s, const float* dy, float* dx, bool count_i
       for (index_t c = 0; c < w; c += 8) store_first(dxr + c, zero, w - c);
       continue;
     }
+    // Whole blocks, then the row's end (one loop with store_first for every block: stem 0.80x).
     const float* g0 = grad + lo_i * wp;
     index_t c = 0;
     for (; c + 8 <= w; c += 8) {
