@@ -21,8 +21,6 @@ namespace gn {
 namespace avx2 {
 namespace {
 
-constexpr index_t G = 4;  // (the geometry's row groups; this unit uses its window() only)
-
 #include "pool_window_geometry.inc"
 
 // Columns 0, 2, .. 14 of the 16 in a, b to even[0..7], columns 1, 3, .. 15 to odd[0..7].
@@ -33,6 +31,16 @@ inline void store_split(__m256 a, __m256 b, float* even, float* odd) {
   _mm256_storeu_ps(even, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(e), _MM_SHUFFLE(3, 1, 2, 0))));
   _mm256_storeu_ps(odd, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(o), _MM_SHUFFLE(3, 1, 2, 0))));
 }
+
+// Where the input columns go in a split padded row (copy_row below): column c lands in padded
+// p = c + pw, so even columns fill one half from entry pw / 2 and odd ones the other (from the
+// next entry when pw is odd).
+struct SplitTargets {
+  float* even;  // column 2m at even[m]
+  float* odd;   // column 2m + 1 at odd[m]
+  SplitTargets(index_t pw, float* ev, float* od)
+      : even((pw & 1 ? od : ev) + pw / 2), odd((pw & 1 ? ev + 1 : od) + pw / 2) {}
+};
 
 inline __m256i blend_i(__m256i a, __m256i b, __m256 mask) {  // mask ? b : a
   return _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(a), _mm256_castsi256_ps(b), mask));
@@ -76,17 +84,15 @@ void copy_row(const float* xr, index_t n, index_t pw, float* ev, float* od, __m2
     }
     return;
   }
-  // Column c lands in padded p = c + pw: even columns in one half, odd ones in the other.
-  float* to_even = (pw & 1 ? od : ev) + pw / 2;
-  float* to_odd = (pw & 1 ? ev + 1 : od) + pw / 2;
+  const SplitTargets to(pw, ev, od);
   index_t m = 0;
   for (; 2 * m + 16 <= n; m += 8) {
     const __m256 a = _mm256_loadu_ps(xr + 2 * m), b = _mm256_loadu_ps(xr + 2 * m + 8);
     nan = _mm256_or_ps(nan, _mm256_cmp_ps(a, b, _CMP_UNORD_Q));
-    store_split(a, b, to_even + m, to_odd + m);
+    store_split(a, b, to.even + m, to.odd + m);
   }
   for (index_t c = 2 * m; c < n; ++c) {
-    (c & 1 ? to_odd : to_even)[c / 2] = xr[c];
+    (c & 1 ? to.odd : to.even)[c / 2] = xr[c];
     if (xr[c] != xr[c]) nan = _mm256_castsi256_ps(_mm256_set1_epi32(-1));
   }
 }
@@ -216,12 +222,11 @@ void col_sums(const float* x, index_t w, index_t r0, index_t r1, index_t n, inde
     }
     return;
   }
-  float* to_even = (pw & 1 ? od : ev) + pw / 2;
-  float* to_odd = (pw & 1 ? ev + 1 : od) + pw / 2;
+  const SplitTargets to(pw, ev, od);
   for (index_t c = 0; c < n; c += 16) {
     __m256 a, b;
     sum16(c, n - c, a, b);
-    store_split(a, b, to_even + c / 2, to_odd + c / 2);
+    store_split(a, b, to.even + c / 2, to.odd + c / 2);
   }
 }
 

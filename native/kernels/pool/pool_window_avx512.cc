@@ -38,6 +38,94 @@ constexpr index_t G = 4;
 
 #include "pool_window_geometry.inc"
 
+// The lanes l < n whose column c0 + SW * l lies in [0, w), as [lo, hi). (SW a constant: a division
+// by a run-time stride, twice per tap, took most of the kernel's time.)
+template <index_t SW>
+inline void lanes_inside(index_t c0, index_t n, index_t w, index_t* lo, index_t* hi) {
+  index_t a = c0 >= 0 ? 0 : (-c0 + SW - 1) / SW;
+  index_t b = c0 >= w ? 0 : (w - c0 + SW - 1) / SW;
+  if (b > n) b = n;
+  if (a > b) a = b;
+  *lo = a;
+  *hi = b;
+}
+
+// Window rows of output rows i0 .. i0 + G - 1: [r0, r1) clipped to the input, the row of window
+// offset 0 (top, before clipping) and the divisor's row count. Rows past the last output get an
+// empty window.
+struct RowGroup {
+  index_t r0[G], r1[G], top[G];
+  float count[G];
+  bool inside;  // every window row of the G outputs lies in the input
+  RowGroup(const Pool2dShape& s, index_t i0, bool count_include_pad) {
+    for (index_t g = 0; g < G; ++g) {
+      index_t padded = 0;
+      if (i0 + g < s.oh) {
+        window(i0 + g, s.stride_h, s.pad_h, s.kh, s.h, &r0[g], &r1[g], &padded);
+      } else {
+        r0[g] = r1[g] = 0;
+      }
+      top[g] = (i0 + g) * s.stride_h - s.pad_h;
+      count[g] = static_cast<float>(count_include_pad ? padded : r1[g] - r0[g]);
+    }
+    inside = i0 + G <= s.oh && top[0] >= 0 && top[G - 1] + s.kh <= s.h;
+  }
+};
+
+// The forward kernels' loop over the groups: group(rg, i0, Clip<false>()) where every window row of
+// the group's outputs lies in the input (no row checks), group(rg, i0, Clip<true>()) elsewhere.
+template <bool kClip>
+struct Clip {};
+
+template <class F>
+GN_ALWAYS_INLINE void for_each_row_group(const Pool2dShape& s, bool count_include_pad, const F& group) {
+  for (index_t i0 = 0; i0 < s.oh; i0 += G) {
+    const RowGroup rg(s, i0, count_include_pad);
+    if (rg.inside)
+      group(rg, i0, Clip<false>());
+    else
+      group(rg, i0, Clip<true>());
+  }
+}
+
+// Average backward: which g one tap adds to a block of L columns c .. c + L - 1 (padded column
+// p = c + pad_w + l for lane l): the lanes whose p - t is a multiple of the stride and lands on an
+// output j = (p - t) / SW, and the g from j0 they read (stride 2: lane l reads g[j0 + (l + odd) / 2],
+// so L / 2 + 1 consecutive g cover a block). Bit l of `lanes` / bit k of `load`: lane l adds,
+// g[j0 + k] is read.
+struct TapStep {
+  index_t j0;
+  std::uint32_t lanes, load;
+  bool odd;
+};
+
+inline std::uint32_t low_bits(index_t n) { return static_cast<std::uint32_t>((std::uint64_t(1) << n) - 1u); }
+
+template <index_t SW, index_t L>
+TapStep tap_step(const Pool2dShape& s, index_t c, index_t t) {
+  const index_t e = c + s.pad_w - t;  // lane l: p - t = e + l, j = (e + l) / SW
+  TapStep st{0, 0, 0, false};
+  if (SW == 1) {  // lanes with 0 <= e + l < ow
+    const index_t lo = e >= 0 ? 0 : (-e < L ? -e : L);
+    const index_t hi = s.ow - e < L ? (s.ow - e > 0 ? s.ow - e : 0) : L;
+    if (lo < hi) st.lanes = st.load = low_bits(hi) & ~low_bits(lo);
+    st.j0 = e;
+    return st;
+  }
+  // Lanes with e + l even and 0 <= j < ow, j = j0 + (l + odd) / 2: l in [-2 j0 - odd, 2 (ow - j0) - odd).
+  st.j0 = e >= 0 ? e / 2 : -((1 - e) / 2);  // floor(e / 2)
+  st.odd = (e & 1) != 0;
+  const index_t odd = st.odd ? 1 : 0;
+  index_t lo = -2 * st.j0 - odd, hi = 2 * (s.ow - st.j0) - odd;
+  lo = lo < 0 ? 0 : lo;
+  hi = hi > L ? L : hi;
+  if (lo >= hi) return st;
+  st.lanes = low_bits(hi) & ~low_bits(lo) & (odd ? 0xaaaaaaaau : 0x55555555u);
+  const index_t k0 = (lo + odd) / 2, k1 = (hi - 1 + odd) / 2 + 1;  // the g those lanes read
+  st.load = low_bits(k1) & ~low_bits(k0);
+  return st;
+}
+
 // The lanes of one tap in a block of 16 outputs: the columns it loads (stride 1: lanes l in
 // [lo, hi); stride 2: columns 2 lo .. 2 hi - 2 from c0, the odd ones between being inside the row
 // too), and whether all 16 lanes are inside the row (plain loads, no fill).
@@ -201,7 +289,7 @@ void avg_forward(const Pool2dShape& s, const float* x, float* y, bool count_incl
 // avgpool2d.cc spreads each g over the taps of a zeroed row and sums the rows the same way.
 //
 // Which g a tap adds to columns c .. c + 15 depends on the column block and the tap only, so it is
-// worked out once per plane (TapStep, pool_window_geometry.inc); stride 2 reads 9 consecutive g in
+// worked out once per plane (TapStep, above); stride 2 reads 9 consecutive g in
 // one masked load and spreads them over the lanes with vpermps. Node, 2 threads, min of 300 calls,
 // baseline -> this kernel: ResNet stem N32 C16 32x32 k3 s2 p1 225 -> 120 us; k3 s1 p1 476 -> 221
 // us. (Working the steps out inside the row loop, and the covering windows through `window`, kept
