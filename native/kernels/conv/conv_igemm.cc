@@ -13,7 +13,11 @@
 // Padded samples: row R, column C of a channel's padded plane holds input row R - ph, column
 // C - pw (zero outside the input), for R < hp, C < wp: exactly the positions the windows read. So
 // output pixel (i, j) and tap (r, s) read padded position (i*sh + r*dh, j*sw + s*dw), and a panel
-// row is one copy per run of columns of one output row (one run of NR columns, mostly).
+// row is one copy per run of columns of one output row (one run of NR columns, mostly). With a
+// column stride sw > 1 each padded row is stored as sw phases (conv_pad.h: pad_geom_phased), in
+// which the columns a tap reads for consecutive output columns are adjacent: every stride packs
+// with the same plain copies. (Stride-2 packing was a strided gather before, 4 pixels per step:
+// ResNet-20's 32 -> 64 3x3 stride-2 forward spent 18 % of its time in it.)
 #include "conv_igemm.h"
 
 #include <cstring>
@@ -39,7 +43,7 @@ namespace {
 using conv_detail::ceil_div;
 using conv_detail::max_i;
 using conv_detail::min_i;
-using conv_detail::pad_geom;
+using conv_detail::pad_geom_phased;
 using conv_detail::PadGeom;
 using conv_detail::PadRing;
 using conv_detail::round_up;
@@ -66,37 +70,70 @@ constexpr index_t kSlack = conv_detail::kRingSlack;
 // Slack after a B panel of the backward-filter engine: 3 panel rows (NR <= 32).
 constexpr index_t kPanelSlack = 96;
 
-// p[0], p[S], p[2S], p[3S] for S = 1 or 2 (S = 2 reads p[7] too: every read of the padded ring
-// below stays inside its slack).
+// a[u] = x[2u] for 2u < n, b[u] = x[2u + 1] for 2u + 1 < n: one input row into a phased ring's
+// two phases (stride 2), eight floats per step.
+inline void deinterleave2(const float* GN_RESTRICT x, index_t n, float* GN_RESTRICT a, float* GN_RESTRICT b) {
+  index_t v = 0;
 #if GN_CONV_SSE2
-template <int S>
-inline __m128 load4(const float* p) {
-  if (S == 1) return _mm_loadu_ps(p);
-  return _mm_shuffle_ps(_mm_loadu_ps(p), _mm_loadu_ps(p + 4), _MM_SHUFFLE(2, 0, 2, 0));
-}
-#elif GN_CONV_NEON
-template <int S>
-inline float32x4_t load4(const float* p) {
-  return S == 1 ? vld1q_f32(p) : vld2q_f32(p).val[0];
-}
-#endif
-
-// dp[t] = sp[t * sw] for t < len; stride 2 (ResNet's downsampling layers) four at a time. The
-// scalar loop alone ran 14-20 % slower or faster depending on where the linker placed it.
-inline void copy_strided_run(const float* sp, index_t sw, float* dp, index_t len) {
-  index_t t = 0;
-  if (sw == 2) {
-#if GN_CONV_SSE2
-    for (; t + 4 <= len; t += 4) _mm_storeu_ps(dp + t, load4<2>(sp + 2 * t));
-#elif GN_CONV_NEON
-    for (; t + 4 <= len; t += 4) vst1q_f32(dp + t, load4<2>(sp + 2 * t));
-#endif
+  for (; v + 8 <= n; v += 8) {
+    const __m128 lo = _mm_loadu_ps(x + v), hi = _mm_loadu_ps(x + v + 4);
+    _mm_storeu_ps(a + v / 2, _mm_shuffle_ps(lo, hi, _MM_SHUFFLE(2, 0, 2, 0)));
+    _mm_storeu_ps(b + v / 2, _mm_shuffle_ps(lo, hi, _MM_SHUFFLE(3, 1, 3, 1)));
   }
-  for (; t < len; ++t) dp[t] = sp[t * sw];
+#elif GN_CONV_NEON
+  for (; v + 8 <= n; v += 8) {
+    const float32x4x2_t ab = vld2q_f32(x + v);
+    vst1q_f32(a + v / 2, ab.val[0]);
+    vst1q_f32(b + v / 2, ab.val[1]);
+  }
+#endif
+  for (; v + 1 < n; v += 2) {
+    a[v / 2] = x[v];
+    b[v / 2] = x[v + 1];
+  }
+  if (v < n) a[v / 2] = x[v];
 }
+
+// Phases whose first columns pad_sample_phased works out once per sample (more: per row).
+constexpr index_t kMaxPhases = 8;
+
+}  // namespace
+
+// A row of zeros, then input column c_lo + v - pw (v < copy) at col(c_lo + v): columns v = f,
+// f + S, f + 2S, ... land side by side.
+void conv_detail::PadRing::pad_sample_phased(index_t n) const {
+  const float* src = in + n * cv->in_n_stride;
+  float* dst = slot(n);
+  const index_t c_lo = max_i(cv->pw, 0), c_hi = min_i(cv->w + cv->pw, pg.wp);
+  const index_t copy = c_hi > c_lo ? c_hi - c_lo : 0;
+  const index_t wp = pg.wp, S = pg.phases;
+  index_t to[kMaxPhases];  // phase f's first column: col(c_lo + f)
+  for (index_t f = 0; f < S && f < kMaxPhases; ++f) to[f] = pg.col(c_lo + f);
+  for (index_t ch = 0; ch < cv->groups * cv->c; ++ch) {
+    const float* xc = src + ch * cv->h * cv->w;
+    float* pc = dst + ch * pg.plane;
+    for (index_t R = 0; R < pg.hp; ++R) {
+      float* GN_RESTRICT prow = pc + R * wp;
+      for (index_t C = 0; C < wp; ++C) prow[C] = 0.f;
+      const index_t ih = R - cv->ph;
+      if (ih < 0 || ih >= cv->h) continue;
+      const float* GN_RESTRICT xrow = xc + ih * cv->w + (c_lo - cv->pw);
+      if (S == 2) {
+        deinterleave2(xrow, copy, prow + to[0], prow + to[1]);
+        continue;
+      }
+      for (index_t f = 0; f < S && f < copy; ++f) {
+        float* GN_RESTRICT d = prow + (f < kMaxPhases ? to[f] : pg.col(c_lo + f));
+        for (index_t v = f, u = 0; v < copy; v += S, ++u) d[u] = xrow[v];
+      }
+    }
+  }
+}
+
+namespace {
 
 // Columns dst .. dst+len-1 of a panel come from one output row of one sample: column dst + t reads
-// ring[src + t * sw + tap offset].
+// ring[src + t + tap offset] (the ring's columns are split into stride phases: conv_pad.h).
 struct Segment {
   index_t src;
   int dst, len;
@@ -106,7 +143,7 @@ struct Segment {
 void tap_offsets(const IgemmConv& cv, const PadGeom& pg, index_t* toff) {
   for (index_t ci = 0, k = 0; ci < cv.c; ++ci)
     for (index_t r = 0; r < cv.kh; ++r)
-      for (index_t s = 0; s < cv.kw; ++s, ++k) toff[k] = (ci * pg.hp + r * cv.dh) * pg.wp + s * cv.dw;
+      for (index_t s = 0; s < cv.kw; ++s, ++k) toff[k] = (ci * pg.hp + r * cv.dh) * pg.wp + pg.col(s * cv.dw);
 }
 
 struct Plan {
@@ -133,7 +170,7 @@ Plan make_plan(const IgemmConv& cv, bool bias, int nt) {
   pl.bl = sgemm_blocking(pl.Kb, cv.batch * cv.oh * cv.ow);
   pl.P = cv.oh * cv.ow;
   pl.Q = cv.batch * pl.P;
-  pl.pg = pad_geom(cv);
+  pl.pg = pad_geom_phased(cv);
   const index_t nr = pl.bl.nr;
   const bool wide = cv.m * pl.Kb >= kWideWeightsFloats;
   index_t nb = (wide ? kBSliceWideFloats : kBSliceFloats) / pl.bl.kc;
@@ -208,7 +245,7 @@ struct Worker {
       for (index_t q = start; q < end;) {
         const index_t n = q / pl.P, pix = q % pl.P, i = pix / cv.ow, j = pix % cv.ow;
         const index_t len = min_i(end - q, cv.ow - j);
-        segs[ns].src = (n % pl.cap) * pl.pg.sample_pad + i * cv.sh * pl.pg.wp + j * cv.sw;
+        segs[ns].src = (n % pl.cap) * pl.pg.sample_pad + i * cv.sh * pl.pg.wp + pl.pg.col(j * cv.sw);
         segs[ns].dst = static_cast<int>(q - start);
         segs[ns].len = static_cast<int>(len);
         ++ns;
@@ -226,16 +263,15 @@ struct Worker {
     const int NR = kNr > 0 ? kNr : pl.bl.nr;
     const index_t ps = sgemm_panel_floats(NR, kb);
     const float* base = pad.ring + g * pl.cv.c * pl.pg.plane;
-    const index_t sw = pl.cv.sw;
     const index_t kend = min_i(k0 + kb, pl.K);
     for (index_t jp = 0; jp < np; ++jp) {
       float* dst = bslice + jp * ps;
       const index_t s0 = first[jp], s1 = first[jp + 1];
       const index_t valid = min_i(NR, ncols - jp * NR);
-      if (s1 - s0 == 1 && valid == NR && sw == 1) {
+      if (s1 - s0 == 1 && valid == NR) {
         const float* src = base + segs[s0].src;
         for (index_t k = k0; k < kend; ++k) std::memcpy(dst + (k - k0) * NR, src + toff[k], sizeof(float) * NR);
-      } else if (sw == 1) {
+      } else {
         // Several runs (output rows or samples) in the panel: each run copies a full NR floats (or
         // 16, below) from its source, in increasing column order, so that a run's excess is
         // overwritten by the next run, or spills into the next panel row, which is written
@@ -280,13 +316,6 @@ struct Worker {
         if (valid < NR)
           for (index_t k = k0; k < kend; ++k)
             for (index_t j = valid; j < NR; ++j) dst[(k - k0) * NR + j] = 0.f;
-      } else {
-        for (index_t k = k0; k < kend; ++k) {
-          float* d = dst + (k - k0) * NR;
-          const float* src = base + toff[k];
-          for (index_t sg = s0; sg < s1; ++sg) copy_strided_run(src + segs[sg].src, sw, d + segs[sg].dst, segs[sg].len);
-          for (index_t j = valid; j < NR; ++j) d[j] = 0.f;
-        }
       }
       // The bias row: ones in the valid columns.
       for (index_t k = kend; k < k0 + kb; ++k) {
@@ -353,20 +382,19 @@ struct Worker {
 
 // ---- backward-filter -----------------------------------------------------------------------------
 
-// d[q * ldd + i] = rows[i][q * S] for i, q < 4 (rows of the source become columns of d).
-template <int S = 1>
+// d[q * ldd + i] = rows[i][q] for i, q < 4 (rows of the source become columns of d).
 inline void transpose_4x4(const float* r0, const float* r1, const float* r2, const float* r3, float* d,
                           index_t ldd) {
 #if GN_CONV_SSE2
-  __m128 a = load4<S>(r0), b = load4<S>(r1), c = load4<S>(r2), e = load4<S>(r3);
+  __m128 a = _mm_loadu_ps(r0), b = _mm_loadu_ps(r1), c = _mm_loadu_ps(r2), e = _mm_loadu_ps(r3);
   _MM_TRANSPOSE4_PS(a, b, c, e);
   _mm_storeu_ps(d, a);
   _mm_storeu_ps(d + ldd, b);
   _mm_storeu_ps(d + 2 * ldd, c);
   _mm_storeu_ps(d + 3 * ldd, e);
 #elif GN_CONV_NEON
-  const float32x4x2_t t01 = vtrnq_f32(load4<S>(r0), load4<S>(r1));
-  const float32x4x2_t t23 = vtrnq_f32(load4<S>(r2), load4<S>(r3));
+  const float32x4x2_t t01 = vtrnq_f32(vld1q_f32(r0), vld1q_f32(r1));
+  const float32x4x2_t t23 = vtrnq_f32(vld1q_f32(r2), vld1q_f32(r3));
   vst1q_f32(d, vcombine_f32(vget_low_f32(t01.val[0]), vget_low_f32(t23.val[0])));
   vst1q_f32(d + ldd, vcombine_f32(vget_low_f32(t01.val[1]), vget_low_f32(t23.val[1])));
   vst1q_f32(d + 2 * ldd, vcombine_f32(vget_high_f32(t01.val[0]), vget_high_f32(t23.val[0])));
@@ -374,7 +402,7 @@ inline void transpose_4x4(const float* r0, const float* r1, const float* r2, con
 #else
   const float* r[4] = {r0, r1, r2, r3};
   for (int q = 0; q < 4; ++q)
-    for (int i = 0; i < 4; ++i) d[q * ldd + i] = r[i][q * S];
+    for (int i = 0; i < 4; ++i) d[q * ldd + i] = r[i][q];
 #endif
 }
 
@@ -395,43 +423,26 @@ inline void transpose_2x4(const float* r0, const float* r1, float* d, index_t ld
 #endif
 }
 
-// d[q * R + i] = rows[i][q * stride] for q < len, i < nrows, and 0 for nrows <= i < R: R source rows
-// (nrows of them real) written k-major, as a micro-panel of the GEMM. With `overrun` (stride 1
-// only), a tail of len % 4 is done as one more 4-wide block: it reads up to 3 floats past the end
-// of each row and writes up to 3 rows of d past q = len, which the caller must allow (later runs
-// overwrite them, or they land in slack).
-void transpose_rows(const float* const* rows, int nrows, int R, index_t len, index_t stride, float* d,
-                    bool overrun = false) {
+// d[q * R + i] = rows[i][q] for q < len, i < nrows, and 0 for nrows <= i < R: R source rows
+// (nrows of them real) written k-major, as a micro-panel of the GEMM.
+void transpose_rows(const float* const* rows, int nrows, int R, index_t len, float* d) {
   index_t q = 0;
-  if (stride == 1) {
-    const index_t qend = overrun ? len : len - 3;
-    for (; q < qend; q += 4) {
-      int i = 0;
-      for (; i + 4 <= nrows; i += 4)
-        transpose_4x4(rows[i] + q, rows[i + 1] + q, rows[i + 2] + q, rows[i + 3] + q, d + q * R + i, R);
-      if (i + 2 <= nrows) {
-        transpose_2x4(rows[i] + q, rows[i + 1] + q, d + q * R + i, R);
-        i += 2;
-      }
-      for (; i < nrows; ++i)
-        for (int u = 0; u < 4; ++u) d[(q + u) * R + i] = rows[i][q + u];
-      for (; i < R; ++i)
-        for (int u = 0; u < 4; ++u) d[(q + u) * R + i] = 0.f;
+  for (; q + 4 <= len; q += 4) {
+    int i = 0;
+    for (; i + 4 <= nrows; i += 4)
+      transpose_4x4(rows[i] + q, rows[i + 1] + q, rows[i + 2] + q, rows[i + 3] + q, d + q * R + i, R);
+    if (i + 2 <= nrows) {
+      transpose_2x4(rows[i] + q, rows[i + 1] + q, d + q * R + i, R);
+      i += 2;
     }
-  } else if (stride == 2) {  // blocks of 4 x 4 as above; reads one float past a row's last
-    for (; q + 4 <= len; q += 4) {
-      int i = 0;
-      for (; i + 4 <= nrows; i += 4)
-        transpose_4x4<2>(rows[i] + 2 * q, rows[i + 1] + 2 * q, rows[i + 2] + 2 * q, rows[i + 3] + 2 * q, d + q * R + i, R);
-      for (; i < nrows; ++i)
-        for (int u = 0; u < 4; ++u) d[(q + u) * R + i] = rows[i][2 * (q + u)];
-      for (; i < R; ++i)
-        for (int u = 0; u < 4; ++u) d[(q + u) * R + i] = 0.f;
-    }
+    for (; i < nrows; ++i)
+      for (int u = 0; u < 4; ++u) d[(q + u) * R + i] = rows[i][q + u];
+    for (; i < R; ++i)
+      for (int u = 0; u < 4; ++u) d[(q + u) * R + i] = 0.f;
   }
   for (; q < len; ++q) {
     int i = 0;
-    for (; i < nrows; ++i) d[q * R + i] = rows[i][q * stride];
+    for (; i < nrows; ++i) d[q * R + i] = rows[i][q];
     for (; i < R; ++i) d[q * R + i] = 0.f;
   }
 }
@@ -468,7 +479,7 @@ struct FilterWorker {
         const index_t i = t / cv.ow, j = t % cv.ow, seg = min_i(pix + len - t, cv.ow - j);
         xruns[cx++] = Run{l - l0 + (t - pix), seg,
                           (n % pad.cap) * pad.pg.sample_pad + g * cv.c * pad.pg.plane +
-                              i * cv.sh * pad.pg.wp + j * cv.sw, 0};
+                              i * cv.sh * pad.pg.wp + pad.pg.col(j * cv.sw), 0};
         t += seg;
       }
       l += len;
@@ -477,14 +488,15 @@ struct FilterWorker {
     *ny = cy;
   }
 
-  // The B panel of taps t0 .. t0+taps-1 (stride 1): four taps at a time, 4x4 transposes along each
+  // The B panel of taps t0 .. t0+taps-1 (a run's pixels are contiguous in the ring for every
+  // stride: conv_pad.h's phases): four taps at a time, 4x4 transposes along each
   // run, or eight at a time where the ISA has 8x8 transposes (gemm/pack.h: pack_rows8), with 4x4
   // blocks for a run's last 1-4 pixels. Runs come in increasing order, each ending with one block
   // that may reach up to 3 pixels past its end (reads stay in the ring's slack; writes are
   // overwritten by the next run or land in the panel's slack). A missing tap of the last group
   // re-reads a present one; its column is zeroed afterwards. 8x8 blocks, 64 x 32 at 14x14 -> 64
   // 5x5 backward-filter, 2 threads: 5.8 -> 5.4 ms (the packing 28 -> 17 % of the pass).
-  void pack_taps_s1(index_t t0, int taps, index_t nx, index_t kb) {
+  void pack_taps(index_t t0, int taps, index_t nx, index_t kb) {
     const int nr = bl.nr;
     const PackRows8Fn rows8 = nr % 8 == 0 ? kernels().pack_rows8 : nullptr;
     int j = 0;
@@ -540,22 +552,14 @@ struct FilterWorker {
           const int rows_here = static_cast<int>(min_i(mr, cv.m - ip * mr));
           for (index_t u = 0; u < ny; ++u) {
             for (int i = 0; i < rows_here; ++i) rows[i] = dy + yruns[u].off + (ip * mr + i) * P;
-            transpose_rows(rows, rows_here, mr, yruns[u].len, 1, apack + ip * psa + yruns[u].p * mr);
+            transpose_rows(rows, rows_here, mr, yruns[u].len, apack + ip * psa + yruns[u].p * mr);
           }
         }
         // B: panel jp holds taps jp*nr .. of group g, read from the padded samples.
         for (index_t jp = panel0; jp < panel1; ++jp) {
           const index_t t0 = jp * nr;
           const int taps_here = static_cast<int>(min_i(nr, fp.K - t0));
-          if (cv.sw == 1) {
-            pack_taps_s1(t0, taps_here, nx, kb);
-          } else {
-            for (index_t u = 0; u < nx; ++u) {
-              const float* base = pad.ring + xruns[u].off;
-              for (int j = 0; j < taps_here; ++j) rows[j] = base + toff[t0 + j];
-              transpose_rows(rows, taps_here, nr, xruns[u].len, cv.sw, bpanel + xruns[u].p * nr);
-            }
-          }
+          pack_taps(t0, taps_here, nx, kb);
           sgemm_packed_block(bl, cv.m, taps_here, kb, 1.f, apack, bpanel, b == 0 ? 0.f : 1.f,
                              dw + g * cv.m * fp.K + t0, fp.K);
         }
@@ -577,7 +581,7 @@ IgemmFilterPlan igemm_filter_plan(const IgemmConv& cv, index_t max_samples) {
   fp.max_samples = max_samples;
   // The longest k-block of any chunk (up to max_samples * P positions; deep ones take longer blocks).
   const index_t kc = sgemm_max_kc(max_samples * P, fp.K);
-  const PadGeom pg = pad_geom(cv);
+  const PadGeom pg = pad_geom_phased(cv);
   fp.cap = min_i(max_samples, (kc - 1) / P + 2);
   fp.a_floats = ceil_div(cv.m, uk.mr) * sgemm_panel_floats(uk.mr, kc);
   fp.b_floats = sgemm_panel_floats(uk.nr, kc);
@@ -592,7 +596,7 @@ void igemm_filter_chunk(const IgemmFilterPlan& fp, const float* x, const float* 
                         index_t n1, index_t panel0, index_t panel1, float* dw, float* ws) {
   const IgemmConv& cv = fp.cv;
   const GemmBlocking bl = sgemm_blocking((n1 - n0) * cv.oh * cv.ow, fp.K);
-  const PadGeom pg = pad_geom(cv);
+  const PadGeom pg = pad_geom_phased(cv);
   float* ring = ws;
   float* apack = ring + fp.cap * pg.sample_pad + kSlack;
   float* bpanel = apack + fp.a_floats;

@@ -22,9 +22,18 @@ constexpr index_t kRingSlack = 64;
 
 // The padded plane of a convolution: row R, column C hold input row R - ph, column C - pw (zero
 // outside the input), for R < hp, C < wp, exactly the positions the windows read.
+//
+// With phases = sw > 1 (pad_geom_phased), each row is stored as sw phases of `phase` floats:
+// column C at col(C) = (C % sw) * phase + C / sw, so that output column j and tap column c read
+// col(j * sw + c) = col(j * sw) + col(c) = j + col(c): the columns of an output row are contiguous
+// for every tap, and the engines copy them as at stride 1 (wp is then sw * phase, a little wider
+// than the windows need; the extra columns hold input or zero like the others).
 struct PadGeom {
   index_t hp, wp, plane;  // plane = hp * wp
   index_t sample_pad;     // floats of one padded sample (all groups), a multiple of 16
+  index_t phases = 1, phase = 0;
+
+  index_t col(index_t C) const { return phases == 1 ? C : C % phases * phase + C / phases; }
 };
 
 inline PadGeom pad_geom(const IgemmConv& cv) {
@@ -33,6 +42,19 @@ inline PadGeom pad_geom(const IgemmConv& cv) {
   pg.wp = (cv.ow - 1) * cv.sw + (cv.kw - 1) * cv.dw + 1;
   pg.plane = pg.hp * pg.wp;
   pg.sample_pad = round_up(cv.groups * cv.c * pg.plane, 16);
+  return pg;
+}
+
+// The same plane with its columns split into sw phases (above), for the implicit-GEMM engine.
+inline PadGeom pad_geom_phased(const IgemmConv& cv) {
+  PadGeom pg = pad_geom(cv);
+  if (cv.sw > 1) {
+    pg.phases = cv.sw;
+    pg.phase = ceil_div(pg.wp, cv.sw);
+    pg.wp = pg.phases * pg.phase;
+    pg.plane = pg.hp * pg.wp;
+    pg.sample_pad = round_up(cv.groups * cv.c * pg.plane, 16);
+  }
   return pg;
 }
 
@@ -51,6 +73,7 @@ struct PadRing {
   // Plain loops rather than memcpy / memset: rows are short (10-34 floats), where the library
   // calls cost more than the copies (~9% of a 32 -> 64 3x3 14x14 backward-filter).
   void pad_sample(index_t n) const {
+    if (pg.phases > 1) return pad_sample_phased(n);
     const float* src = in + n * cv->in_n_stride;
     float* dst = slot(n);
     // Input columns that land in the padded row: padded column C = input column + pw.
@@ -75,10 +98,15 @@ struct PadRing {
     }
   }
 
-  // For a ring that only this code writes: zero every slot once (clear), then fill samples with
-  // copy_interior, which writes only the input's rows and columns (their padding stays zero). Saves
-  // rewriting the padding for every sample: LeNet conv2's backward-data pads 10x10 planes to
-  // 18x18, and the zero rows and columns cost a quarter of its time.
+  // The same into rows split into phases (PadGeom); in conv_igemm.cc, the one engine that uses
+  // them (out of line for the others).
+  void pad_sample_phased(index_t n) const;
+
+  // For a ring that only this code writes (and a geometry without phases): zero every slot once
+  // (clear), then fill samples with copy_interior, which writes only the input's rows and columns
+  // (their padding stays zero). Saves rewriting the padding for every sample: LeNet conv2's
+  // backward-data pads 10x10 planes to 18x18, and the zero rows and columns cost a quarter of its
+  // time.
   void clear() const { std::memset(ring, 0, sizeof(float) * static_cast<std::size_t>(cap * pg.sample_pad)); }
   void copy_interior(index_t n) const {
     const float* src = in + n * cv->in_n_stride;
