@@ -94,13 +94,27 @@ inline void deinterleave2(const float* GN_RESTRICT x, index_t n, float* GN_RESTR
   if (v < n) a[v / 2] = x[v];
 }
 
+// d[u] = x[2u] for u < cnt (one phase of a stride-2 row), reading nothing past x[2 * cnt - 2].
+inline void gather2(const float* GN_RESTRICT x, index_t cnt, float* GN_RESTRICT d) {
+  index_t u = 0;
+#if GN_CONV_SSE2
+  for (; u + 5 <= cnt; u += 4)
+    _mm_storeu_ps(d + u, _mm_shuffle_ps(_mm_loadu_ps(x + 2 * u), _mm_loadu_ps(x + 2 * u + 4), _MM_SHUFFLE(2, 0, 2, 0)));
+#elif GN_CONV_NEON
+  for (; u + 5 <= cnt; u += 4) vst1q_f32(d + u, vld2q_f32(x + 2 * u).val[0]);
+#endif
+  for (; u < cnt; ++u) d[u] = x[2 * u];
+}
+
 // Phases whose first columns pad_sample_phased works out once per sample (more: per row).
 constexpr index_t kMaxPhases = 8;
 
 }  // namespace
 
 // A row of zeros, then input column c_lo + v - pw (v < copy) at col(c_lo + v): columns v = f,
-// f + S, f + 2S, ... land side by side.
+// f + S, f + 2S, ... land side by side. A 1x1 window (ResNet's stride-2 shortcuts) reads only
+// phase 0 of every sh-th row: the rest is left as it was (reads past a run's end may see it, but
+// the engines overwrite or zero what such reads copy; see pack_b and pack_taps).
 void conv_detail::PadRing::pad_sample_phased(index_t n) const {
   const float* src = in + n * cv->in_n_stride;
   float* dst = slot(n);
@@ -109,15 +123,29 @@ void conv_detail::PadRing::pad_sample_phased(index_t n) const {
   const index_t wp = pg.wp, S = pg.phases;
   index_t to[kMaxPhases];  // phase f's first column: col(c_lo + f)
   for (index_t f = 0; f < S && f < kMaxPhases; ++f) to[f] = pg.col(c_lo + f);
+  // 1x1: the input columns in phase 0 (padded columns that are multiples of S), and their count.
+  const bool one_col = cv->kw == 1, one_row = cv->kh == 1;
+  const index_t f0 = (S - c_lo % S) % S, cnt0 = copy > f0 ? (copy - f0 + S - 1) / S : 0;
   for (index_t ch = 0; ch < cv->groups * cv->c; ++ch) {
     const float* xc = src + ch * cv->h * cv->w;
     float* pc = dst + ch * pg.plane;
     for (index_t R = 0; R < pg.hp; ++R) {
+      if (one_row && R % cv->sh != 0) continue;
       float* GN_RESTRICT prow = pc + R * wp;
-      for (index_t C = 0; C < wp; ++C) prow[C] = 0.f;
+      const index_t zeros = one_col ? pg.phase : wp;
+      for (index_t C = 0; C < zeros; ++C) prow[C] = 0.f;
       const index_t ih = R - cv->ph;
       if (ih < 0 || ih >= cv->h) continue;
       const float* GN_RESTRICT xrow = xc + ih * cv->w + (c_lo - cv->pw);
+      if (one_col) {
+        float* GN_RESTRICT d = prow + (c_lo + f0) / S;
+        if (S == 2) {
+          gather2(xrow + f0, cnt0, d);
+        } else {
+          for (index_t u = 0; u < cnt0; ++u) d[u] = xrow[f0 + u * S];
+        }
+        continue;
+      }
       if (S == 2) {
         deinterleave2(xrow, copy, prow + to[0], prow + to[1]);
         continue;
@@ -488,10 +516,10 @@ struct FilterWorker {
     *ny = cy;
   }
 
-  // The B panel of taps t0 .. t0+taps-1 (a run's pixels are contiguous in the ring for every
-  // stride: conv_pad.h's phases): four taps at a time, 4x4 transposes along each
-  // run, or eight at a time where the ISA has 8x8 transposes (gemm/pack.h: pack_rows8), with 4x4
-  // blocks for a run's last 1-4 pixels. Runs come in increasing order, each ending with one block
+  // The B panel of taps t0 .. t0+taps-1 (a run's pixels are adjacent in the ring for every
+  // stride: conv_pad.h's phases): four taps at a time, 4x4 transposes along each run, or eight at
+  // a time where the ISA has 8x8 transposes (gemm/pack.h: pack_rows8), with 4x4 blocks for a
+  // run's last 1-4 pixels. Runs come in increasing order, each ending with one block
   // that may reach up to 3 pixels past its end (reads stay in the ring's slack; writes are
   // overwritten by the next run or land in the panel's slack). A missing tap of the last group
   // re-reads a present one; its column is zeroed afterwards. 8x8 blocks, 64 x 32 at 14x14 -> 64
