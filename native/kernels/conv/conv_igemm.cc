@@ -112,9 +112,10 @@ constexpr index_t kMaxPhases = 8;
 }  // namespace
 
 // A row of zeros, then input column c_lo + v - pw (v < copy) at col(c_lo + v): columns v = f,
-// f + S, f + 2S, ... land side by side. A 1x1 window (ResNet's stride-2 shortcuts) reads only
-// phase 0 of every sh-th row: the rest is left as it was (reads past a run's end may see it, but
-// the engines overwrite or zero what such reads copy; see pack_b and pack_taps).
+// f + S, f + 2S, ... land side by side. A window one column wide reads only phase 0, one row tall
+// only every sh-th row (both: ResNet's 1x1 stride-2 shortcuts): the rest is left as it was (reads
+// past a run's end may see it, but the engines overwrite or zero what such reads copy; see pack_b
+// and pack_taps).
 void conv_detail::PadRing::pad_sample_phased(index_t n) const {
   const float* src = in + n * cv->in_n_stride;
   float* dst = slot(n);
@@ -123,7 +124,8 @@ void conv_detail::PadRing::pad_sample_phased(index_t n) const {
   const index_t wp = pg.wp, S = pg.phases;
   index_t to[kMaxPhases];  // phase f's first column: col(c_lo + f)
   for (index_t f = 0; f < S && f < kMaxPhases; ++f) to[f] = pg.col(c_lo + f);
-  // 1x1: the input columns in phase 0 (padded columns that are multiples of S), and their count.
+  // One column wide: the input columns in phase 0 (padded columns that are multiples of S), and
+  // their count.
   const bool one_col = cv->kw == 1, one_row = cv->kh == 1;
   const index_t f0 = (S - c_lo % S) % S, cnt0 = copy > f0 ? (copy - f0 + S - 1) / S : 0;
   for (index_t ch = 0; ch < cv->groups * cv->c; ++ch) {
