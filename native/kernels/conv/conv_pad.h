@@ -27,8 +27,9 @@ constexpr index_t kRingSlack = 64;
 // column C at col(C) = (C % sw) * phase + C / sw, so that output column j and tap column c read
 // col(j * sw + c) = col(j * sw) + col(c) = j + col(c): the columns of an output row are contiguous
 // for every tap, and the engines copy them as at stride 1 (wp is then sw * phase, a little wider
-// than the windows need; the extra columns hold input or zero like the others). The fill for a window
-// one column wide or one row tall writes only the phase or rows it reads (pad_sample_phased).
+// than the windows need; the extra columns hold input or zero like the others). The fill for a
+// window one column wide or one row tall writes only the phase or rows it reads
+// (pad_sample_phased).
 struct PadGeom {
   index_t hp, wp, plane;  // plane = hp * wp
   index_t sample_pad;     // floats of one padded sample (all groups), a multiple of 16
