@@ -98,8 +98,10 @@ inline void deinterleave2(const float* GN_RESTRICT x, index_t n, float* GN_RESTR
 inline void gather2(const float* GN_RESTRICT x, index_t cnt, float* GN_RESTRICT d) {
   index_t u = 0;
 #if GN_CONV_SSE2
-  for (; u + 5 <= cnt; u += 4)
-    _mm_storeu_ps(d + u, _mm_shuffle_ps(_mm_loadu_ps(x + 2 * u), _mm_loadu_ps(x + 2 * u + 4), _MM_SHUFFLE(2, 0, 2, 0)));
+  for (; u + 5 <= cnt; u += 4) {
+    const __m128 lo = _mm_loadu_ps(x + 2 * u), hi = _mm_loadu_ps(x + 2 * u + 4);
+    _mm_storeu_ps(d + u, _mm_shuffle_ps(lo, hi, _MM_SHUFFLE(2, 0, 2, 0)));
+  }
 #elif GN_CONV_NEON
   for (; u + 5 <= cnt; u += 4) vst1q_f32(d + u, vld2q_f32(x + 2 * u).val[0]);
 #endif
