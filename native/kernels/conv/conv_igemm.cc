@@ -108,9 +108,6 @@ inline void gather2(const float* GN_RESTRICT x, index_t cnt, float* GN_RESTRICT 
   for (; u < cnt; ++u) d[u] = x[2 * u];
 }
 
-// Phases whose first columns pad_sample_phased works out once per sample (more: per row).
-constexpr index_t kMaxPhases = 8;
-
 }  // namespace
 
 // A row of zeros, then input column c_lo + v - pw (v < copy) at col(c_lo + v): columns v = f,
@@ -124,8 +121,7 @@ void conv_detail::PadRing::pad_sample_phased(index_t n) const {
   const index_t c_lo = max_i(cv->pw, 0), c_hi = min_i(cv->w + cv->pw, pg.wp);
   const index_t copy = c_hi > c_lo ? c_hi - c_lo : 0;
   const index_t wp = pg.wp, S = pg.phases;
-  index_t to[kMaxPhases];  // phase f's first column: col(c_lo + f)
-  for (index_t f = 0; f < S && f < kMaxPhases; ++f) to[f] = pg.col(c_lo + f);
+  const index_t to0 = pg.col(c_lo), to1 = pg.col(c_lo + 1);  // stride 2: where each phase starts
   // One column wide: the input columns in phase 0 (padded columns that are multiples of S), and
   // their count.
   const bool one_col = cv->kw == 1, one_row = cv->kh == 1;
@@ -151,11 +147,11 @@ void conv_detail::PadRing::pad_sample_phased(index_t n) const {
         continue;
       }
       if (S == 2) {
-        deinterleave2(xrow, copy, prow + to[0], prow + to[1]);
+        deinterleave2(xrow, copy, prow + to0, prow + to1);
         continue;
       }
       for (index_t f = 0; f < S && f < copy; ++f) {
-        float* GN_RESTRICT d = prow + (f < kMaxPhases ? to[f] : pg.col(c_lo + f));
+        float* GN_RESTRICT d = prow + pg.col(c_lo + f);  // strides above 2: rare, divisions per row
         for (index_t v = f, u = 0; v < copy; v += S, ++u) d[u] = xrow[v];
       }
     }
@@ -165,7 +161,8 @@ void conv_detail::PadRing::pad_sample_phased(index_t n) const {
 namespace {
 
 // Columns dst .. dst+len-1 of a panel come from one output row of one sample: column dst + t reads
-// ring[src + t + tap offset] (the ring's columns are split into stride phases: conv_pad.h).
+// ring[src + t + tap offset] (the ring's columns are split into stride phases, conv_pad.h: output
+// column j's tap (0, 0) is at col(j * sw) = j in its row, for every stride).
 struct Segment {
   index_t src;
   int dst, len;
@@ -277,7 +274,7 @@ struct Worker {
       for (index_t q = start; q < end;) {
         const index_t n = q / pl.P, pix = q % pl.P, i = pix / cv.ow, j = pix % cv.ow;
         const index_t len = min_i(end - q, cv.ow - j);
-        segs[ns].src = (n % pl.cap) * pl.pg.sample_pad + i * cv.sh * pl.pg.wp + pl.pg.col(j * cv.sw);
+        segs[ns].src = (n % pl.cap) * pl.pg.sample_pad + i * cv.sh * pl.pg.wp + j;
         segs[ns].dst = static_cast<int>(q - start);
         segs[ns].len = static_cast<int>(len);
         ++ns;
@@ -511,7 +508,7 @@ struct FilterWorker {
         const index_t i = t / cv.ow, j = t % cv.ow, seg = min_i(pix + len - t, cv.ow - j);
         xruns[cx++] = Run{l - l0 + (t - pix), seg,
                           (n % pad.cap) * pad.pg.sample_pad + g * cv.c * pad.pg.plane +
-                              i * cv.sh * pad.pg.wp + pad.pg.col(j * cv.sw), 0};
+                              i * cv.sh * pad.pg.wp + j, 0};
         t += seg;
       }
       l += len;
