@@ -17,6 +17,7 @@
 #include "kernels/conv/conv_lanes.h"
 #include "kernels/conv/conv_winograd.h"
 #include "kernels/conv/conv2d.h"
+#include "kernels/conv/im2col.h"
 #include "kernels/isa.h"
 #include "kernels/threads.h"
 
@@ -956,5 +957,69 @@ GN_TEST(conv_winograd_transforms_exact) {
         }
       }
     }
+  }
+}
+
+// col2im with a column stride of 2 (col2im_ukernel.h, rows2) against the baseline's strided adds:
+// the same bits on random geometries (row strides 1-3, dilations, pads beyond the window, rows
+// wider than one and two vectors of phase columns), on whole planes, on tiles of a few output
+// rows, and over several samples and a range of channels (col2im_samples_add). Values of
+// magnitudes 2^-12 .. 2^12, some infinite or -0, so that a change in the order of two additions
+// shows. Under an ISA without the kernel there is nothing of the ISA's to compare.
+GN_TEST(conv_col2im_stride2_matches_baseline) {
+  const gn::Isa isa = gn_test::current_isa();
+  if (gn::kernels().col2im.rows2 == nullptr) return;
+  const float inf = std::numeric_limits<float>::infinity();
+  const float special[] = {-0.f, inf, -inf};
+  gn_test::Rng rng(4242);
+  auto value = [&] {
+    if (rng.integer(0, 59) == 0) return special[rng.integer(0, 2)];
+    return std::ldexp(rng.uniform(-1.f, 1.f), static_cast<int>(rng.integer(-12, 12)));
+  };
+  for (int iter = 0; iter < 400; ++iter) {
+    gn::Im2colGeom g{};
+    g.c = rng.integer(1, 3);
+    g.h = rng.integer(1, 12);
+    g.w = rng.integer(1, iter % 4 == 0 ? 80 : 24);
+    g.kh = rng.integer(1, 5);
+    g.kw = rng.integer(1, 5);
+    g.stride_h = rng.integer(1, 3);
+    g.stride_w = 2;
+    g.dil_h = rng.integer(1, 3);
+    g.dil_w = rng.integer(1, 3);
+    g.pad_h = rng.integer(0, 4);
+    g.pad_w = rng.integer(0, 4);
+    g.oh = std::max<index_t>(1, full_out(g.h, g.kh, g.stride_h, g.pad_h, g.dil_h) + rng.integer(-1, 1));
+    g.ow = std::max<index_t>(1, full_out(g.w, g.kw, g.stride_w, g.pad_w, g.dil_w) + rng.integer(-1, 1));
+    const index_t taps = g.c * g.kh * g.kw, hw = g.h * g.w, P = g.oh * g.ow;
+    // A tile of output rows i0 .. i0 + rows - 1 (the whole plane every other time).
+    const index_t i0 = iter % 2 ? 0 : rng.integer(0, g.oh - 1);
+    const index_t rows = iter % 2 ? g.oh : rng.integer(1, g.oh - i0);
+    const index_t ld = rows * g.ow + rng.integer(0, 3);
+    std::vector<float> col(static_cast<std::size_t>(taps * ld));
+    for (auto& v : col) v = value();
+    // Two samples side by side for col2im_samples_add, channels c0 .. c1 - 1.
+    const index_t ns = 2, lds = ns * P;
+    std::vector<float> cols(static_cast<std::size_t>(taps * lds));
+    for (auto& v : cols) v = value();
+    const index_t c0 = rng.integer(0, g.c - 1), c1 = rng.integer(c0 + 1, g.c);
+    std::vector<float> dx[2], dxs[2];
+    for (int k = 0; k < 2; ++k) {  // 0: the baseline, 1: this ISA
+      GN_CHECK(gn::select_isa(k == 0 ? gn::Isa::kGeneric : isa)) << gn::isa_name(isa);
+      std::vector<float> work = col;
+      dx[k].assign(static_cast<std::size_t>(hw * g.c), 0.f);
+      gn::col2im_tile_add(g, work.data(), i0 * g.ow, rows * g.ow, dx[k].data(), ld);
+      dxs[k].assign(static_cast<std::size_t>(hw * g.c * ns), 0.f);
+      gn::col2im_samples_add(g, cols.data(), lds, ns, c0, c1, dxs[k].data(), hw * g.c);
+    }
+    const std::string what = "col2im stride 2, c " + std::to_string(g.c) + " " + std::to_string(g.h) + "x" +
+                             std::to_string(g.w) + " k " + std::to_string(g.kh) + "x" + std::to_string(g.kw) +
+                             " sh " + std::to_string(g.stride_h) + " dil " + std::to_string(g.dil_h) + "x" +
+                             std::to_string(g.dil_w) + " pad " + std::to_string(g.pad_h) + "x" +
+                             std::to_string(g.pad_w) + " out " + std::to_string(g.oh) + "x" +
+                             std::to_string(g.ow) + " rows " + std::to_string(i0) + "+" + std::to_string(rows);
+    GN_CHECK(std::memcmp(dx[0].data(), dx[1].data(), 4 * dx[0].size()) == 0) << what << ": tile differs";
+    GN_CHECK(std::memcmp(dxs[0].data(), dxs[1].data(), 4 * dxs[0].size()) == 0)
+        << what << ": samples " << c0 << ".." << c1 << " differ";
   }
 }

@@ -241,6 +241,13 @@ GN_ALIGN_LOOPS_32 void col2im_rows(const Im2colGeom& g, const float* col, index_
                  index_t i0, index_t rows, float* dx, index_t dx_stride) {
   const index_t hw = g.h * g.w, run = rows * g.ow, sw = g.stride_w;
   const RowRanges rr(g, i0, rows);
+  // Column stride 2: the ISA's kernel, each dX row read and written once (col2im_ukernel.h).
+  const auto rows2 = kernels().col2im.rows2;
+  if (sw == 2 && rr.kept && rows2 != nullptr && c1 > c0) {
+    const Col2imRows2 f{ns, run, dx_stride, c1 - c0, g.kh, g.kw, g.h, g.w, g.ow, g.stride_h, g.dil_h,
+                        g.dil_w, g.pad_h, g.pad_w, i0, rr.ilo, rr.ihi, rr.jlo, rr.jhi};
+    if (rows2(f, col + c0 * g.kh * g.kw * ld, ld, dx + c0 * hw)) return;
+  }
   // One tap's strided (or contiguous) adds over output columns [j0, j1) of every row and sample.
   auto single = [&](index_t c, index_t r, index_t s, index_t j0, index_t j1) {
     if (j1 <= j0) return;
