@@ -107,12 +107,15 @@ std::vector<Case> cases() {
       // Backward-data's per-sample path in several column tiles (im2col.cc, col_target_floats):
       // stride 1 with fewer input than output channels, K = 1600 over 169 pixels (AVX-512 64 + 64
       // + 41, AVX2 5 x 32 + 9; flat col2im on part-row tiles); stride 2, K = 576 over 289 pixels
-      // (160 + 129 or 112 + 112 + 65; col2im's row-segment walk).
+      // (tiles of 6 whole output rows).
       conv_case("tiled_bwd_data_k1600", 3, 64, 13, 13, 80, 5, 5, 1, 1, 2, 2, 1, 1, 1),
       // Two input channels on a 64x64 plane, 7x7: tiles of 49 taps x 100+ vectors, beyond the ISA
       // col2im kernel's mask table (col2im_impl.inc), which leaves them to the baseline loop.
       conv_case("flat_col2im_beyond_tables", 2, 2, 64, 64, 8, 7, 7, 1, 1, 3, 3, 1, 1, 1),
       conv_case("tiled_bwd_data_s2_k576", 2, 64, 33, 33, 64, 3, 3, 2, 2, 1, 1, 1, 1, 1),
+      // Output rows wider than a tile (K = 2048: tiles of 32 pixels, rows of 40): col2im's
+      // row-segment walk. (Rows that fit make whole-row tiles: 102 + 102 + 85 above.)
+      conv_case("tiled_bwd_data_s2_wide_rows", 2, 128, 5, 81, 8, 4, 4, 2, 2, 1, 1, 1, 1, 1),
       // The implicit GEMM with weights of 1 MB or more (conv_igemm.cc, kWideWeightsFloats): wide
       // blocks spanning samples, in equal shares of panels per thread. Forward 128 -> 256 3x3 s2
       // (147 columns); 128 -> 96 5x5, whose backward-data runs the rotated weights (405 columns).
