@@ -49,7 +49,8 @@ struct IsaKernels {
   PoolWindowKernels pool_window;  // max / average forward and average backward, any window, column
                                   // stride 1 or 2 (pool/pool_ukernel.h); nullptr: the baseline path
   DepthwiseKernels depthwise;  // depthwise convolution planes (conv/depthwise.h)
-  Col2imKernels col2im;  // col2im, flat layout and column stride 2 (conv/col2im_ukernel.h); nullptr: the baseline
+  Col2imKernels col2im;  // col2im of the flat layout and of column stride 2 (conv/col2im_ukernel.h);
+                         // nullptr: the baseline
 };
 
 // True when this binary contains the ISA's kernels.

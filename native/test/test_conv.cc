@@ -966,9 +966,10 @@ GN_TEST(conv_winograd_transforms_exact) {
 // col2im with a column stride of 2 (col2im_ukernel.h, rows2) against the baseline's strided adds:
 // the same bits on random geometries (row strides 1-3, dilations, pads beyond the window, rows
 // wider than one and two vectors of phase columns), on whole planes, on tiles of a few output
-// rows, and over several samples and a range of channels (col2im_samples_add). Values of
-// magnitudes 2^-12 .. 2^12, some infinite or -0, so that a change in the order of two additions
-// shows. Under an ISA without the kernel there is nothing of the ISA's to compare.
+// rows, and over several samples and a range of channels (col2im_samples_add), with nothing
+// written past the last plane. Values of magnitudes 2^-12 .. 2^12, some infinite or -0, so that a
+// change in the order of two additions shows. Under an ISA without the kernel there is nothing of
+// the ISA's to compare.
 GN_TEST(conv_col2im_stride2_matches_baseline) {
   const gn::Isa isa = gn_test::current_isa();
   if (gn::kernels().col2im.rows2 == nullptr) return;
@@ -1006,13 +1007,18 @@ GN_TEST(conv_col2im_stride2_matches_baseline) {
     std::vector<float> cols(static_cast<std::size_t>(taps * lds));
     for (auto& v : cols) v = value();
     const index_t c0 = rng.integer(0, g.c - 1), c1 = rng.integer(c0 + 1, g.c);
+    // dX with a guard of -0 behind it: a vector that ran past the plane would add +0 there
+    // (masked lanes) and leave +0.
+    const std::size_t guard = 64;
     std::vector<float> dx[2], dxs[2];
     for (int k = 0; k < 2; ++k) {  // 0: the baseline, 1: this ISA
       GN_CHECK(gn::select_isa(k == 0 ? gn::Isa::kGeneric : isa)) << gn::isa_name(isa);
       std::vector<float> work = col;
-      dx[k].assign(static_cast<std::size_t>(hw * g.c), 0.f);
+      dx[k].assign(static_cast<std::size_t>(hw * g.c) + guard, -0.f);
+      std::fill(dx[k].begin(), dx[k].end() - guard, 0.f);
       gn::col2im_tile_add(g, work.data(), i0 * g.ow, rows * g.ow, dx[k].data(), ld);
-      dxs[k].assign(static_cast<std::size_t>(hw * g.c * ns), 0.f);
+      dxs[k].assign(static_cast<std::size_t>(hw * g.c * ns) + guard, -0.f);
+      std::fill(dxs[k].begin(), dxs[k].end() - guard, 0.f);
       gn::col2im_samples_add(g, cols.data(), lds, ns, c0, c1, dxs[k].data(), hw * g.c);
     }
     const std::string what = "col2im stride 2, c " + std::to_string(g.c) + " " + std::to_string(g.h) + "x" +
@@ -1021,6 +1027,10 @@ GN_TEST(conv_col2im_stride2_matches_baseline) {
                              std::to_string(g.dil_w) + " pad " + std::to_string(g.pad_h) + "x" +
                              std::to_string(g.pad_w) + " out " + std::to_string(g.oh) + "x" +
                              std::to_string(g.ow) + " rows " + std::to_string(i0) + "+" + std::to_string(rows);
+    const std::vector<float> minus_zero(guard, -0.f);
+    GN_CHECK(std::memcmp(dx[1].data() + dx[1].size() - guard, minus_zero.data(), 4 * guard) == 0 &&
+             std::memcmp(dxs[1].data() + dxs[1].size() - guard, minus_zero.data(), 4 * guard) == 0)
+        << what << ": written past the dX planes";
     GN_CHECK(std::memcmp(dx[0].data(), dx[1].data(), 4 * dx[0].size()) == 0) << what << ": tile differs";
     GN_CHECK(std::memcmp(dxs[0].data(), dxs[1].data(), 4 * dxs[0].size()) == 0)
         << what << ": samples " << c0 << ".." << c1 << " differ";
