@@ -55,7 +55,8 @@ struct ConvPlan {
   // 1x1, stride 1, no padding, ow == w, oh <= h: the input plane itself is the column matrix
   // (ldb = hw, the first P = oh * w pixels), so no im2col.
   bool direct;
-  index_t tile;        // output pixels per im2col tile (a multiple of 16 unless it is all of P)
+  index_t tile;        // output pixels per im2col tile: all of P, whole output rows (column stride
+                       // 2), or a multiple of the GEMM's panel width
   index_t col_floats;  // floats of one column buffer (K * tile), rounded up to 64 bytes; 0 if direct
   Im2colGeom geom;
 };
