@@ -1,4 +1,5 @@
-// Loads and stores of the first n lanes of a ymm register (a row end), for AVX2 units (compiled
+// Loads and stores of the first n lanes of a ymm register (a row end), and the split of 16 floats
+// into their even and odd lanes and back (stride-2 rows), for AVX2 units (compiled
 // with -mavx2 -mfma; the functions live in gn::avx2 like everything those units define). Loads are
 // masked (vmaskmovps from memory is as cheap as a plain load on Zen3 and never touches the lanes
 // past n). A masked store (vmaskmovps / vpmaskmovd to memory) costs 12-15 cycles on Zen3 against one
@@ -65,6 +66,23 @@ inline void store_first(int32_t* p, __m256i v, index_t n) {
     n -= 2;
   }
   if (n >= 1) *p = _mm_cvtsi128_si32(x);
+}
+
+// The 16 floats lo, hi split into their even lanes (lo0 lo2 .. lo6 hi0 .. hi6) and odd ones:
+// shuffles give lo0 lo2 hi0 hi2 | lo4 lo6 hi4 hi6, then the 64-bit pairs are reordered 0 2 1 3.
+inline void deinterleave(__m256 lo, __m256 hi, __m256* even, __m256* odd) {
+  const __m256d e = _mm256_castps_pd(_mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(2, 0, 2, 0)));
+  const __m256d o = _mm256_castps_pd(_mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(3, 1, 3, 1)));
+  *even = _mm256_castpd_ps(_mm256_permute4x64_pd(e, _MM_SHUFFLE(3, 1, 2, 0)));
+  *odd = _mm256_castpd_ps(_mm256_permute4x64_pd(o, _MM_SHUFFLE(3, 1, 2, 0)));
+}
+
+// The inverse: even0 odd0 even1 odd1 .. in lo (the first 8) and hi.
+inline void interleave(__m256 even, __m256 odd, __m256* lo, __m256* hi) {
+  const __m256 a = _mm256_unpacklo_ps(even, odd);  // e0 o0 e1 o1 | e4 o4 e5 o5
+  const __m256 b = _mm256_unpackhi_ps(even, odd);  // e2 o2 e3 o3 | e6 o6 e7 o7
+  *lo = _mm256_permute2f128_ps(a, b, 0x20);
+  *hi = _mm256_permute2f128_ps(a, b, 0x31);
 }
 
 }  // namespace avx2

@@ -30,19 +30,7 @@ inline void vstoreu(float* p, V v) { _mm256_storeu_ps(p, v); }
 // which; see ../lanes_avx2.h for why not vmaskmovps.
 inline void vstore(Mask m, float* p, V v) { store_first(p, v, __builtin_popcount(m)); }
 inline V vadd(V a, V b) { return _mm256_add_ps(a, b); }
-inline void deinterleave(V lo, V hi, V* even, V* odd) {
-  // lo0 lo2 hi0 hi2 | lo4 lo6 hi4 hi6, then the 64-bit pairs in the order 0 2 1 3
-  const __m256d e = _mm256_castps_pd(_mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(2, 0, 2, 0)));
-  const __m256d o = _mm256_castps_pd(_mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(3, 1, 3, 1)));
-  *even = _mm256_castpd_ps(_mm256_permute4x64_pd(e, _MM_SHUFFLE(3, 1, 2, 0)));
-  *odd = _mm256_castpd_ps(_mm256_permute4x64_pd(o, _MM_SHUFFLE(3, 1, 2, 0)));
-}
-inline void interleave(V even, V odd, V* lo, V* hi) {
-  const __m256 a = _mm256_unpacklo_ps(even, odd);  // e0 o0 e1 o1 | e4 o4 e5 o5
-  const __m256 b = _mm256_unpackhi_ps(even, odd);  // e2 o2 e3 o3 | e6 o6 e7 o7
-  *lo = _mm256_permute2f128_ps(a, b, 0x20);
-  *hi = _mm256_permute2f128_ps(a, b, 0x31);
-}
+// deinterleave and interleave: ../lanes_avx2.h.
 
 }  // namespace
 

@@ -22,12 +22,7 @@ inline __m256 sub(__m256 a, __m256 b) { return _mm256_sub_ps(a, b); }
 
 // Columns 2t (even) and 2t + 1 (odd) of 8 tiles from the len columns at p (zeros past len).
 inline void even_odd(const float* p, index_t len, __m256& even, __m256& odd) {
-  const __m256 a = load_first(p, len), b = load_first(p + 8, len - 8);
-  // a0 a2 b0 b2 | a4 a6 b4 b6, then the 64-bit pairs reordered: a0 a2 a4 a6 b0 b2 b4 b6.
-  even = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0))),
-                                                _MM_SHUFFLE(3, 1, 2, 0)));
-  odd = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1))),
-                                               _MM_SHUFFLE(3, 1, 2, 0)));
+  deinterleave(load_first(p, len), load_first(p + 8, len - 8), &even, &odd);
 }
 
 void input(const float* src, index_t wp, index_t cnt, float* v, index_t xs) {
@@ -48,9 +43,10 @@ void output(const float* m, index_t xs, float bias, index_t cnt, index_t ncols, 
     float* y = i == 0 ? y0 : y1;
     if (y == nullptr) break;
     // Tile t's columns c[i][0][t], c[i][1][t] go to 2t, 2t + 1.
-    const __m256 lo = _mm256_unpacklo_ps(c[i][0], c[i][1]), hi = _mm256_unpackhi_ps(c[i][0], c[i][1]);
-    store_first(y, _mm256_permute2f128_ps(lo, hi, 0x20), ncols);
-    store_first(y + 8, _mm256_permute2f128_ps(lo, hi, 0x31), ncols - 8);
+    __m256 lo, hi;
+    interleave(c[i][0], c[i][1], &lo, &hi);
+    store_first(y, lo, ncols);
+    store_first(y + 8, hi, ncols - 8);
   }
 }
 

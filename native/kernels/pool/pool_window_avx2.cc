@@ -25,11 +25,10 @@ namespace {
 
 // Columns 0, 2, .. 14 of the 16 in a, b to even[0..7], columns 1, 3, .. 15 to odd[0..7].
 inline void store_split(__m256 a, __m256 b, float* even, float* odd) {
-  // a0 a2 b0 b2 | a4 a6 b4 b6, then the 64-bit pairs reordered: a0 a2 a4 a6 b0 b2 b4 b6.
-  const __m256 e = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0));
-  const __m256 o = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1));
-  _mm256_storeu_ps(even, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(e), _MM_SHUFFLE(3, 1, 2, 0))));
-  _mm256_storeu_ps(odd, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(o), _MM_SHUFFLE(3, 1, 2, 0))));
+  __m256 e, o;
+  deinterleave(a, b, &e, &o);
+  _mm256_storeu_ps(even, e);
+  _mm256_storeu_ps(odd, o);
 }
 
 // Where the input columns go in a split padded row (copy_row below): column c lands in padded
@@ -316,9 +315,10 @@ void avg_backward(const Pool2dShape& s, const float* dy, float* dx, bool count_i
       __m256 even = zero, odd = zero;
       for (index_t t = te; t < kw; t += 2) even = _mm256_add_ps(even, _mm256_loadu_ps(gi + (c + pw - t) / 2));
       for (index_t t = to; t < kw; t += 2) odd = _mm256_add_ps(odd, _mm256_loadu_ps(gi + (c + 1 + pw - t) / 2));
-      const __m256 lo = _mm256_unpacklo_ps(even, odd), hi = _mm256_unpackhi_ps(even, odd);
-      _mm256_store_ps(gr + c, _mm256_permute2f128_ps(lo, hi, 0x20));
-      _mm256_store_ps(gr + c + 8, _mm256_permute2f128_ps(lo, hi, 0x31));
+      __m256 lo, hi;
+      interleave(even, odd, &lo, &hi);
+      _mm256_store_ps(gr + c, lo);
+      _mm256_store_ps(gr + c + 8, hi);
     }
   }
   index_t lo_i = 0, hi_i = 0;  // windows lo_i .. hi_i - 1 cover r
